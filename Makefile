@@ -1,0 +1,14 @@
+# The two commands of the README. Each installs what it needs first (tools/setup.sh).
+.PHONY: run test bench setup
+
+setup:
+	@tools/setup.sh
+
+run: setup
+	@tools/run.sh
+
+test: setup
+	@tools/test.sh
+
+bench: setup
+	@tools/bench.sh

@@ -1,0 +1,142 @@
+"""Shared fixtures: role-named accounts and factories of deployed, ready-to-use contracts."""
+
+import pytest
+
+from dapp.roles import Role
+
+# Realistic CIDv1 strings (raw leaves, sha2-256), as the document store produces them.
+REGULATOR_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+ORGANIZATION_CID = "bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akba"
+CHARACTERISTICS_CID = "bafkreiduhx7qy7j5ljbd7vf2rz5ibqbm5o3j3rdz4jpm2yzhnlv5nfekzy"
+CERTIFICATE_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+DOCUMENTS_CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
+REASON_CID = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"
+
+# Valid GTIN-14s (GS1 check digit right) and one with a wrong check digit.
+GTIN = 4601234567893
+OTHER_GTIN = 4601234567800
+BAD_GTIN = 4601234567890
+
+DAY = 24 * 60 * 60
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def regulator(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def manufacturer(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def other_manufacturer(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def distributor(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def hospital(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def pharmacy(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def supplier(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def second_regulator(accounts):
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def applicant(accounts):
+    """An organization that has applied and is waiting for a regulator."""
+    return accounts[9]
+
+
+@pytest.fixture(scope="session")
+def stranger(accounts):
+    """An account that never applied."""
+    return accounts[10]
+
+
+@pytest.fixture
+def participants(project, deployer, regulator):
+    return project.Participants.deploy(regulator, REGULATOR_CID, sender=deployer)
+
+
+@pytest.fixture
+def create_organization(participants, regulator):
+    """Apply with `account` and have the regulator approve it with `roles`."""
+
+    def create_organization(account, roles, cid=ORGANIZATION_CID):
+        participants.apply(cid, sender=account)
+        participants.approve(account, int(roles), sender=regulator)
+        return account
+
+    return create_organization
+
+
+@pytest.fixture
+def active_manufacturer(create_organization, manufacturer):
+    return create_organization(manufacturer, Role.MANUFACTURER)
+
+
+@pytest.fixture
+def resources(project, deployer, participants, active_manufacturer):
+    return project.Resources.deploy(participants, sender=deployer)
+
+
+@pytest.fixture
+def create_product(resources, active_manufacturer):
+    """Register a drug under `gtin` by `sender` (the active manufacturer by default)."""
+
+    def create_product(gtin=GTIN, sender=None, category=1, name="Метформин (Metformin)", form="tablets 500 mg"):
+        return resources.register_product(
+            gtin, category, name, form, CHARACTERISTICS_CID, CERTIFICATE_CID, sender=sender or active_manufacturer
+        )
+
+    return create_product
+
+
+@pytest.fixture
+def create_batch(chain, resources, create_product, active_manufacturer):
+    """Commission a batch `lot` of the product `gtin` (registered first when needed)."""
+
+    def create_batch(lot="L001", gtin=GTIN, quantity=1000, root=b"\x11" * 32, sender=None, expires_in=365 * DAY):
+        if resources.product(gtin).manufacturer == "0x0000000000000000000000000000000000000000":
+            create_product(gtin=gtin, sender=sender)
+        now = chain.pending_timestamp
+        return resources.commission_batch(
+            gtin, lot, now - 30 * DAY, now + expires_in, quantity, root, DOCUMENTS_CID,
+            sender=sender or active_manufacturer,
+        )
+
+    return create_batch
+
+
+@pytest.fixture
+def token(project, deployer):
+    return project.PaymentToken.deploy(deployer, sender=deployer)
+
+
+@pytest.fixture
+def merkle_harness(project, deployer):
+    return project.MerkleProofHarness.deploy(sender=deployer)
