@@ -36,8 +36,8 @@ BATCH_WITHDRAWN: public(constant(uint8)) = 3
 GTIN_LIMIT: constant(uint256) = 10**14
 
 MAX_CID_LENGTH: constant(uint256) = 100
-MAX_NAME_LENGTH: constant(uint256) = 128
-MAX_FORM_LENGTH: constant(uint256) = 64
+MAX_NAME_LENGTH: constant(uint256) = 256
+MAX_FORM_LENGTH: constant(uint256) = 192
 # @dev GS1 AI (10): at most 20 characters.
 MAX_LOT_LENGTH: constant(uint256) = 20
 

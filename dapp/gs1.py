@@ -37,3 +37,13 @@ def is_valid_gtin(value: str | int) -> bool:
     except InvalidCodeError:
         return False
     return True
+
+
+def complete_gtin(body: str) -> str:
+    """The GTIN-14 made of `body` (13 digits, or fewer, padded) and its GS1 check digit."""
+    from biip.checksums import gs1_standard_check_digit
+
+    if not body.isdigit() or len(body) > 13:
+        raise InvalidCodeError(f"a GTIN body must be at most 13 digits, got {body!r}")
+    padded = body.zfill(13)
+    return padded + str(gs1_standard_check_digit(padded))
