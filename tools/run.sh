@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The platform, locally: anvil with its state kept in data/chain/, the contracts deployed
+# (once) and the demo data seeded (once). Ctrl-C stops anvil, which saves its state; the
+# next start loads it and finds everything where it was.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source tools/env.sh
+DATA="${MEDCHAIN_DATA:-$ROOT/data}"
+CHAIN_DIR="$DATA/chain"
+STATE="$CHAIN_DIR/anvil-state.json"
+LOG="$CHAIN_DIR/anvil.log"
+PORT="${MEDCHAIN_RPC_URL##*:}"
+PORT="${PORT%%/*}"
+mkdir -p "$CHAIN_DIR"
+
+say() { printf '\033[1m[platform]\033[0m %s\n' "$*"; }
+
+if python3 - "$PORT" <<'PY'
+import socket, sys
+with socket.socket() as s:
+    sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)
+PY
+then
+  say "something already listens on port $PORT. Stop it (another 'make run'?), or choose another port:"
+  say "  MEDCHAIN_RPC_URL=http://127.0.0.1:8546 make run"
+  exit 1
+fi
+
+if [ -f "$STATE" ]; then say "starting anvil on $MEDCHAIN_RPC_URL with the saved state $STATE"
+else say "starting a new anvil chain on $MEDCHAIN_RPC_URL (state will be saved in $STATE)"; fi
+# Its own session: a Ctrl-C in this terminal reaches only this script, which stops anvil
+# with SIGTERM so that anvil writes its state before it exits.
+setsid anvil --host 127.0.0.1 --port "$PORT" --chain-id 31337 --accounts 20 \
+  --state "$STATE" --state-interval 60 > "$LOG" 2>&1 &
+ANVIL_PID=$!
+
+stop() {
+  trap - INT TERM
+  say "stopping anvil (saving its state)..."
+  kill -TERM "$ANVIL_PID" 2>/dev/null || true
+  wait "$ANVIL_PID" 2>/dev/null || true
+  say "stopped. The chain's state is in $STATE; 'make run' continues from it."
+  exit 0
+}
+trap stop INT TERM
+
+for _ in $(seq 1 100); do
+  if ! kill -0 "$ANVIL_PID" 2>/dev/null; then say "anvil failed to start:"; cat "$LOG"; exit 1; fi
+  python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $PORT)))" && break
+  sleep 0.1
+done
+
+NETWORK="ethereum:local:foundry"
+say "deploying the contracts (skipped when already deployed)"
+ape run deploy --network "$NETWORK" --account TEST::0 < /dev/null 2>&1 | grep -v '^INFO' || { stop; }
+say "seeding the demo data (skipped when already there)"
+ape run seed --network "$NETWORK" --account TEST::0 < /dev/null 2>&1 | grep -v '^INFO' | tail -n 1
+python -m dapp.status --state "$STATE" --log "$LOG"
+say "running. Press Ctrl-C to stop."
+wait "$ANVIL_PID"
