@@ -1,0 +1,1 @@
+from tests.contracts.test_payment_token import *  # noqa
