@@ -48,7 +48,6 @@ def custom_error(info, contract):
     if isinstance(error, CustomError):
         return type(error).__name__, dict(error.inputs)
     message = error.revert_message
-    print("FALLBACK", message[:12], file=__import__("sys").stderr)
     data = HexBytes(message) if message.startswith("0x") else HexBytes(ast.literal_eval(message))
     abi = contract.contract_type.errors[data[:4]]
     return abi.name, dict(contract.provider.network.ecosystem.decode_calldata(abi, data[4:]))

@@ -1,1 +1,0 @@
-from tests.contracts.test_payment_token import *  # noqa

@@ -1,0 +1,159 @@
+"""`ape run deploy` and `ape run seed` on a real anvil, each run twice."""
+
+import json
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+from web3 import Web3
+
+from dapp import demo
+from dapp.chain import project
+from dapp.merkle import SerialTree
+from dapp.paths import PROJECT_ROOT
+from dapp.roles import BatchStatus, Role, Status
+
+ZERO = "0x0000000000000000000000000000000000000000"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def anvil_chain(tmp_path_factory):
+    """A fresh anvil with 20 funded dev accounts, and a data folder of its own."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["anvil", "--host", "127.0.0.1", "--port", str(port), "--accounts", "20", "--silent"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    w3 = Web3(Web3.HTTPProvider(url))
+    for _ in range(100):
+        if w3.is_connected():
+            break
+        time.sleep(0.1)
+    env = dict(os.environ, MEDCHAIN_RPC_URL=url, MEDCHAIN_DATA=str(tmp_path_factory.mktemp("platform-data")))
+    yield w3, env
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def ape_run(script, env):
+    result = subprocess.run(
+        ["ape", "run", script, "--network", "ethereum:local:foundry", "--account", "TEST::0"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def at(w3, name, address):
+    return w3.eth.contract(address=address, abi=[a.model_dump(mode="json") for a in getattr(project(), name).contract_type.abi])
+
+
+@pytest.fixture(scope="module")
+def deployed(anvil_chain):
+    w3, env = anvil_chain
+    first = ape_run("deploy", env)
+    record_file = os.path.join(env["MEDCHAIN_DATA"], "deployments", "31337.json")
+    record = json.loads(open(record_file).read())
+    block_after_first = w3.eth.block_number
+    second = ape_run("deploy", env)
+    return w3, env, record, first, second, block_after_first, json.loads(open(record_file).read())
+
+
+def test_deploy__writes_record_of_every_contract(deployed):
+    w3, _, record, first, *_ = deployed
+    assert record["chain_id"] == 31337
+    assert record["genesis_hash"] == w3.eth.get_block(0)["hash"].to_0x_hex()
+    assert set(record["contracts"]) == {"Participants", "Resources", "PaymentToken"}
+    for name, entry in record["contracts"].items():
+        assert w3.eth.get_code(entry["address"]) != b""
+        receipt = w3.eth.get_transaction_receipt(entry["transaction"])
+        assert receipt["contractAddress"] == entry["address"]
+        assert receipt["blockNumber"] == entry["block"]
+        assert f"{name} deployed at {entry['address']}" in first
+
+
+def test_deploy__contracts_wired_together(deployed):
+    w3, _, record, *_ = deployed
+    deployer = w3.eth.accounts[0]
+    participants = at(w3, "Participants", record["contracts"]["Participants"]["address"])
+    resources = at(w3, "Resources", record["contracts"]["Resources"]["address"])
+    token = at(w3, "PaymentToken", record["contracts"]["PaymentToken"]["address"])
+    assert participants.functions.is_active(deployer, int(Role.REGULATOR)).call()
+    assert resources.functions.participants().call() == participants.address
+    assert token.functions.owner().call() == deployer
+    assert token.functions.decimals().call() == 2
+
+
+def test_deploy__second_run__changes_nothing(deployed):
+    w3, _, record, _, second, block_after_first, record_after_second = deployed
+    assert second.count("already deployed") == 3
+    assert record_after_second == record
+    assert w3.eth.block_number == block_after_first
+
+
+@pytest.fixture(scope="module")
+def seeded(deployed):
+    w3, env, record, *_ = deployed
+    first = ape_run("seed", env)
+    block_after_first = w3.eth.block_number
+    second = ape_run("seed", env)
+    return w3, env, record, first, second, block_after_first
+
+
+def test_seed__second_run__changes_nothing(seeded):
+    w3, _, _, first, second, block_after_first = seeded
+    assert "Seed complete: 0 changes made" not in first
+    assert "Seed complete: 0 changes made" in second
+    assert w3.eth.block_number == block_after_first
+
+
+def test_seed__organizations_in_their_states(seeded):
+    w3, _, record, *_ = seeded
+    participants = at(w3, "Participants", record["contracts"]["Participants"]["address"])
+    for organization in demo.ORGANIZATIONS:
+        account = w3.eth.accounts[organization.account_index]
+        status, roles, metadata_cid, _ = participants.functions.organization(account).call()
+        expected = Status.SUSPENDED if organization.suspended else Status.ACTIVE if organization.approved else Status.APPLIED
+        assert Status(status) == expected, organization.name
+        if organization.approved:
+            assert roles == int(organization.roles)
+        assert metadata_cid.startswith("bafkrei")
+
+
+def test_seed__products_and_batches_on_chain(seeded):
+    w3, env, record, *_ = seeded
+    resources = at(w3, "Resources", record["contracts"]["Resources"]["address"])
+    now = w3.eth.get_block("latest")["timestamp"]
+    for product in demo.PRODUCTS:
+        gtin = int(product.gtin)
+        manufacturer, category, name, *_ = resources.functions.product(gtin).call()
+        assert manufacturer == w3.eth.accounts[demo.organization(product.manufacturer).account_index]
+        assert (category, name) == (int(product.category), product.name)
+        for batch in product.batches:
+            view = resources.functions.batch(gtin, batch.lot).call()
+            b_gtin, b_manufacturer, manufactured, expires, quantity, root, _, status, reason = view
+            assert (b_gtin, b_manufacturer, quantity) == (gtin, manufacturer, batch.quantity)
+            expected = {"": BatchStatus.ACTIVE, "recalled": BatchStatus.RECALLED, "withdrawn": BatchStatus.WITHDRAWN}
+            assert BatchStatus(status) == expected[batch.retired]
+            assert reason == batch.reason_code
+            days_left = (expires - now) / demo.DAY
+            assert abs(days_left - batch.expires_in_days()) < 2
+            serial_file = os.path.join(env["MEDCHAIN_DATA"], "serials", f"{product.gtin}-{batch.lot}.txt")
+            serials = open(serial_file).read().split()
+            assert len(serials) == batch.quantity
+            assert SerialTree.of(gtin, serials).root == root
