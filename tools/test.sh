@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test: the whole suite on Ape's in-process chain, then the contract and on-chain
+# Merkle tests again on anvil (ape-foundry starts one). Extra arguments go to both runs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source tools/env.sh
+# The tests never touch the platform's own data folder or chain.
+MEDCHAIN_DATA="$(mktemp -d)"
+export MEDCHAIN_DATA
+trap 'rm -rf "$MEDCHAIN_DATA"' EXIT
+
+say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
+
+say "1/2 all tests, contracts on Ape's in-process chain"
+ape test tests "$@" < /dev/null
+
+say "2/2 contracts and on-chain proofs again, on anvil (ape-foundry)"
+MEDCHAIN_RPC_URL=auto ape test tests/contracts tests/merkle/test_onchain_proofs.py \
+  --network ethereum:local:foundry "$@" < /dev/null
+say "all tests passed"
