@@ -50,24 +50,82 @@ def _leaf_hashes_blob(gtin: int, serials: Sequence[str]) -> bytes:
     return b"".join(out)
 
 
+def _parents_blob(children: bytes) -> bytes:
+    """The parents of consecutive pairs of 32-byte children, concatenated."""
+    out = []
+    for i in range(0, len(children), 64):
+        a = children[i : i + 32]
+        b = children[i + 32 : i + 64]
+        out.append(keccak_256(a + b).digest() if a < b else keccak_256(b + a).digest())
+    return b"".join(out)
+
+
+def _split(blob: bytes) -> list[bytes]:
+    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
+
+
+class _Workers:
+    """Runs blob -> blob functions over chunks on every core when the input is large.
+
+    Processes are forked: they need nothing but this module and start in milliseconds.
+    """
+
+    def __init__(self, size: int):
+        count = min(os.cpu_count() or 1, 8)
+        self._pool = multiprocessing.get_context("fork").Pool(count) if size >= _PARALLEL_FROM and count > 1 else None
+        self._count = count
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+
+    def map(self, function, items: Sequence, *, item_size: int = 1, extra: tuple = ()) -> bytes:
+        """function(*extra, chunk) over chunks of `items` (cut at multiples of `item_size`), joined."""
+        if self._pool is None or len(items) < _PARALLEL_FROM * item_size:
+            return function(*extra, items)
+        step = -(-len(items) // (self._count * item_size)) * item_size
+        chunks = [items[i : i + step] for i in range(0, len(items), step)]
+        return b"".join(self._pool.starmap(function, [(*extra, chunk) for chunk in chunks]))
+
+
 def leaf_hashes(gtin: int, serials: Sequence[str]) -> list[bytes]:
     """The leaves of many units; large lists are hashed on every core."""
+    _check_gtin(gtin)
+    with _Workers(len(serials)) as workers:
+        return _split(workers.map(_leaf_hashes_blob, serials, extra=(gtin,)))
+
+
+def _check_gtin(gtin: int) -> None:
     if not 0 <= gtin < 2**256:
         raise InvalidCodeError(f"GTIN {gtin} does not fit a uint256")
-    workers = min(os.cpu_count() or 1, 8)
-    if len(serials) < _PARALLEL_FROM or workers == 1:
-        blob = _leaf_hashes_blob(gtin, serials)
-    else:
-        step = -(-len(serials) // workers)
-        chunks = [serials[i : i + step] for i in range(0, len(serials), step)]
-        # fork: the workers need nothing but this module, and start in milliseconds.
-        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
-            blob = b"".join(pool.starmap(_leaf_hashes_blob, [(gtin, chunk) for chunk in chunks]))
-    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
 
 
 def _node_hash(a: bytes, b: bytes) -> bytes:
     return keccak_256(a + b).digest() if a < b else keccak_256(b + a).digest()
+
+
+def _build_nodes(ordered: list[bytes], workers: _Workers) -> list[bytes]:
+    """The node array of the sorted leaves, parents computed one tree level at a time.
+
+    Node i has children 2i+1 and 2i+2, so the parents on one level form one contiguous
+    range whose children form another: a level is hashed from one blob, in parallel.
+    """
+    count = len(ordered)
+    size = 2 * count - 1
+    nodes: list[bytes] = [b""] * (size - count) + ordered[::-1]
+    last_internal = count - 2
+    level = last_internal.bit_length()  # the deepest level holding an internal node (index + 1 < 2**(level+1))
+    while level >= 0:
+        first = 2**level - 1
+        last = min(2 ** (level + 1) - 2, last_internal)
+        if first <= last:
+            children = b"".join(nodes[2 * first + 1 : 2 * last + 3])
+            nodes[first : last + 1] = _split(workers.map(_parents_blob, children, item_size=64))
+        level -= 1
+    return nodes
 
 
 class SerialTree:
@@ -95,11 +153,20 @@ class SerialTree:
 
         Raises InvalidCodeError when the list is empty or holds a serial twice.
         """
-        return cls.from_leaves(leaf_hashes(gtin, list(serials)))
+        serials = list(serials)
+        _check_gtin(gtin)
+        with _Workers(len(serials)) as workers:
+            leaves = _split(workers.map(_leaf_hashes_blob, serials, extra=(gtin,)))
+            return cls._build(leaves, workers)
 
     @classmethod
     def from_leaves(cls, leaves: Sequence[bytes]) -> SerialTree:
         """Build the tree from leaf hashes (as a proof store keeps them)."""
+        with _Workers(len(leaves)) as workers:
+            return cls._build(leaves, workers)
+
+    @classmethod
+    def _build(cls, leaves: Sequence[bytes], workers: _Workers) -> SerialTree:
         count = len(leaves)
         if count == 0:
             raise InvalidCodeError("a batch needs at least one serial number to build its tree")
@@ -110,13 +177,7 @@ class SerialTree:
                     f"the serial list holds the same unit twice (leaf 0x{current.hex()}); "
                     "every serial of a batch must be unique"
                 )
-        size = 2 * count - 1
-        # The sorted leaves go at the end of the array, in reverse order (as in the JS library).
-        nodes: list[bytes] = [b""] * (size - count) + ordered[::-1]
-        for i in range(size - count - 1, -1, -1):
-            a = nodes[2 * i + 1]
-            b = nodes[2 * i + 2]
-            nodes[i] = keccak_256(a + b).digest() if a < b else keccak_256(b + a).digest()
+        nodes = _build_nodes(ordered, workers)
         return cls(nodes, count)
 
     @property
