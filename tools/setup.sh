@@ -13,8 +13,11 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 fresh() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$(cat "${@:2}" | sha256sum)" ]; }
 stamp() { cat "${@:2}" | sha256sum > "$STAMPS/$1"; }
 
-# 1. Debian packages: libzbar0 (QR decoding with pyzbar).
+# 1. Debian packages: libzbar0 (QR decoding with pyzbar); Node.js and npm when the
+#    machine has none (anvil's launcher and solcjs run on node).
 DEBIAN_PACKAGES=(libzbar0)
+command -v node >/dev/null || DEBIAN_PACKAGES+=(nodejs)
+command -v npm >/dev/null || DEBIAN_PACKAGES+=(npm)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
