@@ -11,3 +11,7 @@ class InvalidCodeError(PlatformError, ValueError):
 
 class DeploymentError(PlatformError):
     """The contracts are not deployed on the connected chain, or the record is wrong."""
+
+
+class TransactionRefused(PlatformError):
+    """The chain refused a transaction; the message is the contract's decoded reason."""

@@ -2,75 +2,25 @@
 
 import json
 import os
-import socket
-import subprocess
-import time
 
 import pytest
-from web3 import Web3
 
 from dapp import demo
-from dapp.chain import project
 from dapp.merkle import SerialTree
-from dapp.paths import PROJECT_ROOT
 from dapp.roles import BatchStatus, Role, Status
+from tests.scripts.conftest import ape_run, at
 
 ZERO = "0x0000000000000000000000000000000000000000"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def anvil_chain(tmp_path_factory):
-    """A fresh anvil with 20 funded dev accounts, and a data folder of its own."""
-    port = free_port()
-    process = subprocess.Popen(
-        ["anvil", "--host", "127.0.0.1", "--port", str(port), "--accounts", "20", "--silent"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    w3 = Web3(Web3.HTTPProvider(url))
-    for _ in range(100):
-        if w3.is_connected():
-            break
-        time.sleep(0.1)
-    env = dict(os.environ, MEDCHAIN_RPC_URL=url, MEDCHAIN_DATA=str(tmp_path_factory.mktemp("platform-data")))
-    yield w3, env
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def ape_run(script, env):
-    result = subprocess.run(
-        ["ape", "run", script, "--network", "ethereum:local:foundry", "--account", "TEST::0"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
-def at(w3, name, address):
-    return w3.eth.contract(address=address, abi=[a.model_dump(mode="json") for a in getattr(project(), name).contract_type.abi])
 
 
 @pytest.fixture(scope="module")
 def deployed(anvil_chain):
     w3, env = anvil_chain
-    first = ape_run("deploy", env)
+    first = ape_run(["deploy"], env)
     record_file = os.path.join(env["MEDCHAIN_DATA"], "deployments", "31337.json")
     record = json.loads(open(record_file).read())
     block_after_first = w3.eth.block_number
-    second = ape_run("deploy", env)
+    second = ape_run(["deploy"], env)
     return w3, env, record, first, second, block_after_first, json.loads(open(record_file).read())
 
 
@@ -109,9 +59,9 @@ def test_deploy__second_run__changes_nothing(deployed):
 @pytest.fixture(scope="module")
 def seeded(deployed):
     w3, env, record, *_ = deployed
-    first = ape_run("seed", env)
+    first = ape_run(["seed"], env)
     block_after_first = w3.eth.block_number
-    second = ape_run("seed", env)
+    second = ape_run(["seed"], env)
     return w3, env, record, first, second, block_after_first
 
 

@@ -1,0 +1,22 @@
+"""What the Ape scripts share: platform errors shown as clean command-line errors."""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from dapp.errors import PlatformError
+
+
+def platform_errors(command):
+    """Show a PlatformError as `Error: <what was wrong and what to do>`, exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except PlatformError as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper

@@ -1,0 +1,150 @@
+"""The registry of products and batches (Resources): register, commission, recall, withdraw, show.
+
+    ape run products register --gtin 04607001120056 --category drug --name "Лизиноприл (Lisinopril)" \\
+        --form "таблетки 10 мг № 30" --characteristics spec.json --certificate certificate.pdf \\
+        --network ethereum:local:foundry --account MANUFACTURER
+    ape run products commission --gtin 04607001120056 --lot LS2511 --manufactured 2025-11-01 \\
+        --expires 2027-10-31 --serials serials.txt --documents quality.pdf --network ... --account ...
+    ape run products show --gtin 04607001120056 --lot LS2511 --network ...
+
+The serial list stays with the manufacturer; only its Merkle root goes on-chain.
+"""
+
+from datetime import datetime, timezone
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+
+from dapp.chain import contract
+from dapp.cli_support import platform_errors
+from dapp.documents import save_document
+from dapp.gs1 import gtin_to_int, parse_gtin
+from dapp.inputs import parse_category, parse_day, read_document, read_serial_list
+from dapp.merkle import SerialTree
+from dapp.roles import BatchStatus, Category
+from dapp.transactions import send
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+REASONS = {1: "quality defect", 2: "falsified", 3: "regulatory decision", 4: "labelling error", 5: "other"}
+
+
+@click.group(short_help="The registry of products and batches")
+def cli():
+    pass
+
+
+def _document(path) -> str:
+    return save_document(read_document(path))
+
+
+def _day(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
+
+
+gtin_option = click.option("--gtin", required=True, help="The product's GTIN (8, 12, 13 or 14 digits).")
+lot_option = click.option("--lot", required=True, help="The lot (batch) number, GS1 AI (10).")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Register a product (manufacturer)")
+@account_option()
+@gtin_option
+@click.option("--category", required=True, help="drug, device or consumable.")
+@click.option("--name", required=True, help="Trade name and international non-proprietary name.")
+@click.option("--form", "dosage_form", required=True, help="Dosage form and strength, or the device's model.")
+@click.option("--characteristics", required=True, type=click.Path(dir_okay=False))
+@click.option("--certificate", required=True, type=click.Path(dir_okay=False), help="The registration certificate.")
+@platform_errors
+def register(account, gtin, category, name, dosage_form, characteristics, certificate):
+    gtin14 = parse_gtin(gtin)
+    send(contract("Resources").register_product, int(gtin14), int(parse_category(category)), name, dosage_form,
+         _document(characteristics), _document(certificate), sender=account, action=f"register {gtin14}")
+    click.echo(f"Product {gtin14} registered by {account.address}.")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Commission a batch from its serial list (manufacturer)")
+@account_option()
+@gtin_option
+@lot_option
+@click.option("--manufactured", required=True, help="Manufacture date, YYYY-MM-DD.")
+@click.option("--expires", required=True, help="Expiry date, YYYY-MM-DD (valid through that day).")
+@click.option("--serials", required=True, type=click.Path(dir_okay=False), help="The serial list, one per line.")
+@click.option("--documents", required=True, type=click.Path(dir_okay=False), help="The quality certificate.")
+@platform_errors
+def commission(account, gtin, lot, manufactured, expires, serials, documents):
+    gtin_number = gtin_to_int(gtin)
+    serial_list = read_serial_list(serials)
+    tree = SerialTree.of(gtin_number, serial_list)
+    send(contract("Resources").commission_batch, gtin_number, lot, parse_day(manufactured),
+         parse_day(expires, end_of_day=True), len(serial_list), tree.root, _document(documents),
+         sender=account, action=f"commission {parse_gtin(gtin)}/{lot}")
+    click.echo(f"Batch {parse_gtin(gtin)}/{lot} commissioned: {len(serial_list)} units, root 0x{tree.root.hex()}.")
+
+
+def _retire(account, gtin, lot, reason_code, reason, retire, verb, done):
+    gtin_number = gtin_to_int(gtin)
+    method = getattr(contract("Resources"), retire)
+    send(method, gtin_number, lot, reason_code, _document(reason), sender=account,
+         action=f"{verb} {parse_gtin(gtin)}/{lot}")
+    click.echo(f"Batch {parse_gtin(gtin)}/{lot} {done} ({REASONS.get(reason_code, reason_code)}).")
+
+
+reason_options = [
+    click.option("--reason-code", required=True, type=click.IntRange(1, 255),
+                 help="1 quality defect, 2 falsified, 3 regulatory decision, 4 labelling error, 5 other."),
+    click.option("--reason", required=True, type=click.Path(dir_okay=False), help="The decision document."),
+]
+
+
+def with_reason(command):
+    for option in reversed(reason_options):
+        command = option(command)
+    return command
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Recall a batch (manufacturer or regulator)")
+@account_option()
+@gtin_option
+@lot_option
+@with_reason
+@platform_errors
+def recall(account, gtin, lot, reason_code, reason):
+    _retire(account, gtin, lot, reason_code, reason, "recall_batch", "recall", "recalled")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Withdraw a batch from circulation (manufacturer or regulator)")
+@account_option()
+@gtin_option
+@lot_option
+@with_reason
+@platform_errors
+def withdraw(account, gtin, lot, reason_code, reason):
+    _retire(account, gtin, lot, reason_code, reason, "withdraw_batch", "withdraw", "withdrawn")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Show a product, or one of its batches")
+@gtin_option
+@click.option("--lot", default=None, help="Show this batch too.")
+@platform_errors
+def show(gtin, lot):
+    resources = contract("Resources")
+    gtin14 = parse_gtin(gtin)
+    product = resources.product(int(gtin14))
+    if product.manufacturer == ZERO_ADDRESS:
+        raise click.ClickException(f"no product is registered under GTIN {gtin14}")
+    click.echo(f"GTIN:          {gtin14}")
+    click.echo(f"name:          {product.name}")
+    click.echo(f"form:          {product.dosage_form}")
+    click.echo(f"category:      {Category(product.category).name.lower()}")
+    click.echo(f"manufacturer:  {product.manufacturer}")
+    click.echo(f"documents:     characteristics {product.characteristics_cid}, certificate {product.certificate_cid}")
+    if lot is not None:
+        batch = resources.batch(int(gtin14), lot)
+        if batch.status == BatchStatus.NONE:
+            raise click.ClickException(f"no batch {lot!r} of {gtin14} is commissioned")
+        click.echo(f"lot:           {lot}")
+        click.echo(f"status:        {BatchStatus(batch.status).name.lower()}"
+                   + (f" ({REASONS.get(batch.reason_code, batch.reason_code)})" if batch.reason_code else ""))
+        click.echo(f"manufactured:  {_day(batch.manufactured)}")
+        click.echo(f"expires:       {_day(batch.expires)}")
+        click.echo(f"quantity:      {batch.quantity}")
+        click.echo(f"serials root:  0x{bytes(batch.serials_root).hex()}")

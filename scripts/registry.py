@@ -1,0 +1,106 @@
+"""The registry of organizations (Participants): apply, approve, change roles, suspend,
+reinstate, revoke, show.
+
+    ape run registry apply --metadata org.json --network ethereum:local:foundry --account ALIAS
+    ape run registry approve 0xADDRESS --roles manufacturer,supplier --network ... --account REGULATOR
+    ape run registry show 0xADDRESS --network ...
+
+Documents (metadata, decisions) are stored in the platform's document folder; their CIDs
+go on-chain.
+"""
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+
+from dapp.chain import contract
+from dapp.cli_support import platform_errors
+from dapp.documents import save_document
+from dapp.inputs import parse_roles, read_document
+from dapp.roles import Role, Status
+from dapp.transactions import send
+
+
+@click.group(short_help="The registry of organizations")
+def cli():
+    pass
+
+
+def _document(path) -> str:
+    return save_document(read_document(path))
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Apply for registration")
+@account_option()
+@click.option("--metadata", "metadata", required=True, type=click.Path(dir_okay=False),
+              help="Your metadata document: name, INN/OGRN, country, state or private, licence (JSON).")
+@platform_errors
+def apply(account, metadata):
+    cid = _document(metadata)
+    send(contract("Participants").apply, cid, sender=account, action=f"apply as {account.address}")
+    click.echo(f"{account.address} applied with metadata {cid}; a regulator must now approve it.")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Approve an application (regulator)")
+@account_option()
+@click.argument("organization")
+@click.option("--roles", required=True, help="Comma-separated: regulator, manufacturer, distributor, "
+              "medical_organization, pharmacy, supplier.")
+@platform_errors
+def approve(account, organization, roles):
+    granted = parse_roles(roles)
+    send(contract("Participants").approve, organization, int(granted), sender=account, action=f"approve {organization}")
+    click.echo(f"{organization} approved as {granted.name}.")
+
+
+@cli.command("set-roles", cls=ConnectedProviderCommand, short_help="Replace an organization's roles (regulator)")
+@account_option()
+@click.argument("organization")
+@click.option("--roles", required=True, help="The new roles, comma-separated.")
+@platform_errors
+def set_roles(account, organization, roles):
+    granted = parse_roles(roles)
+    send(contract("Participants").set_roles, organization, int(granted), sender=account,
+         action=f"set the roles of {organization}")
+    click.echo(f"{organization} now has the roles {granted.name}.")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Suspend an organization (regulator)")
+@account_option()
+@click.argument("organization")
+@click.option("--reason", required=True, type=click.Path(dir_okay=False), help="The decision document.")
+@platform_errors
+def suspend(account, organization, reason):
+    send(contract("Participants").suspend, organization, _document(reason), sender=account,
+         action=f"suspend {organization}")
+    click.echo(f"{organization} suspended.")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Lift a suspension (regulator)")
+@account_option()
+@click.argument("organization")
+@platform_errors
+def reinstate(account, organization):
+    send(contract("Participants").reinstate, organization, sender=account, action=f"reinstate {organization}")
+    click.echo(f"{organization} reinstated.")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Revoke an organization or refuse an application (regulator)")
+@account_option()
+@click.argument("organization")
+@click.option("--reason", required=True, type=click.Path(dir_okay=False), help="The decision document.")
+@platform_errors
+def revoke(account, organization, reason):
+    send(contract("Participants").revoke, organization, _document(reason), sender=account,
+         action=f"revoke {organization}")
+    click.echo(f"{organization} revoked.")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Show an organization's entry")
+@click.argument("organization")
+@platform_errors
+def show(organization):
+    entry = contract("Participants").organization(organization)
+    click.echo(f"account:  {organization}")
+    click.echo(f"status:   {Status(entry.status).name.lower()}")
+    click.echo(f"roles:    {(Role(entry.roles).name or '-').lower()}")
+    click.echo(f"metadata: {entry.metadata_cid or '-'}")
