@@ -36,6 +36,7 @@ BATCH_WITHDRAWN: public(constant(uint8)) = 3
 GTIN_LIMIT: constant(uint256) = 10**14
 
 MAX_CID_LENGTH: constant(uint256) = 100
+# @dev Lengths are in bytes of UTF-8 (a Cyrillic letter takes two).
 MAX_NAME_LENGTH: constant(uint256) = 256
 MAX_FORM_LENGTH: constant(uint256) = 192
 # @dev GS1 AI (10): at most 20 characters.
@@ -266,7 +267,8 @@ def recall_batch(
     @dev Recalls a batch (a quality defect, a falsification found): its
          units must be taken back from the supply chain.
     @notice Requirements: the caller is the product's manufacturer (even when
-            suspended: a recall protects patients) or an active regulator; the
+            suspended or revoked: a recall protects patients, whoever's
+            standing) or an active regulator; the
             batch is active; `reason_code` is not zero; `reason_cid` is not
             empty. Emits `BatchRetired` with status BATCH_RECALLED.
     @param gtin The product's GTIN.

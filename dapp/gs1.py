@@ -19,6 +19,8 @@ def parse_gtin(value: str | int) -> str:
     text = str(value).strip() if isinstance(value, str) else f"{value:014d}" if isinstance(value, int) and value >= 0 else str(value)
     if not text.isdigit():
         raise InvalidCodeError(f"GTIN {text!r} must contain digits only (8, 12, 13 or 14 of them)")
+    if int(text) == 0:
+        raise InvalidCodeError(f"GTIN {text!r} is all zeros: no product has it")
     try:
         return Gtin.parse(text).as_gtin_14()
     except ParseError as error:

@@ -43,6 +43,10 @@ fi
 if ! fresh npm package.json package-lock.json || [ ! -d node_modules ]; then
   say "installing npm packages (anvil, solc, OpenZeppelin)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  # OpenZeppelin's npm package carries 257 JSON build artifacts beside its sources. Ape
+  # copies the whole package into contracts/.cache and lists only the first 500 files of
+  # the contracts folder: with them, our own contracts could fall off the list.
+  rm -rf node_modules/@openzeppelin/contracts/build contracts/.cache "$APE_DATA_FOLDER/packages"
   stamp npm package.json package-lock.json
 fi
 

@@ -29,6 +29,8 @@ def test_parse_gtin__valid__gtin14(value, gtin14):
         ("460700112001A", "digits only"),
         ("", "digits only"),
         (-1, "digits only"),
+        ("00000000000000", "all zeros"),
+        (0, "all zeros"),
         ("046070011200181", "Expected 8, 12, 13, or 14 digits"),
     ],
 )
