@@ -1,0 +1,110 @@
+"""The main command (tools/run.sh): a chain that is deployed and seeded once, stops cleanly on
+Ctrl-C, and comes back with the same state."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+from web3 import Web3
+
+from dapp.paths import PROJECT_ROOT
+from tests.scripts.conftest import free_port
+
+READY = "running. Press Ctrl-C to stop."
+
+
+def read_until_ready(process, timeout=300):
+    lines = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if READY in line:
+            return "".join(lines)
+    process.kill()
+    pytest.fail("the platform did not start:\n" + "".join(lines))
+
+
+def interrupt(process):
+    """Ctrl-C: SIGINT to the command's process group, as a terminal sends it."""
+    os.killpg(os.getpgid(process.pid), signal.SIGINT)
+    rest, _ = process.communicate(timeout=60)
+    return rest
+
+
+@pytest.fixture(scope="module")
+def platform_env(tmp_path_factory):
+    port = free_port()
+    data = tmp_path_factory.mktemp("platform")
+    return dict(os.environ, MEDCHAIN_DATA=str(data), MEDCHAIN_RPC_URL=f"http://127.0.0.1:{port}"), data, port
+
+
+@pytest.fixture(scope="module")
+def first_and_second_start(platform_env):
+    env, data, port = platform_env
+    runs = []
+    for _ in range(2):
+        # A new process group, so that the SIGINT reaches the command and not pytest.
+        process = subprocess.Popen(
+            [str(PROJECT_ROOT / "tools" / "run.sh")], env=env, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )
+        started = read_until_ready(process)
+        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+        record = json.loads((data / "deployments" / "31337.json").read_text())
+        observed = {
+            "block": w3.eth.block_number,
+            "code": {name: w3.eth.get_code(c["address"]) != b"" for name, c in record["contracts"].items()},
+        }
+        stopped = interrupt(process)
+        runs.append((started, stopped, process.returncode, observed, record))
+    return runs, data, port
+
+
+def test_run__first_start__deploys_seeds_and_says_where(first_and_second_start):
+    started, _, _, observed, _ = first_and_second_start[0][0]
+    assert "Participants deployed at" in started and "Resources deployed at" in started
+    assert "Seed complete" in started and "0 changes made" not in started
+    assert all(observed["code"].values()) and len(observed["code"]) == 3
+    for label in ("Chain:", "Participants:", "Deployment:", "Serial lists:", "Chain state:"):
+        assert label in started
+
+
+def test_run__ctrl_c__stops_cleanly_and_saves_state(first_and_second_start):
+    runs, data, port = first_and_second_start
+    _, stopped, returncode, _, _ = runs[0]
+    assert returncode == 0
+    assert "stopped. The chain's state is in" in stopped
+    assert (data / "chain" / "anvil-state.json").stat().st_size > 0
+    with pytest.raises(Exception):
+        Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 2})).eth.block_number
+
+
+def test_run__second_start__same_state_nothing_redone(first_and_second_start):
+    runs, _, _ = first_and_second_start
+    first, second = runs
+    started = second[0]
+    assert started.count("already deployed at") == 3
+    assert "Seed complete: 0 changes made" in started
+    assert second[4] == first[4]  # the same deployment record
+    assert second[3]["block"] == first[3]["block"]  # the chain came back at the same height
+    assert second[2] == 0
+
+
+def test_run__port_taken__clear_error(tmp_path):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        env = dict(os.environ, MEDCHAIN_DATA=str(tmp_path), MEDCHAIN_RPC_URL=f"http://127.0.0.1:{port}")
+        result = subprocess.run([str(PROJECT_ROOT / "tools" / "run.sh")], env=env, cwd=PROJECT_ROOT,
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"something already listens on port {port}" in result.stdout
+    assert "MEDCHAIN_RPC_URL=http://127.0.0.1:8546 make run" in result.stdout
