@@ -27,10 +27,6 @@ _STRING_OFFSET = (64).to_bytes(32, "big")
 _PARALLEL_FROM = 50_000
 
 
-def keccak(data: bytes) -> bytes:
-    return keccak_256(data).digest()
-
-
 def leaf_hash(gtin: int, serial: str) -> bytes:
     """The tree leaf of one unit: keccak256(bytes.concat(keccak256(abi.encode(gtin, serial))))."""
     data = serial.encode("utf-8")
@@ -89,13 +85,6 @@ class _Workers:
         step = -(-len(items) // (self._count * item_size)) * item_size
         chunks = [items[i : i + step] for i in range(0, len(items), step)]
         return b"".join(self._pool.starmap(function, [(*extra, chunk) for chunk in chunks]))
-
-
-def leaf_hashes(gtin: int, serials: Sequence[str]) -> list[bytes]:
-    """The leaves of many units; large lists are hashed on every core."""
-    _check_gtin(gtin)
-    with _Workers(len(serials)) as workers:
-        return _split(workers.map(_leaf_hashes_blob, serials, extra=(gtin,)))
 
 
 def _check_gtin(gtin: int) -> None:

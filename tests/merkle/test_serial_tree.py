@@ -72,3 +72,11 @@ def test_verify__unit_of_another_batch__false(batch, other):
     proof = tree.proof_for(GTIN, batch[0])
     if other != batch[0]:
         assert not verify(proof, tree.root, leaf_hash(GTIN, other))
+
+
+def test_from_leaves__same_tree_as_from_serials():
+    serials = [f"S{i}" for i in range(11)]
+    tree = SerialTree.of(GTIN, serials)
+    rebuilt = SerialTree.from_leaves(tree.leaves)
+    assert rebuilt.root == tree.root
+    assert rebuilt.proof(leaf_hash(GTIN, "S3")) == tree.proof_for(GTIN, "S3")
