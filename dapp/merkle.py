@@ -179,6 +179,10 @@ class SerialTree:
     def __contains__(self, leaf: bytes) -> bool:
         return leaf in self._leaf_index
 
+    def to_bytes(self) -> bytes:
+        """The node array, 32 bytes a node (root first, leaves last): what the proof store keeps."""
+        return b"".join(self._nodes)
+
     @property
     def leaves(self) -> list[bytes]:
         """The leaf hashes, sorted."""
