@@ -6,11 +6,8 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from dapp.errors import InvalidCodeError, PlatformError
+from dapp.gs1 import check_serial
 from dapp.roles import Category, Role
-
-# GS1 AI (21): at most 20 characters of GS1 character set 82.
-GS1_CHARSET_82 = set("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
-MAX_SERIAL_LENGTH = 20
 
 
 def parse_roles(text: str) -> Role:
@@ -56,13 +53,10 @@ def read_serial_list(path: Path) -> list[str]:
         serial = line.strip()
         if not serial:
             continue
-        if len(serial) > MAX_SERIAL_LENGTH:
-            raise InvalidCodeError(f"{path}, line {number}: serial {serial!r} is longer than {MAX_SERIAL_LENGTH} characters")
-        bad = sorted(set(serial) - GS1_CHARSET_82)
-        if bad:
-            raise InvalidCodeError(
-                f"{path}, line {number}: serial {serial!r} has characters outside GS1 character set 82: {''.join(bad)!r}"
-            )
+        try:
+            check_serial(serial)
+        except InvalidCodeError as error:
+            raise InvalidCodeError(f"{path}, line {number}: {serial!r}: {error}") from None
         if serial in seen:
             raise InvalidCodeError(f"{path}, line {number}: serial {serial!r} repeats line {seen[serial]}")
         seen[serial] = number

@@ -25,13 +25,13 @@ def test_parse_gtin__valid__gtin14(value, gtin14):
     ("value", "message"),
     [
         ("4607001120019", "check digit"),
-        ("46070011200", "Expected 8, 12, 13, or 14 digits"),
+        ("46070011200", "has 11 digits; expected 8, 12, 13 or 14"),
         ("460700112001A", "digits only"),
         ("", "digits only"),
         (-1, "digits only"),
         ("00000000000000", "all zeros"),
         (0, "all zeros"),
-        ("046070011200181", "Expected 8, 12, 13, or 14 digits"),
+        ("046070011200181", "has 15 digits; expected 8, 12, 13 or 14"),
     ],
 )
 def test_parse_gtin__invalid__says_why(value, message):

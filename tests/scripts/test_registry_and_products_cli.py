@@ -124,9 +124,9 @@ def test_products_withdraw__by_regulator(platform, manufacturer):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--gtin", "4607001120057"], "Invalid GTIN check digit"),
+        (["--gtin", "4607001120057"], "GTIN 4607001120057: check digit should be 6"),
         (["--serials", "duplicate.txt"], "line 3: serial 'A1' repeats line 1"),
-        (["--serials", "bad-charset.txt"], "line 2: serial 'B 2' has characters outside GS1 character set 82"),
+        (["--serials", "bad-charset.txt"], "line 2: 'B 2': serial in AI (21) has characters outside GS1 character set 82: ' ' at position 2"),
         (["--serials", "missing.txt"], "cannot read the serial list"),
         (["--manufactured", "01.01.2025"], "is not of the form YYYY-MM-DD"),
     ],
