@@ -47,3 +47,14 @@ def _hex(value) -> str:
     if isinstance(value, (bytes, bytearray)):
         return "0x" + bytes(value).hex()
     return str(value)
+
+
+def event_logs(event, deployment: Deployment, **search_topics) -> list:
+    """Every log of a contract `event` since the deployment, filtered by indexed topics.
+
+    Reads from the deployment's first block (never from genesis), in Ape's block pages.
+    """
+    from ape import chain
+
+    stop = chain.blocks.head.number + 1
+    return list(event.range(deployment.first_block, stop, search_topics=search_topics or None))

@@ -181,3 +181,88 @@ def serials(gtin: str, lot: str, quantity: int) -> list[str]:
             result.add(serial)
             ordered.append(serial)
     return ordered
+
+
+# --- The supply chain ---------------------------------------------------------------------
+# Shipments in order; each is (shipper, consignee, GTIN, lot, quantity, outcome), outcome
+# "received", "rejected" or "in_transit". Quantities fit what each shipper holds by then.
+@dataclass(frozen=True)
+class Shipment:
+    shipper: str
+    consignee: str
+    gtin: str
+    lot: str
+    quantity: int
+    outcome: str = "received"
+
+
+METFORMIN, AMOXICILLIN, PARACETAMOL, OMEPRAZOLE = (p.gtin for p in PRODUCTS[:4])
+IMMUNOGLOBULIN, ENOXAPARIN, INSULIN_ASPART, INSULIN_GLARGINE = (p.gtin for p in PRODUCTS[4:8])
+SYRINGE, CATHETER, GLOVES, CEFTRIAXONE = (p.gtin for p in PRODUCTS[8:12])
+
+SHIPMENTS = (
+    Shipment("volga", "centrpharm", METFORMIN, "MF2406", 200),
+    Shipment("centrpharm", "gkb1", METFORMIN, "MF2406", 80),
+    Shipment("centrpharm", "pharmacy12", METFORMIN, "MF2406", 60),
+    Shipment("volga", "centrpharm", AMOXICILLIN, "AM2405", 100),
+    Shipment("centrpharm", "pharmacy12", AMOXICILLIN, "AM2405", 40),
+    Shipment("volga", "centrpharm", AMOXICILLIN, "AM2402", 60),  # recalled later
+    Shipment("volga", "sibmed", PARACETAMOL, "PC2312", 100),  # expired batch
+    Shipment("sibmed", "rkb", PARACETAMOL, "PC2312", 50),
+    Shipment("nordisk", "sibmed", INSULIN_ASPART, "NA5K221", 60),
+    Shipment("sibmed", "rkb", INSULIN_ASPART, "NA5K221", 30),
+    Shipment("nordisk", "centrpharm", INSULIN_GLARGINE, "GL6M310", 40),
+    Shipment("centrpharm", "gkb1", INSULIN_GLARGINE, "GL6M310", 20, "rejected"),
+    Shipment("immuno", "centrpharm", IMMUNOGLOBULIN, "IG0424", 40),
+    Shipment("immuno", "sibmed", ENOXAPARIN, "EN2407", 50, "in_transit"),
+    Shipment("melsungen", "centrpharm", SYRINGE, "SY24031", 300),
+    Shipment("centrpharm", "gkb1", SYRINGE, "SY24031", 200),
+    Shipment("farmsintez", "centrpharm", CEFTRIAXONE, "CF2405", 50),  # its maker is suspended later
+)
+
+
+@dataclass(frozen=True)
+class Decommission:
+    holder: str
+    gtin: str
+    lot: str
+    serial_index: int  # index in the batch's serial list
+    reason: int  # 1 dispensed, 2 destroyed, 3 stolen, 4 exported, 5 sample
+
+
+DECOMMISSIONS = (
+    *(Decommission("gkb1", METFORMIN, "MF2406", i, 1) for i in range(10)),
+    *(Decommission("pharmacy12", METFORMIN, "MF2406", 100 + i, 1) for i in range(5)),
+    Decommission("pharmacy12", AMOXICILLIN, "AM2405", 120, 1),
+    Decommission("rkb", INSULIN_ASPART, "NA5K221", 70, 1),
+    Decommission("gkb1", SYRINGE, "SY24031", 5, 2),  # destroyed (a damaged pack)
+    Decommission("centrpharm", IMMUNOGLOBULIN, "IG0424", 3, 3),  # stolen
+)
+
+
+@dataclass(frozen=True)
+class DemoCode:
+    """A pack to scan in the demo, showing one verdict."""
+
+    case: str
+    gtin: str
+    lot: str
+    serial: str | None  # None: take `serial_index` of the batch's list
+    serial_index: int = 0
+    scanner: str = ""  # the organization scanning, "" for anyone
+
+
+DEMO_CODES = (
+    DemoCode("genuine", METFORMIN, "MF2406", None, 150, "pharmacy12"),
+    DemoCode("already-dispensed-cloned-code", METFORMIN, "MF2406", None, 0, "pharmacy12"),
+    DemoCode("destroyed", SYRINGE, "SY24031", None, 5),
+    DemoCode("stolen", IMMUNOGLOBULIN, "IG0424", None, 3),
+    DemoCode("recalled", AMOXICILLIN, "AM2402", None, 7),
+    DemoCode("withdrawn", ENOXAPARIN, "EN2403", None, 2),
+    DemoCode("expired", PARACETAMOL, "PC2312", None, 60, "rkb"),
+    DemoCode("manufacturer-suspended", CEFTRIAXONE, "CF2405", None, 9),
+    DemoCode("serial-not-in-batch", METFORMIN, "MF2406", "FAKE0000001XY"),
+    DemoCode("unknown-batch", METFORMIN, "MF9999", "UNKNOWNLOT001"),
+    DemoCode("unknown-product", "04607001120087", "X1", "SERIAL0000001"),
+    DemoCode("never-held-by-scanner", INSULIN_ASPART, "NA5K221", None, 10, "gkb1"),
+)

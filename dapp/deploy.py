@@ -25,7 +25,7 @@ def deploy_platform(
     regulator_name: str = "Федеральная служба по надзору в сфере здравоохранения (Росздравнадзор)",
     log: Callable[[str], None] = print,
 ) -> Deployment:
-    """Deploy Participants, Resources and PaymentToken with `account`, skipping what is deployed.
+    """Deploy Participants, Resources, PaymentToken and Custody with `account`, skipping what is deployed.
 
     The record is written after each contract, so an interrupted deployment resumes where
     it stopped. A record is trusted only when the chain's genesis hash matches it and code
@@ -43,6 +43,7 @@ def deploy_platform(
         "Participants": lambda: (regulator, metadata_cid),
         "Resources": lambda: (deployment.address("Participants"),),
         "PaymentToken": lambda: (account.address,),
+        "Custody": lambda: (deployment.address("Participants"), deployment.address("Resources")),
     }
     for name, make_arguments in arguments.items():
         existing = deployment.contracts.get(name)

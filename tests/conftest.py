@@ -140,3 +140,40 @@ def token(project, deployer):
 @pytest.fixture
 def merkle_harness(project, deployer):
     return project.MerkleProofHarness.deploy(sender=deployer)
+
+
+# --- Custody ---------------------------------------------------------------------------------
+
+
+def batch_id_of(gtin, lot):
+    """The batch id, as Resources.batch_id and Custody compute it: keccak256(abi.encode(gtin, lot))."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    return keccak(encode(["uint256", "string"], [gtin, lot]))
+
+
+def serials_for(lot, count):
+    """`count` distinct serial numbers for the lot (GS1 character set 82, at most 20 characters)."""
+    return [f"{lot}-{i:06d}" for i in range(count)]
+
+
+@pytest.fixture
+def custody(project, deployer, participants, resources):
+    return project.Custody.deploy(participants, resources, sender=deployer)
+
+
+@pytest.fixture
+def create_custody_batch(custody, create_batch, active_manufacturer):
+    """Commission the batch `lot` (of `quantity` units with a real serial tree) in Resources,
+    then in Custody; returns (batch_id, tree, serials)."""
+    from dapp.merkle import SerialTree
+
+    def create_custody_batch(lot="L001", gtin=GTIN, quantity=8, expires_in=365 * DAY, sender=None, serials=None):
+        serials = list(serials) if serials is not None else serials_for(lot, quantity)
+        tree = SerialTree.of(gtin, serials)
+        create_batch(lot=lot, gtin=gtin, quantity=len(serials), root=tree.root, sender=sender, expires_in=expires_in)
+        custody.commission(gtin, lot, sender=sender or active_manufacturer)
+        return batch_id_of(gtin, lot), tree, serials
+
+    return create_custody_batch

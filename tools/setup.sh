@@ -13,9 +13,10 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 fresh() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$(cat "${@:2}" | sha256sum)" ]; }
 stamp() { cat "${@:2}" | sha256sum > "$STAMPS/$1"; }
 
-# 1. Debian packages: libzbar0 (QR decoding with pyzbar); Node.js and npm when the
+# 1. Debian packages: libzbar0 (QR decoding with pyzbar), fonts-dejavu-core (DejaVu Sans
+#    for the labels' Cyrillic text); Node.js and npm when the
 #    machine has none (anvil's launcher and solcjs run on node).
-DEBIAN_PACKAGES=(libzbar0)
+DEBIAN_PACKAGES=(libzbar0 fonts-dejavu-core)
 command -v node >/dev/null || DEBIAN_PACKAGES+=(nodejs)
 command -v npm >/dev/null || DEBIAN_PACKAGES+=(npm)
 missing=()

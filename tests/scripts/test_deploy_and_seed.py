@@ -28,7 +28,7 @@ def test_deploy__writes_record_of_every_contract(deployed):
     w3, _, record, first, *_ = deployed
     assert record["chain_id"] == 31337
     assert record["genesis_hash"] == w3.eth.get_block(0)["hash"].to_0x_hex()
-    assert set(record["contracts"]) == {"Participants", "Resources", "PaymentToken"}
+    assert set(record["contracts"]) == {"Participants", "Resources", "PaymentToken", "Custody"}
     for name, entry in record["contracts"].items():
         assert w3.eth.get_code(entry["address"]) != b""
         receipt = w3.eth.get_transaction_receipt(entry["transaction"])
@@ -51,7 +51,7 @@ def test_deploy__contracts_wired_together(deployed):
 
 def test_deploy__second_run__changes_nothing(deployed):
     w3, _, record, _, second, block_after_first, record_after_second = deployed
-    assert second.count("already deployed") == 3
+    assert second.count("already deployed") == 4
     assert record_after_second == record
     assert w3.eth.block_number == block_after_first
 

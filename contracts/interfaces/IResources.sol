@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title IResources
+/// @notice The registry of products and batches (contracts/Resources.vy), as Solidity sees it.
+/// @dev Mirrors the Vyper contract's ABI exactly (names included, so its snake_case): a test
+/// compares the two, and another checks that Solidity decodes the structs Vyper returns.
+/// Batch statuses: NONE 0 (no such batch), ACTIVE 1, RECALLED 2, WITHDRAWN 3. A batch id is
+/// keccak256(abi.encode(uint256 gtin, string lot)).
+interface IResources {
+    /// @notice A product, as `product` returns it (all zero when the GTIN is not registered).
+    struct Product {
+        address manufacturer;
+        uint8 category;
+        string name;
+        string dosage_form;
+        string characteristics_cid;
+        string certificate_cid;
+    }
+
+    /// @notice A batch, as `batch` and `batch_by_id` return it (all zero when there is none).
+    /// @dev `manufacturer` is the product's manufacturer; dates are unix seconds, `expires`
+    /// being the end of the last valid day.
+    struct Batch {
+        uint256 gtin;
+        address manufacturer;
+        uint256 manufactured;
+        uint256 expires;
+        uint256 quantity;
+        bytes32 serials_root;
+        bytes32 documents_cid_hash;
+        uint8 status;
+        uint8 reason_code;
+    }
+
+    event ProductRegistered(
+        uint256 indexed gtin,
+        address indexed manufacturer,
+        uint8 category,
+        string name,
+        string dosage_form,
+        string characteristics_cid,
+        string certificate_cid
+    );
+    event ProductUpdated(
+        uint256 indexed gtin, address indexed manufacturer, string characteristics_cid, string certificate_cid
+    );
+    event BatchCommissioned(
+        bytes32 indexed batch_id,
+        uint256 indexed gtin,
+        address indexed manufacturer,
+        string lot,
+        uint256 manufactured,
+        uint256 expires,
+        uint256 quantity,
+        bytes32 serials_root,
+        string documents_cid
+    );
+    event BatchRetired(
+        bytes32 indexed batch_id,
+        uint256 indexed gtin,
+        address indexed by,
+        string lot,
+        uint8 status,
+        uint8 reason_code,
+        string reason_cid
+    );
+
+    /// @notice An active manufacturer registers a product under its GTIN.
+    function register_product(
+        uint256 gtin,
+        uint8 category,
+        string calldata name,
+        string calldata dosage_form,
+        string calldata characteristics_cid,
+        string calldata certificate_cid
+    ) external;
+
+    /// @notice The product's manufacturer replaces its documents.
+    function update_product(uint256 gtin, string calldata characteristics_cid, string calldata certificate_cid)
+        external;
+
+    /// @notice The product's manufacturer commissions a batch with the Merkle root of its serials.
+    function commission_batch(
+        uint256 gtin,
+        string calldata lot,
+        uint256 manufactured,
+        uint256 expires,
+        uint256 quantity,
+        bytes32 serials_root,
+        string calldata documents_cid
+    ) external;
+
+    /// @notice The manufacturer or a regulator recalls an active batch.
+    function recall_batch(uint256 gtin, string calldata lot, uint8 reason_code, string calldata reason_cid) external;
+
+    /// @notice The manufacturer or a regulator withdraws an active batch from circulation.
+    function withdraw_batch(uint256 gtin, string calldata lot, uint8 reason_code, string calldata reason_cid)
+        external;
+
+    /// @notice The product registered under `gtin`.
+    function product(uint256 gtin) external view returns (Product memory);
+
+    /// @notice The batch (`gtin`, `lot`).
+    function batch(uint256 gtin, string calldata lot) external view returns (Batch memory);
+
+    /// @notice The batch with id `batch_id`.
+    function batch_by_id(bytes32 batch_id) external view returns (Batch memory);
+
+    /// @notice keccak256(abi.encode(gtin, lot)). The lot is at most 20 bytes.
+    function batch_id(uint256 gtin, string calldata lot) external pure returns (bytes32);
+
+    /// @notice Whether `gtin` is a GTIN-14 (or a shorter GTIN padded with zeros) with a right check digit.
+    function is_valid_gtin(uint256 gtin) external pure returns (bool);
+
+    function CATEGORY_DRUG() external view returns (uint8);
+    function CATEGORY_DEVICE() external view returns (uint8);
+    function CATEGORY_CONSUMABLE() external view returns (uint8);
+    function BATCH_ACTIVE() external view returns (uint8);
+    function BATCH_RECALLED() external view returns (uint8);
+    function BATCH_WITHDRAWN() external view returns (uint8);
+
+    /// @notice The Participants registry it asks who may act.
+    function participants() external view returns (address);
+}
