@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from dapp import demo
 from dapp.chain import contract, current_deployment, event_logs
+from dapp.demo_labels import write_demo_labels
 from dapp.documents import save_document
 from dapp.merkle import SerialTree, leaf_hash
 from dapp.paths import serials_dir
@@ -96,6 +97,7 @@ class _Seeder:
             for batch in product.batches:
                 self.retire(product, batch)
         self.suspensions()
+        write_demo_labels()
         return self.report
 
     def organizations(self) -> None:

@@ -19,6 +19,8 @@ def describe(deployment: Deployment, rpc_url: str) -> list[str]:
         f"Deployment:      {record_path(deployment.chain_id)}",
         f"Documents:       {documents_dir()}",
         f"Serial lists:    {serials_dir()} (private to the manufacturers; only roots are on-chain)",
+        f"Demo labels:     {data_dir() / 'labels'} (one pack per verdict; print sheets/ to scan)",
+        "Verify a pack:   source tools/env.sh && ape run verify data/labels/genuine.png --network ethereum:local:foundry",
         "Dev accounts:    anvil's 20 accounts (mnemonic 'test test ... junk'); #0 is the first regulator",
     ]
     return lines

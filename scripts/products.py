@@ -21,6 +21,7 @@ from dapp.documents import save_document
 from dapp.gs1 import gtin_to_int, parse_gtin
 from dapp.inputs import parse_category, parse_day, read_document, read_serial_list
 from dapp.merkle import SerialTree
+from dapp.proofs import ProofStore
 from dapp.roles import BatchStatus, Category
 from dapp.transactions import send
 
@@ -74,9 +75,12 @@ def commission(account, gtin, lot, manufactured, expires, serials, documents):
     gtin_number = gtin_to_int(gtin)
     serial_list = read_serial_list(serials)
     tree = SerialTree.of(gtin_number, serial_list)
-    send(contract("Resources").commission_batch, gtin_number, lot, parse_day(manufactured),
+    resources = contract("Resources")
+    send(resources.commission_batch, gtin_number, lot, parse_day(manufactured),
          parse_day(expires, end_of_day=True), len(serial_list), tree.root, _document(documents),
          sender=account, action=f"commission {parse_gtin(gtin)}/{lot}")
+    # The proofs every pack of the batch will be verified with (hashes only, no serial).
+    ProofStore().save(bytes(resources.batch_id(gtin_number, lot)), tree)
     click.echo(f"Batch {parse_gtin(gtin)}/{lot} commissioned: {len(serial_list)} units, root 0x{tree.root.hex()}.")
 
 

@@ -11,6 +11,7 @@ only what is missing.
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
+from dapp.demo_labels import labels_dir
 from dapp.paths import serials_dir
 from dapp.seeding import seed_demo
 
@@ -20,4 +21,4 @@ from dapp.seeding import seed_demo
 def cli(account):
     report = seed_demo(account, log=click.echo)
     click.echo(f"Seed complete: {len(report.done)} changes made, {report.skipped} already in place. "
-               f"Serial lists: {serials_dir()}")
+               f"Serial lists: {serials_dir()}. Demo labels (one per verdict, and sheets): {labels_dir()}")

@@ -286,9 +286,10 @@ def test_custody__random_operations__quantities_conserved(
                 self.model.suspended.add(account.address)
 
         @precondition(lambda self: len(self.model.recalled) < len(lots))
-        @rule(lot=st.sampled_from(lots))
-        def recall(self, lot):
-            if lot not in self.model.recalled:
+        @rule(lot=st.sampled_from(lots), now=st.sampled_from([False, False, False, False, True]))
+        def recall(self, lot, now):
+            # Rarely: a recalled batch can no longer be dispensed, which leaves little to undo.
+            if now and lot not in self.model.recalled:
                 resources.recall_batch(GTIN, lot, 1, REASON_CID, sender=regulator)
                 self.model.recalled.add(lot)
 
@@ -322,4 +323,4 @@ def test_custody__random_operations__quantities_conserved(
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
     )
-    print(sorted(COUNTS.items()))
+    print(sorted(COUNTS.items(), key=str))

@@ -49,6 +49,7 @@ def ape_run(arguments, env, account="TEST::0", expect_success=True):
     )
     output = result.stdout + result.stderr
     assert (result.returncode == 0) == expect_success, output
+    assert "Traceback" not in output, output
     return output
 
 
