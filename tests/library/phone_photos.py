@@ -17,31 +17,21 @@ import random
 import numpy as np
 from PIL import Image, ImageFilter
 
+from dapp.gs1 import complete_gtin, digital_link
 from dapp.labels import Label, label_png
 
 RESOLVER = "https://id.medchain.example"
 _SERIAL_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
-def gtin_with_check_digit(body: str) -> str:
-    """`body` (13 digits) followed by its GS1 check digit."""
-    total = sum(int(digit) * (3 if i % 2 == 0 else 1) for i, digit in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
-
-
-def digital_link(gtin: str, lot: str, serial: str, expiry: str) -> str:
-    """A GS1 Digital Link URI, built by hand (dapp.gs1 builds them for the platform)."""
-    return f"{RESOLVER}/01/{gtin}/10/{lot}/21/{serial}?17={expiry}"
-
-
 def random_label(rnd: random.Random) -> Label:
     """A label for a random unit of a Russian-made product, its text partly Cyrillic."""
-    gtin = gtin_with_check_digit("0460" + "".join(rnd.choice("0123456789") for _ in range(9)))
+    gtin = complete_gtin("0460" + "".join(rnd.choice("0123456789") for _ in range(9)))
     lot = f"MF{rnd.randint(2300, 2612)}"
     serial = "".join(rnd.choice(_SERIAL_CHARACTERS) for _ in range(13))
     expiry = f"{rnd.randint(26, 30)}{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}"
     return Label(
-        digital_link(gtin, lot, serial, expiry),
+        digital_link(gtin, serial, lot, expiry, resolver=RESOLVER),
         ["Амоксициллин 500 мг, капсулы №16", f"GTIN {gtin}", f"Серия {lot}  годен до {expiry}", f"SN {serial}"],
     )
 

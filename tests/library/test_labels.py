@@ -8,17 +8,17 @@ from PIL import Image
 from dapp.errors import PlatformError
 from dapp.labels import A4_PX, Label, label_png, label_sheet_pdf, label_sheet_png
 from dapp.qr import decode_codes
-from tests.library.phone_photos import digital_link, gtin_with_check_digit
+from dapp.gs1 import complete_gtin, digital_link
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def unit_labels(count: int) -> list[Label]:
     """`count` labels of one batch, a serial each, with Cyrillic text as printed in Russia."""
-    gtin = gtin_with_check_digit("0460700112001")
+    gtin = complete_gtin("0460700112001")
     return [
         Label(
-            digital_link(gtin, "MF2406", f"4iiWB3e{n:06d}", "270131"),
+            digital_link(gtin, f"4iiWB3e{n:06d}", "MF2406", "270131"),
             ["Амоксициллин 500 мг, капсулы №16", f"GTIN {gtin}", "Серия MF2406  годен до 31.01.2027", f"SN 4iiWB3e{n:06d}"],
         )
         for n in range(count)

@@ -15,10 +15,11 @@ from dapp import qr
 from dapp.errors import PlatformError
 from dapp.labels import Label, label_png, label_sheet_pdf
 from dapp.qr import DecodedCode, NoCodeFoundError, NotAnImageError, decode_codes
-from tests.library.phone_photos import digital_link, gtin_with_check_digit, phone_photos
+from dapp.gs1 import complete_gtin, digital_link
+from tests.library.phone_photos import phone_photos
 
-GTIN = gtin_with_check_digit("0460700112001")
-URI = digital_link(GTIN, "MF2406", "4iiWB3e0ZyOoy", "270131")
+GTIN = complete_gtin("0460700112001")
+URI = digital_link(GTIN, "4iiWB3e0ZyOoy", "MF2406", "270131")
 GS1_ELEMENT_STRING = f"(01){GTIN}(21)4iiWB3e0ZyOoy(17)270131(10)MF2406"
 DATAMATRIX_TEXT = f"]d201{GTIN}214iiWB3e0ZyOoy\x1d1727013110MF2406"  # as a scanner types it
 PHONE_PHOTOS = 100
@@ -132,7 +133,7 @@ def test_decode__gs1_datamatrix__element_string_as_a_scanner_types_it():
 
 
 def test_decode__several_codes_in_one_photo__all_read():
-    uris = [digital_link(GTIN, "MF2406", f"SER{n}", "270131") for n in range(3)]
+    uris = [digital_link(GTIN, f"SER{n}", "MF2406", "270131") for n in range(3)]
     photo = Image.new("L", (1800, 1200), 215)
     for n, uri in enumerate(uris):
         photo.paste(label_image(uri).resize((480, 304)).rotate(8 * n - 8, expand=True, fillcolor=215), (40 + 590 * n, 40))
