@@ -14,13 +14,15 @@ import {IResources} from "./interfaces/IResources.sol";
 /// `Resources`. Every loop is over a caller's own proof (at most the tree's depth).
 ///
 /// Storage is packed for the common paths (gas of one cold slot written: 22,100):
-/// - a batch's counters and its custody index share one slot ({BatchLedger});
-/// - a holder's balance of a batch and its "ever held" flag share one slot;
-/// - a shipment takes two slots: the batch is stored as its 48-bit custody index, not its
-///   32-byte id, and the tender id takes a third slot only when there is one;
+/// - a batch's counters, its expiry and its status share one slot ({BatchLedger});
+/// - a holder's balance of a batch, the units it decommissioned and its "ever held" flag share
+///   one slot ({Holding}): a decommission writes that slot and the unit's, nothing else;
+/// - a shipment is one slot: the digest of its terms ({ShipmentRecord}) with its status in
+///   the low byte; the consignee passes the terms back, as {Shipped} logged them;
 /// - a unit's state is one slot;
-/// - the serials root is copied here at commissioning (it never changes in `Resources`), so
-///   only a dispense, which must see the batch's current status and expiry, calls `Resources`.
+/// - the serials root and the expiry are copied here at commissioning (they never change in
+///   `Resources`), and `Resources` reports every recall and withdrawal as it happens
+///   ({onBatchRetired}), so that a dispense, which must see a recall at once, asks no one.
 contract Custody is ICustody {
     /// @notice The MANUFACTURER role flag of `Participants`.
     uint256 public constant MANUFACTURER_ROLE = 2;
@@ -54,34 +56,18 @@ contract Custody is ICustody {
     /// @inheritdoc ICustody
     IResources public immutable resources;
 
-    /// @dev A holder's position in a batch (one slot).
-    struct Holding {
-        uint64 balance;
-        bool everHeld;
-    }
+    /// @dev The bits of a stored shipment that hold its status; the others hold the digest.
+    uint256 private constant _STATUS_MASK = 0xff;
 
-    /// @dev A shipment as stored: two slots, the first the only one written on receive or reject.
-    struct StoredShipment {
-        address shipper;
-        uint8 status;
-        uint40 updatedAt;
-        uint48 batchIndex;
-        address consignee;
-        uint64 quantity;
-    }
-
-    /// @dev How many batches were commissioned here: the last batch's index. Shares a slot with
-    /// `_shipmentCount`.
-    uint48 private _batchCount;
-    /// @dev How many shipments were made: the last shipment's id.
-    uint64 private _shipmentCount;
+    /// @dev The next shipment's id. Starts at 1, never zero, so that every shipment pays
+    /// 5,000 gas for it, not 22,100 for the first.
+    uint256 private _nextShipmentId = 1;
 
     mapping(bytes32 batchId => BatchLedger) private _ledgers;
-    mapping(uint256 index => bytes32 batchId) private _batchIds;
     mapping(bytes32 batchId => bytes32 serialsRoot) private _serialsRoots;
     mapping(bytes32 batchId => mapping(address holder => Holding)) private _holdings;
-    mapping(uint256 shipmentId => StoredShipment) private _shipments;
-    mapping(uint256 shipmentId => uint256 tenderId) private _tenderIds;
+    /// @dev keccak256(abi.encode(ShipmentRecord)) with its low byte replaced by the status.
+    mapping(uint256 shipmentId => uint256 digestAndStatus) private _shipments;
     mapping(bytes32 batchId => mapping(bytes32 leaf => UnitState)) private _units;
 
     /// @param participants_ The registry asked who may act.
@@ -94,6 +80,8 @@ contract Custody is ICustody {
 
     /// @inheritdoc ICustody
     function commission(uint256 gtin, string calldata lot) external returns (bytes32 batchId) {
+        address registered = resources.custody();
+        if (registered != address(this)) revert NotResourcesCustody(registered);
         batchId = keccak256(abi.encode(gtin, lot));
         if (_ledgers[batchId].commissioned != 0) revert BatchAlreadyCommissioned(batchId);
         IResources.Batch memory batch = resources.batch_by_id(batchId);
@@ -105,13 +93,21 @@ contract Custody is ICustody {
         if (batch.status != BATCH_ACTIVE) revert BatchNotActive(batchId, batch.status);
 
         // `Resources` keeps quantities below 2**64 and never zero.
+        // `Resources` keeps dates below 2**40.
         uint64 quantity = uint64(batch.quantity);
-        uint48 index = ++_batchCount;
-        _ledgers[batchId] = BatchLedger({commissioned: quantity, inTransit: 0, decommissioned: 0, index: index});
-        _batchIds[index] = batchId;
+        _ledgers[batchId] = BatchLedger({
+            commissioned: quantity, inTransit: 0, expires: uint40(batch.expires), status: BATCH_ACTIVE
+        });
         _serialsRoots[batchId] = batch.serials_root;
-        _holdings[batchId][msg.sender] = Holding({balance: quantity, everHeld: true});
+        _holdings[batchId][msg.sender] = Holding({balance: quantity, decommissioned: 0, everHeld: true});
         emit Commissioned(batchId, gtin, msg.sender, lot, quantity);
+    }
+
+    /// @inheritdoc ICustody
+    function onBatchRetired(bytes32 batchId, uint8 status) external {
+        if (msg.sender != address(resources)) revert NotResources(msg.sender);
+        BatchLedger storage batchLedger = _ledgers[batchId];
+        if (batchLedger.commissioned != 0) batchLedger.status = status;
     }
 
     /// @inheritdoc ICustody
@@ -128,45 +124,39 @@ contract Custody is ICustody {
         uint256 balance = holding.balance;
         if (balance < quantity) revert InsufficientBalance(batchId, msg.sender, balance, quantity);
 
-        BatchLedger storage batchLedger = _ledgers[batchId];
         unchecked {
             // quantity <= balance < 2**64, and in transit never exceeds the commissioned quantity.
             holding.balance = uint64(balance - quantity);
-            batchLedger.inTransit += uint64(quantity);
-            shipmentId = ++_shipmentCount;
+            _ledgers[batchId].inTransit += uint64(quantity);
+            shipmentId = _nextShipmentId++;
         }
-        _shipments[shipmentId] = StoredShipment({
-            shipper: msg.sender,
-            status: IN_TRANSIT,
-            updatedAt: uint40(block.timestamp),
-            batchIndex: batchLedger.index,
-            consignee: to,
-            quantity: uint64(quantity)
+        ShipmentRecord memory record = ShipmentRecord({
+            batchId: batchId, shipper: msg.sender, consignee: to, quantity: quantity, tenderId: tenderId
         });
-        if (tenderId != 0) _tenderIds[shipmentId] = tenderId;
+        _shipments[shipmentId] = _digest(record) | IN_TRANSIT;
         emit Shipped(batchId, shipmentId, tenderId, msg.sender, to, quantity, documentCid);
     }
 
     /// @inheritdoc ICustody
-    function receiveShipment(uint256 shipmentId) external {
-        (bytes32 batchId, address shipper, uint64 quantity) = _close(shipmentId, RECEIVED);
-        Holding storage holding = _holdings[batchId][msg.sender];
+    function receiveShipment(uint256 shipmentId, ShipmentRecord calldata shipment) external {
+        _close(shipmentId, shipment, RECEIVED);
+        Holding storage holding = _holdings[shipment.batchId][msg.sender];
         unchecked {
             // The sum of all balances never exceeds the commissioned quantity (< 2**64).
-            holding.balance += quantity;
+            holding.balance += uint64(shipment.quantity);
         }
         holding.everHeld = true;
-        emit Received(batchId, shipmentId, msg.sender, shipper, quantity);
+        emit Received(shipment.batchId, shipmentId, msg.sender, shipment.shipper, shipment.quantity);
     }
 
     /// @inheritdoc ICustody
-    function reject(uint256 shipmentId, string calldata reasonCid) external {
+    function reject(uint256 shipmentId, ShipmentRecord calldata shipment, string calldata reasonCid) external {
         if (bytes(reasonCid).length == 0) revert EmptyCid();
-        (bytes32 batchId, address shipper, uint64 quantity) = _close(shipmentId, REJECTED);
+        _close(shipmentId, shipment, REJECTED);
         unchecked {
-            _holdings[batchId][shipper].balance += quantity;
+            _holdings[shipment.batchId][shipment.shipper].balance += uint64(shipment.quantity);
         }
-        emit Rejected(batchId, shipmentId, msg.sender, shipper, quantity, reasonCid);
+        emit Rejected(shipment.batchId, shipmentId, msg.sender, shipment.shipper, shipment.quantity, reasonCid);
     }
 
     /// @inheritdoc ICustody
@@ -183,19 +173,19 @@ contract Custody is ICustody {
         uint8 previous = state.reason;
         if (previous != 0) revert UnitAlreadyDecommissioned(batchId, leaf, previous);
 
+        if (!MerkleProof.verifyCalldata(proof, _serialsRoots[batchId], leaf)) revert InvalidProof(batchId, leaf);
+        BatchLedger storage batchLedger = _ledgers[batchId];
         if (reason == DISPENSED) {
-            // A recall or a withdrawal can come at any time: ask `Resources` now.
-            IResources.Batch memory batch = resources.batch_by_id(batchId);
-            if (!MerkleProof.verifyCalldata(proof, batch.serials_root, leaf)) revert InvalidProof(batchId, leaf);
-            if (batch.status != BATCH_ACTIVE) revert BatchNotActive(batchId, batch.status);
-            if (block.timestamp > batch.expires) revert BatchExpired(batchId, batch.expires);
-        } else if (!MerkleProof.verifyCalldata(proof, _serialsRoots[batchId], leaf)) {
-            revert InvalidProof(batchId, leaf);
+            uint8 status = batchLedger.status;
+            if (status != BATCH_ACTIVE) revert BatchNotActive(batchId, status);
+            uint256 expires = batchLedger.expires;
+            if (block.timestamp > expires) revert BatchExpired(batchId, expires);
         }
 
         unchecked {
+            // A holder never decommissions more than the batch's quantity (< 2**64).
             holding.balance = balance - 1;
-            _ledgers[batchId].decommissioned += 1;
+            holding.decommissioned += 1;
         }
         _units[batchId][leaf] = UnitState({reason: reason, by: msg.sender, at: uint40(block.timestamp)});
         emit Decommissioned(batchId, leaf, msg.sender, reason);
@@ -213,8 +203,9 @@ contract Custody is ICustody {
         delete _units[batchId][leaf];
         unchecked {
             // The unit was counted in both when it was dispensed.
-            _holdings[batchId][msg.sender].balance += 1;
-            _ledgers[batchId].decommissioned -= 1;
+            Holding storage holding = _holdings[batchId][msg.sender];
+            holding.balance += 1;
+            holding.decommissioned -= 1;
         }
         emit DispenseUndone(batchId, leaf, msg.sender);
     }
@@ -230,27 +221,27 @@ contract Custody is ICustody {
     }
 
     /// @inheritdoc ICustody
+    function holding(bytes32 batchId, address holder) external view returns (Holding memory) {
+        return _holdings[batchId][holder];
+    }
+
+    /// @inheritdoc ICustody
     function ledger(bytes32 batchId) external view returns (BatchLedger memory) {
         return _ledgers[batchId];
     }
 
     /// @inheritdoc ICustody
-    function shipment(uint256 shipmentId) external view returns (Shipment memory) {
-        StoredShipment memory stored = _shipments[shipmentId];
-        return Shipment({
-            batchId: stored.status == 0 ? bytes32(0) : _batchIds[stored.batchIndex],
-            shipper: stored.shipper,
-            consignee: stored.consignee,
-            quantity: stored.quantity,
-            tenderId: _tenderIds[shipmentId],
-            status: stored.status,
-            updatedAt: stored.updatedAt
-        });
+    function shipmentStatus(uint256 shipmentId, ShipmentRecord calldata shipment) external view returns (uint8) {
+        uint256 stored = _shipments[shipmentId];
+        if (stored & ~_STATUS_MASK != _digest(shipment)) return 0;
+        return uint8(stored & _STATUS_MASK);
     }
 
     /// @inheritdoc ICustody
     function shipmentCount() external view returns (uint256) {
-        return _shipmentCount;
+        unchecked {
+            return _nextShipmentId - 1;
+        }
     }
 
     /// @inheritdoc ICustody
@@ -291,26 +282,27 @@ contract Custody is ICustody {
         data.timestamp = block.timestamp;
     }
 
-    /// @dev Closes an in-transit shipment to the caller with `status`; returns what moves.
-    function _close(uint256 shipmentId, uint8 status)
-        private
-        returns (bytes32 batchId, address shipper, uint64 quantity)
-    {
-        StoredShipment storage stored = _shipments[shipmentId];
-        StoredShipment memory shipment_ = stored;
-        if (shipment_.status == 0) revert UnknownShipment(shipmentId);
-        if (shipment_.consignee != msg.sender) revert NotConsignee(shipmentId, msg.sender);
-        if (shipment_.status != IN_TRANSIT) revert ShipmentNotInTransit(shipmentId, shipment_.status);
+    /// @dev Closes the in-transit shipment `shipment` to the caller with `status`.
+    function _close(uint256 shipmentId, ShipmentRecord calldata shipment, uint8 status) private {
+        uint256 stored = _shipments[shipmentId];
+        if (stored == 0) revert UnknownShipment(shipmentId);
+        uint256 digest = _digest(shipment);
+        if (stored & ~_STATUS_MASK != digest) revert ShipmentMismatch(shipmentId);
+        if (shipment.consignee != msg.sender) revert NotConsignee(shipmentId, msg.sender);
+        uint8 current = uint8(stored & _STATUS_MASK);
+        if (current != IN_TRANSIT) revert ShipmentNotInTransit(shipmentId, current);
         _checkCustodian(msg.sender);
 
-        stored.status = status;
-        stored.updatedAt = uint40(block.timestamp);
-        batchId = _batchIds[shipment_.batchIndex];
+        _shipments[shipmentId] = digest | status;
         unchecked {
             // The shipment's quantity is part of the batch's in-transit count.
-            _ledgers[batchId].inTransit -= shipment_.quantity;
+            _ledgers[shipment.batchId].inTransit -= uint64(shipment.quantity);
         }
-        return (batchId, shipment_.shipper, shipment_.quantity);
+    }
+
+    /// @dev keccak256 of the ABI-encoded terms, its low byte cleared for the status.
+    function _digest(ShipmentRecord memory shipment) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(shipment))) & ~_STATUS_MASK;
     }
 
     /// @dev Throws unless `account` is an active organization holding a custody role.

@@ -21,6 +21,11 @@
 from . import Participants
 
 
+# @dev What `Resources` tells the custody ledger (`Custody.onBatchRetired`).
+interface CustodyLedger:
+    def onBatchRetired(batch_id: bytes32, status: uint8): nonpayable
+
+
 # @dev Product categories.
 CATEGORY_DRUG: public(constant(uint8)) = 1
 CATEGORY_DEVICE: public(constant(uint8)) = 2
@@ -81,6 +86,11 @@ struct Batch:
 
 participants: public(immutable(Participants.__interface__))
 
+# @dev The custody ledger told of every recall and withdrawal at once, so that
+#      it refuses to dispense such units without asking here on every dispense.
+#      Set once by a regulator; empty until then.
+custody: public(address)
+
 _products: HashMap[uint256, Product]
 _batches: HashMap[bytes32, StoredBatch]
 
@@ -112,6 +122,11 @@ event BatchCommissioned:
     quantity: uint256
     serials_root: bytes32
     documents_cid: String[MAX_CID_LENGTH]
+
+
+event CustodySet:
+    custody: indexed(address)
+    regulator: indexed(address)
 
 
 event BatchRetired:
@@ -260,6 +275,23 @@ def commission_batch(
 
 
 @external
+def set_custody(custody: address):
+    """
+    @dev A regulator names the custody ledger to tell of every recall and
+         withdrawal from now on. Once only: a ledger that holds batches must
+         never stop hearing of their recalls.
+    @notice Requirements: the caller is an active regulator; no custody ledger
+            is set yet; `custody` is a contract. Emits `CustodySet`.
+    @param custody The `Custody` contract.
+    """
+    assert staticcall participants.is_active(msg.sender, Participants.Role.REGULATOR), "resources: caller is not a regulator"
+    assert self.custody == empty(address), "resources: custody already set"
+    assert custody.is_contract, "resources: custody is not a contract"
+    self.custody = custody
+    log CustodySet(custody=custody, regulator=msg.sender)
+
+
+@external
 def recall_batch(
     gtin: uint256, lot: String[MAX_LOT_LENGTH], reason_code: uint8, reason_cid: String[MAX_CID_LENGTH]
 ):
@@ -364,6 +396,8 @@ def _retire_batch(
     packed = packed & ~(65535 << _STATUS_SHIFT)
     packed = packed | (convert(status, uint256) << _STATUS_SHIFT) | (convert(reason_code, uint256) << _REASON_SHIFT)
     self._batches[batch_id].packed = packed
+    if self.custody != empty(address):
+        extcall CustodyLedger(self.custody).onBatchRetired(batch_id, status)
     log BatchRetired(
         batch_id=batch_id,
         gtin=gtin,

@@ -59,4 +59,26 @@ def deploy_platform(
         )
         write_record(deployment)
         log(f"{name} deployed at {instance.address}")
+    _connect_custody(deployment, account, regulator, log)
     return deployment
+
+
+def _connect_custody(deployment: Deployment, account, regulator: str, log: Callable[[str], None]) -> None:
+    """Have `Resources` tell `Custody` of every recall: a regulator's act, done here when the
+    deploying account is that regulator."""
+    from ape import Contract
+    from ape.utils import ZERO_ADDRESS
+
+    resources = Contract(deployment.address("Resources"), contract_type=project().Resources.contract_type)
+    custody = deployment.address("Custody")
+    registered = resources.custody()
+    if registered == custody:
+        log(f"Resources reports recalls to Custody {custody}")
+    elif registered != ZERO_ADDRESS:
+        raise RuntimeError(f"Resources reports recalls to {registered}, not to this deployment's Custody {custody}")
+    elif regulator == account.address:
+        resources.set_custody(custody, sender=account)
+        log(f"Resources now reports recalls to Custody {custody}")
+    else:
+        log(f"Resources reports recalls to no custody ledger yet: the regulator {regulator} must call "
+            f"Resources.set_custody({custody}) before any batch enters custody")

@@ -35,3 +35,12 @@ class Category(IntEnum):
     DRUG = 1
     DEVICE = 2
     CONSUMABLE = 3
+
+
+class ShipmentStatus(IntEnum):
+    """Where a Custody shipment is (`Custody.shipmentStatus`)."""
+
+    NONE = 0
+    IN_TRANSIT = 1
+    RECEIVED = 2
+    REJECTED = 3

@@ -17,14 +17,14 @@ from dapp.documents import save_document
 from dapp.merkle import SerialTree, leaf_hash
 from dapp.paths import serials_dir
 from dapp.proofs import ProofStore
-from dapp.roles import BatchStatus, Status
+from dapp.custody import shipment_record
+from dapp.roles import BatchStatus, ShipmentStatus, Status
 
 # The chain id of anvil and other development chains, whose dev accounts the seed uses.
 DEV_CHAIN_ID = 31337
 # Enough ether for a demo organization's transactions, sent when its account has none.
 FUNDING_WEI = 100 * 10**18
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-SHIPMENT_IN_TRANSIT = 1  # Custody.IN_TRANSIT
 
 
 @dataclass
@@ -167,7 +167,7 @@ class _Seeder:
 
     def shipments(self) -> None:
         """Shipments, each tagged by its waybill's CID so that a second run finds it."""
-        shipped = {log.documentCid: log.shipmentId for log in event_logs(self.custody.Shipped, self.deployment)}
+        shipped = {log.documentCid: log for log in event_logs(self.custody.Shipped, self.deployment)}
         for number, shipment in enumerate(demo.SHIPMENTS, start=1):
             waybill_number = f"DEMO-{number:04d}"
             waybill = save_document(json.dumps(
@@ -176,22 +176,24 @@ class _Seeder:
                 ensure_ascii=False, sort_keys=True).encode())
             identifier = self.resources.batch_id(int(shipment.gtin), shipment.lot)
             consignee = self.account(shipment.consignee)
-            shipment_id = shipped.get(waybill)
-            if shipment_id is None:
+            log = shipped.get(waybill)
+            if log is None:
                 receipt = self.custody.ship(identifier, consignee, shipment.quantity, 0, waybill,
                                             sender=self.account(shipment.shipper))
-                shipment_id = receipt.decode_logs(self.custody.Shipped)[0].shipmentId
+                log = receipt.decode_logs(self.custody.Shipped)[0]
                 self.did(f"shipment {waybill_number}: {shipment.quantity} × {shipment.gtin}/{shipment.lot} "
                          f"{shipment.shipper} → {shipment.consignee}")
-            if self.custody.shipment(shipment_id).status != SHIPMENT_IN_TRANSIT or shipment.outcome == "in_transit":
+            record = shipment_record(log)
+            status = self.custody.shipmentStatus(log.shipmentId, record)
+            if status != ShipmentStatus.IN_TRANSIT or shipment.outcome == "in_transit":
                 self.report.skipped += 1
             elif shipment.outcome == "received":
-                self.custody.receiveShipment(shipment_id, sender=consignee)
+                self.custody.receiveShipment(log.shipmentId, record, sender=consignee)
                 self.did(f"shipment {waybill_number} received by {shipment.consignee}")
             else:
                 reason = save_document(json.dumps({"rejection": waybill_number,
                                                    "reason": "cold chain broken in transit"}).encode())
-                self.custody.reject(shipment_id, reason, sender=consignee)
+                self.custody.reject(log.shipmentId, record, reason, sender=consignee)
                 self.did(f"shipment {waybill_number} rejected by {shipment.consignee}")
 
     def decommissions(self) -> None:

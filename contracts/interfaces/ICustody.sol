@@ -9,35 +9,44 @@ import {IResources} from "./IResources.sol";
 /// shipments between organizations, and the decommissioning of single units (dispensed to a
 /// patient, destroyed, stolen, exported, taken as a sample), each unit proved by its Merkle
 /// proof against the batch's serials root in `Resources`.
-/// @dev Quantities are conserved: for every batch, the sum of all balances + the units in
-/// transit + the decommissioned units == the commissioned quantity. A batch id is
+/// @dev Quantities are conserved: for every batch, the sum over its holders of their balances
+/// and of the units they decommissioned, + the units in transit == the commissioned quantity. A batch id is
 /// keccak256(abi.encode(uint256 gtin, string lot)), as `Resources.batch_id` computes it; a
 /// unit is identified within its batch by its leaf,
 /// keccak256(bytes.concat(keccak256(abi.encode(uint256 gtin, string serial)))), so serial
 /// numbers never appear on-chain. Every event has the batch id as its first indexed topic:
 /// one topic filter returns a batch's whole custody history.
 interface ICustody {
-    /// @notice The custody counters of a batch.
-    /// @dev One storage slot. `index` numbers batches in the order they were commissioned here
-    /// (from 1), so that a shipment stores it instead of the 32-byte batch id.
+    /// @notice The custody counters of a batch, its expiry and its status.
+    /// @dev One storage slot. Decommissioned units are counted per holder ({Holding}), in the
+    /// slot a decommission writes anyway. `expires` is copied from `Resources` at commissioning (it never
+    /// changes there) and `status` kept in step by `Resources` (see {onBatchRetired}), so that
+    /// a dispense checks both without another call.
     struct BatchLedger {
         uint64 commissioned;
         uint64 inTransit;
-        uint64 decommissioned;
-        uint48 index;
+        uint40 expires;
+        uint8 status;
     }
 
-    /// @notice A shipment, as `shipment` returns it.
-    /// @dev `status` is IN_TRANSIT, RECEIVED or REJECTED (0: no such shipment); `updatedAt` is
-    /// when it was shipped while in transit, and when it was received or rejected afterwards.
-    struct Shipment {
+    /// @notice A holder's position in a batch: the units it holds, the units it decommissioned
+    /// (net of undone dispenses), and whether it ever held the batch.
+    /// @dev One storage slot.
+    struct Holding {
+        uint64 balance;
+        uint64 decommissioned;
+        bool everHeld;
+    }
+
+    /// @notice A shipment's terms, as {Shipped} logs them.
+    /// @dev Only their digest is stored (with the status, in one slot): the consignee passes
+    /// them back to receive or reject, and any contract checks them with `shipmentStatus`.
+    struct ShipmentRecord {
         bytes32 batchId;
         address shipper;
         address consignee;
         uint256 quantity;
         uint256 tenderId;
-        uint8 status;
-        uint256 updatedAt;
     }
 
     /// @notice The state of one unit: `reason` 0 while it is in circulation, otherwise the
@@ -89,6 +98,10 @@ interface ICustody {
 
     /// @notice A constructor argument is the zero address.
     error ZeroAddress();
+    /// @notice `Resources` tells `registered`, not this ledger, of recalls: no batch may enter.
+    error NotResourcesCustody(address registered);
+    /// @notice Only `Resources` reports recalls and withdrawals.
+    error NotResources(address account);
     /// @notice `Resources` knows no batch `batchId`.
     error UnknownBatch(bytes32 batchId);
     /// @notice `account` is not the manufacturer of the batch's product.
@@ -111,6 +124,8 @@ interface ICustody {
     error InsufficientBalance(bytes32 batchId, address holder, uint256 balance, uint256 needed);
     /// @notice There is no shipment `shipmentId`.
     error UnknownShipment(uint256 shipmentId);
+    /// @notice The terms given are not those of shipment `shipmentId`.
+    error ShipmentMismatch(uint256 shipmentId);
     /// @notice `account` is not the shipment's consignee.
     error NotConsignee(uint256 shipmentId, address account);
     /// @notice The shipment was already received or rejected (`status`).
@@ -166,7 +181,8 @@ interface ICustody {
 
     /// @notice Places the batch (`gtin`, `lot`) with its manufacturer: the caller's balance of it
     /// becomes the batch's quantity.
-    /// @dev Requirements: the batch is not in custody yet; `Resources` knows it; the caller is
+    /// @dev Requirements: `Resources` names this contract its custody ledger; the batch is not
+    /// in custody yet; `Resources` knows it; the caller is
     /// its product's manufacturer and an active MANUFACTURER; the batch is ACTIVE.
     /// Emits {Commissioned}.
     /// @param gtin The product's GTIN.
@@ -191,20 +207,30 @@ interface ICustody {
         external
         returns (uint256 shipmentId);
 
+    /// @notice `Resources` reports that the batch was recalled or withdrawn (`status`).
+    /// @dev Requirements: the caller is `Resources`. Changes the ledger's status when the batch
+    /// is in custody; `Resources` logs the change ({BatchRetired} there).
+    /// @param batchId The batch.
+    /// @param status Its new status, RECALLED 2 or WITHDRAWN 3.
+    function onBatchRetired(bytes32 batchId, uint8 status) external;
+
     /// @notice The consignee receives a shipment: its units enter the caller's balance, and the
     /// caller is recorded as having held the batch.
-    /// @dev Requirements: the shipment exists; the caller is its consignee; it is in transit;
-    /// the caller is an active organization holding a custody role. Emits {Received}.
+    /// @dev Requirements: the shipment exists; `shipment` holds its terms as {Shipped} logged
+    /// them; the caller is its consignee; it is in transit; the caller is an active organization
+    /// holding a custody role. Emits {Received}.
     /// @param shipmentId The shipment.
-    function receiveShipment(uint256 shipmentId) external;
+    /// @param shipment Its terms.
+    function receiveShipment(uint256 shipmentId, ShipmentRecord calldata shipment) external;
 
     /// @notice The consignee rejects a shipment: its units go back to the shipper's balance.
-    /// @dev Requirements: `reasonCid` is not empty; the shipment exists; the caller is its
-    /// consignee; it is in transit; the caller is an active organization holding a custody role.
-    /// Emits {Rejected}.
+    /// @dev Requirements: `reasonCid` is not empty; the shipment exists; `shipment` holds its
+    /// terms; the caller is its consignee; it is in transit; the caller is an active
+    /// organization holding a custody role. Emits {Rejected}.
     /// @param shipmentId The shipment.
+    /// @param shipment Its terms.
     /// @param reasonCid CID of the rejection report.
-    function reject(uint256 shipmentId, string calldata reasonCid) external;
+    function reject(uint256 shipmentId, ShipmentRecord calldata shipment, string calldata reasonCid) external;
 
     /// @notice Takes one unit of a batch out of circulation, out of the caller's balance.
     /// @dev Requirements: `reason` is DISPENSED, DESTROYED, STOLEN, EXPORTED or SAMPLE; the caller
@@ -242,11 +268,15 @@ interface ICustody {
     /// @notice Whether `holder` ever held the batch: its manufacturer, or any consignee that received it.
     function everHeld(bytes32 batchId, address holder) external view returns (bool);
 
+    /// @notice `holder`'s position in the batch: balance, units decommissioned, ever held.
+    function holding(bytes32 batchId, address holder) external view returns (Holding memory);
+
     /// @notice The batch's custody counters (all zero when it is not in custody).
     function ledger(bytes32 batchId) external view returns (BatchLedger memory);
 
-    /// @notice The shipment `shipmentId` (all zero when there is none).
-    function shipment(uint256 shipmentId) external view returns (Shipment memory);
+    /// @notice The status of shipment `shipmentId` if `shipment` holds its terms: IN_TRANSIT,
+    /// RECEIVED or REJECTED; 0 when there is no such shipment or the terms differ.
+    function shipmentStatus(uint256 shipmentId, ShipmentRecord calldata shipment) external view returns (uint8);
 
     /// @notice How many shipments were made: the last shipment's id.
     function shipmentCount() external view returns (uint256);

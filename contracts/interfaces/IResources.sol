@@ -120,6 +120,12 @@ interface IResources {
     function BATCH_RECALLED() external view returns (uint8);
     function BATCH_WITHDRAWN() external view returns (uint8);
 
+    /// @notice A regulator names, once, the custody ledger told of every recall and withdrawal.
+    function set_custody(address custody) external;
+
+    /// @notice The custody ledger told of every recall and withdrawal (zero until set).
+    function custody() external view returns (address);
+
     /// @notice The Participants registry it asks who may act.
     function participants() external view returns (address);
 }
