@@ -3,6 +3,9 @@
 One contract read (`Custody.verdictData`) answers the questions a verdict asks; events
 give the story shown with it (registration, commissioning, shipments, decommissioning,
 recalls). Proofs come from the proof store the manufacturer wrote at commissioning.
+
+Two round trips to the node: the verdict data, the batch's events (one log query over both
+contracts) and the product; then the organizations named and the blocks' times.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from enum import Enum
 from functools import lru_cache
 
 from eth_abi import encode
-from eth_utils import keccak
+from eth_utils import is_address, keccak
 
-from dapp.chain import contract, current_deployment, event_logs
+from dapp.chain import current_deployment
+from dapp.chain_reader import ChainReader, Log
 from dapp.documents import load_document
 from dapp.errors import PlatformError
 from dapp.gs1 import UnitCode, parse_code
@@ -120,10 +124,8 @@ class Verifier:
 
     def __init__(self, proofs: ProofStore | None = None):
         self.deployment = current_deployment()
-        self.participants = contract("Participants", self.deployment)
-        self.resources = contract("Resources", self.deployment)
-        self.custody = contract("Custody", self.deployment)
         self.proofs = proofs or ProofStore()
+        self.reader = ChainReader.connected(self.deployment)
 
     def verify_text(self, text: str, scanner: str | None = None) -> Verdict:
         """The verdict on a typed or scanned code (raises InvalidCodeError when it is not one)."""
@@ -143,13 +145,22 @@ class Verifier:
                 proof = found or []
             except PlatformError:
                 proof_available = False
-        data = self.custody.verdictData(gtin, lot or "", leaf, proof, scanner or ZERO_ADDRESS)
+        reader = self.reader
+        data, logs, product = reader.batch([
+            reader.call("Custody", "verdictData", gtin, lot or "", leaf, proof, scanner or ZERO_ADDRESS),
+            reader.logs(["Resources", "Custody"], batch_id(gtin, lot or "")),
+            reader.call("Resources", "product", gtin),
+        ])
+        logs = [log for log in logs if "leaf" not in log.args or bytes(log.args["leaf"]) == leaf]
+        accounts = {data.productManufacturer, data.unitBy} | {
+            value for log in logs for value in log.args.values() if isinstance(value, str) and is_address(value)}
+        self._organizations = self._read_organizations(accounts - {ZERO_ADDRESS}, logs)
         verdict = Verdict(code=code, genuine=False)
 
         if data.productManufacturer == ZERO_ADDRESS:
             findings.append(Finding(Reason.UNKNOWN_PRODUCT, f"no product is registered under GTIN {code.gtin}"))
         else:
-            verdict.product = self._product(gtin)
+            verdict.product = _product(gtin, product)
             verdict.manufacturer = self._organization(data.productManufacturer)
             verdict.documents += [
                 _document("product characteristics", verdict.product["characteristics_cid"]),
@@ -166,7 +177,7 @@ class Verifier:
             elif not data.batchExists:
                 findings.append(Finding(Reason.UNKNOWN_BATCH, f"no batch {lot!r} of {code.gtin} is registered"))
         if data.batchExists:
-            findings += self._batch_findings(code, lot, data, proof_available, verdict)
+            findings += self._batch_findings(code, lot, data, proof_available, verdict, logs)
         if scanner and data.batchExists and not data.scannerHeld:
             findings.append(Finding(Reason.NEVER_HELD_BY_SCANNER,
                                     f"scanned at {scanner}, which never held this batch"))
@@ -174,7 +185,7 @@ class Verifier:
         verdict.genuine = not findings
         return verdict
 
-    def _batch_findings(self, code, lot, data, proof_available, verdict) -> list[Finding]:
+    def _batch_findings(self, code, lot, data, proof_available, verdict, logs: list[Log]) -> list[Finding]:
         findings = []
         status = BatchStatus(data.batchStatus)
         verdict.batch = {
@@ -219,68 +230,51 @@ class Verifier:
             findings.append(Finding(Reason.LABEL_MISMATCH,
                                     f"the label's expiry {code.expiry.isoformat()} differs from the registry's "
                                     f"{_day(data.expires)}"))
-        verdict.documents += self._batch_documents(data)
-        verdict.history = self._history(bytes(data.batchId), leaf_hash(int(code.gtin), code.serial))
+        verdict.documents += [
+            _document("batch quality documents", log.args["documents_cid"]) for log in logs
+            if log.event == "BatchCommissioned" and keccak(text=log.args["documents_cid"]) == bytes(data.documentsCidHash)
+        ]
+        verdict.history = self._history(logs)
         return findings
 
     def _find_lot(self, gtin: int, leaf: bytes) -> str | None:
         """The lot of the batch of `gtin` whose tree holds `leaf` (for codes printed without a lot)."""
-        for log in event_logs(self.resources.BatchCommissioned, self.deployment, gtin=gtin):
+        registered = self.reader.one(self.reader.logs(["Resources"], None, gtin.to_bytes(32, "big")))
+        for log in registered:
+            if log.event != "BatchCommissioned":
+                continue
             try:
-                if self.proofs.proof(batch_id(gtin, log.lot), leaf) is not None:
-                    return log.lot
+                if self.proofs.proof(batch_id(gtin, log.args["lot"]), leaf) is not None:
+                    return log.args["lot"]
             except PlatformError:
                 continue
         return None
 
-    def _product(self, gtin: int) -> dict:
-        product = self.resources.product(gtin)
-        return {
-            "gtin": f"{gtin:014d}",
-            "name": product.name,
-            "dosage_form": product.dosage_form,
-            "category": Category(product.category).name.lower(),
-            "characteristics_cid": product.characteristics_cid,
-            "certificate_cid": product.certificate_cid,
-        }
+    def _read_organizations(self, accounts: set[str], logs: list[Log]) -> dict[str, dict]:
+        """The registry entries of `accounts`, asked with the times of the logs' blocks."""
+        accounts = sorted(accounts)
+        missing_blocks = sorted({log.block_hash for log in logs} - set(self.reader._block_times))
+        answers = self.reader.batch(
+            [self.reader.call("Participants", "organization", account) for account in accounts]
+            + [self.reader.block_request(block_hash) for block_hash in missing_blocks]
+        )
+        for block_hash, block in zip(missing_blocks, answers[len(accounts):]):
+            self.reader.remember_block(block_hash, block)
+        return {account: _organization_info(account, entry) for account, entry in zip(accounts, answers)}
 
     def _organization(self, account: str) -> dict:
-        return _organization_info(account, self.participants.organization(account))
+        return self._organizations.get(account) or {"account": account}
 
-    def _batch_documents(self, data) -> list[Document]:
-        documents = []
-        for log in event_logs(self.resources.BatchCommissioned, self.deployment, batch_id=bytes(data.batchId)):
-            if keccak(text=log.documents_cid) == bytes(data.documentsCidHash):
-                documents.append(_document("batch quality documents", log.documents_cid))
-        return documents
+    def _history(self, logs: list[Log]) -> list[Event]:
+        """The batch's movements, and of its units' decommissions only the scanned one's, oldest first."""
+        times = self.reader.block_times(logs)
+        return [self._event(log, times[log.block_hash]) for log in sorted(logs, key=lambda l: (l.block_number, l.log_index))
+                if log.event in _EVENT_KINDS]
 
-    def _history(self, batch: bytes, leaf: bytes) -> list[Event]:
-        events: list[Event] = []
-        sources = [
-            (self.resources, "BatchCommissioned", "registered"),
-            (self.resources, "BatchRetired", "retired"),
-            (self.custody, "Commissioned", "commissioned"),
-            (self.custody, "Shipped", "shipped"),
-            (self.custody, "Received", "received"),
-            (self.custody, "Rejected", "rejected"),
-            (self.custody, "Decommissioned", "decommissioned"),
-            (self.custody, "DispenseUndone", "dispense undone"),
-        ]
-        for instance, name, kind in sources:
-            topic = "batch_id" if instance is self.resources else "batchId"
-            for log in event_logs(getattr(instance, name), self.deployment, **{topic: batch}):
-                # The batch's movements, but of its units' decommissions only this one's.
-                if "leaf" in log.event_arguments and bytes(log.event_arguments["leaf"]) != leaf:
-                    continue
-                events.append(self._event(kind, log))
-        events.sort(key=lambda e: (e.block, e.time))
-        return events
-
-    def _event(self, kind: str, log) -> Event:
-        from ape import chain
-
+    def _event(self, log: Log, timestamp: int) -> Event:
         name = lambda account: self._organization(account).get("name", account)  # noqa: E731
-        args = log.event_arguments
+        args = log.args
+        kind = _EVENT_KINDS[log.event]
         if kind == "registered":
             text = f"batch registered by {name(args['manufacturer'])}: {args['quantity']} units"
         elif kind == "retired":
@@ -298,9 +292,31 @@ class Verifier:
             text = f"one unit {DECOMMISSION_REASONS.get(args['reason'], args['reason'])} by {name(args['by'])}"
         else:
             text = f"a dispense undone by {name(args['by'])}"
-        timestamp = chain.blocks[log.block_number].timestamp
         return Event(block=log.block_number, time=_moment(timestamp), kind=kind, description=text,
-                     transaction=str(log.transaction_hash))
+                     transaction=log.transaction_hash)
+
+
+_EVENT_KINDS = {
+    "BatchCommissioned": "registered",
+    "BatchRetired": "retired",
+    "Commissioned": "commissioned",
+    "Shipped": "shipped",
+    "Received": "received",
+    "Rejected": "rejected",
+    "Decommissioned": "decommissioned",
+    "DispenseUndone": "dispense undone",
+}
+
+
+def _product(gtin: int, product) -> dict:
+    return {
+        "gtin": f"{gtin:014d}",
+        "name": product.name,
+        "dosage_form": product.dosage_form,
+        "category": Category(product.category).name.lower(),
+        "characteristics_cid": product.characteristics_cid,
+        "certificate_cid": product.certificate_cid,
+    }
 
 
 @lru_cache(maxsize=1024)

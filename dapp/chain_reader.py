@@ -1,0 +1,237 @@
+"""Fast reads of the deployed contracts: view calls and event logs over raw JSON-RPC, several
+in one HTTP round trip (a JSON-RPC batch), decoded with eth_abi.
+
+A verdict must come back in tens of milliseconds; through Ape, each contract call costs a few
+milliseconds and each event query tens. Writes still go through Ape (accounts, signing,
+decoded revert reasons); this module only reads.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import requests
+from eth_abi import decode, encode
+from eth_utils import keccak, to_checksum_address
+
+from dapp.chain import project
+from dapp.deployment import Deployment
+from dapp.errors import PlatformError
+
+
+class ChainUnreachable(PlatformError):
+    """The node does not answer, or answers with an error."""
+
+
+@dataclass(frozen=True)
+class Log:
+    """A decoded event log."""
+
+    contract: str
+    event: str
+    args: dict
+    block_number: int
+    block_hash: str
+    transaction_hash: str
+    log_index: int
+
+
+@dataclass(frozen=True)
+class Request:
+    """One JSON-RPC request and how to decode its result."""
+
+    method: str
+    params: list
+    decode: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Method:
+    selector: bytes
+    input_types: list[str]
+    output_types: list[str]
+    output_names: list[list[str] | None]  # the component names of each tuple output
+
+
+@dataclass(frozen=True)
+class _Event:
+    contract: str
+    name: str
+    inputs: list[tuple[str, str, bool]]  # (name, canonical type, indexed)
+
+    @cached_property
+    def data_types(self) -> list[str]:
+        return [kind for _, kind, indexed in self.inputs if not indexed]
+
+
+class ChainReader:
+    """Reads the contracts of `deployment` through the node at `uri` (HTTP JSON-RPC)."""
+
+    def __init__(self, deployment: Deployment, uri: str, timeout: float = 10.0):
+        self.deployment = deployment
+        self.uri = uri
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._ids = itertools.count(1)
+        self._methods: dict[tuple[str, str], _Method] = {}
+        self._events: dict[bytes, _Event] = {}
+        self._addresses = {name: to_checksum_address(record.address) for name, record in deployment.contracts.items()}
+        self._block_times: dict[str, int] = {}
+        for name in self._addresses:
+            self._load_abi(name)
+
+    @classmethod
+    def connected(cls, deployment: Deployment) -> ChainReader:
+        """A reader of the node Ape is connected to."""
+        from ape import chain
+
+        uri = getattr(chain.provider, "http_uri", None) or getattr(chain.provider, "uri", None)
+        if not uri or not str(uri).startswith("http"):
+            raise ChainUnreachable(
+                f"the connected provider ({chain.provider.name}) has no HTTP JSON-RPC address; connect to a node "
+                "(for example `--network ethereum:local:foundry`)"
+            )
+        return cls(deployment, str(uri))
+
+    # --- building requests ------------------------------------------------------------------
+
+    def call(self, contract: str, method: str, *args, block: str = "latest") -> Request:
+        """A view call; its result decodes to the single output (a namespace for a struct)."""
+        abi = self._methods[(contract, method)]
+        data = abi.selector + encode(abi.input_types, list(args))
+        return Request(
+            "eth_call",
+            [{"to": self._addresses[contract], "data": "0x" + data.hex()}, block],
+            lambda result: _decode_output(abi, result),
+        )
+
+    def logs(self, contracts: Sequence[str], *topics: bytes | None, from_block: int | None = None,
+             to_block: str | int = "latest") -> Request:
+        """Every log of `contracts` since the deployment whose topics 1, 2, ... match `topics`
+        (None matches anything); topic 0, the event, is any event of those contracts."""
+        first = from_block if from_block is not None else self.deployment.first_block
+        topic_filter: list = [None] + ["0x" + topic.hex() if topic is not None else None for topic in topics]
+        return Request(
+            "eth_getLogs",
+            [{"address": [self._addresses[name] for name in contracts], "fromBlock": hex(first),
+              "toBlock": to_block if isinstance(to_block, str) else hex(to_block), "topics": topic_filter}],
+            lambda result: [log for log in map(self._decode_log, result) if log is not None],
+        )
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def batch(self, requests_: Sequence[Request]) -> list:
+        """Sends `requests_` in one round trip; their decoded results, in order."""
+        if not requests_:
+            return []
+        ids = [next(self._ids) for _ in requests_]
+        payload = [{"jsonrpc": "2.0", "id": i, "method": r.method, "params": r.params} for i, r in zip(ids, requests_)]
+        answers = self._post(payload)
+        by_id = {answer.get("id"): answer for answer in answers}
+        results = []
+        for i, request in zip(ids, requests_):
+            answer = by_id.get(i)
+            if answer is None or "error" in answer:
+                error = (answer or {}).get("error", {"message": "no answer"})
+                raise ChainUnreachable(f"the node refused {request.method}: {error.get('message', error)}")
+            results.append(request.decode(answer["result"]))
+        return results
+
+    def one(self, request: Request):
+        return self.batch([request])[0]
+
+    def block_request(self, block_hash: str) -> Request:
+        """The block `block_hash` (header only)."""
+        return Request("eth_getBlockByHash", [block_hash, False], lambda block: block)
+
+    def remember_block(self, block_hash: str, block: dict | None) -> None:
+        """Keeps a block's time: blocks are asked for by hash, so a reorg cannot make it wrong."""
+        if block is not None:
+            self._block_times[block_hash] = int(block["timestamp"], 16)
+
+    def block_times(self, logs: Iterable[Log]) -> dict[str, int]:
+        """The timestamp of each block the logs are in, by block hash (asked once per block)."""
+        missing = sorted({log.block_hash for log in logs} - set(self._block_times))
+        for block_hash, block in zip(missing, self.batch([self.block_request(h) for h in missing])):
+            self.remember_block(block_hash, block)
+        return self._block_times
+
+    def _post(self, payload: list) -> list:
+        try:
+            response = self._session.post(self.uri, json=payload, timeout=self.timeout)
+            response.raise_for_status()
+            answers = response.json()
+        except requests.RequestException as error:
+            raise ChainUnreachable(
+                f"the chain at {self.uri} does not answer ({type(error).__name__}); is the node running? "
+                "Start the local platform with `make run`"
+            ) from error
+        except ValueError as error:
+            raise ChainUnreachable(f"the node at {self.uri} answered something that is not JSON-RPC") from error
+        if isinstance(answers, dict):  # a node that refuses batches answers with one error
+            raise ChainUnreachable(f"the node at {self.uri} refused a batch request: {answers.get('error', answers)}")
+        return answers
+
+    # --- ABI ---------------------------------------------------------------------------------
+
+    def _load_abi(self, name: str) -> None:
+        contract_type = getattr(project(), name).contract_type
+        for abi in contract_type.view_methods:
+            if abi.name in {m for c, m in self._methods if c == name}:
+                continue  # overloads: the first one only
+            self._methods[(name, abi.name)] = _Method(
+                selector=keccak(text=abi.selector)[:4],
+                input_types=[i.canonical_type for i in abi.inputs],
+                output_types=[o.canonical_type for o in abi.outputs],
+                output_names=[[c.name for c in o.components] if o.components else None for o in abi.outputs],
+            )
+        for abi in contract_type.events:
+            self._events[keccak(text=abi.selector)] = _Event(
+                contract=name, name=abi.name, inputs=[(i.name, i.canonical_type, i.indexed) for i in abi.inputs]
+            )
+
+    def _decode_log(self, raw: dict) -> Log | None:
+        topics = [bytes.fromhex(topic[2:]) for topic in raw["topics"]]
+        event = self._events.get(topics[0]) if topics else None
+        if event is None:
+            return None
+        data = decode(event.data_types, bytes.fromhex(raw["data"][2:]))
+        args, indexed_topics, values = {}, iter(topics[1:]), iter(data)
+        for name, kind, indexed in event.inputs:
+            value = _decode_topic(kind, next(indexed_topics)) if indexed else next(values)
+            args[name] = _normalize(value)
+        return Log(
+            contract=event.contract,
+            event=event.name,
+            args=args,
+            block_number=int(raw["blockNumber"], 16),
+            block_hash=raw["blockHash"],
+            transaction_hash=raw["transactionHash"],
+            log_index=int(raw["logIndex"], 16),
+        )
+
+
+def _decode_output(abi: _Method, result: str):
+    values = decode(abi.output_types, bytes.fromhex(result[2:]))
+    outputs = [
+        SimpleNamespace(**dict(zip(names, map(_normalize, value)))) if names else _normalize(value)
+        for names, value in zip(abi.output_names, values)
+    ]
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
+def _decode_topic(kind: str, topic: bytes):
+    if kind in {"string", "bytes"} or kind.endswith("]") or kind.startswith("("):
+        return topic  # a dynamic value's topic is its hash
+    return decode([kind], topic)[0]
+
+
+def _normalize(value):
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return to_checksum_address(value)
+    return value
