@@ -21,6 +21,7 @@ from dapp.chain import project
 from dapp.custody import shipment_record
 from dapp.merkle import SerialTree
 from dapp.roles import Category, Role
+from verify_latency import bench_verify
 
 HERE = Path(__file__).resolve().parent
 CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
@@ -182,6 +183,15 @@ How each figure is measured:
   (rotation, perspective, blur, noise, uneven light, JPEG 25-85; seed 4321) whose code
   `dapp.qr.decode_codes` reads back exactly; `qr_decode_mean_ms` the mean time per photo.
   Target: at least 0.95.
+- `verify_p50_ms`, `verify_p95_ms`: scan-to-verdict time of 1,000 verifications, each from a
+  640x480 JPEG camera frame of a label: QR decoding, code parsing, the chain read
+  (`Custody.verdictData`, the batch's events, the product, the organizations and block times
+  named in them: two JSON-RPC batch round trips) and the verdict with its history. One scan in
+  ten is of a pack already dispensed. The chain, on the same anvil: 1,000 batches of 1,000
+  serials (`verify_chain_units`, `verify_chain_batches`), each shipped manufacturer →
+  distributor → four pharmacies and received, 500 units dispensed (`verify_chain_custody_events`
+  custody events); built in `verify_chain_build_s`. `verify_decode_p50_ms` and
+  `verify_chain_p50_ms` split the median between decoding and the rest. Target: p95 at most 50.
 - `merkle_build_100000_s` against `merkle_build_100000_naive_s`: the same 100,000 serials built by
   the platform and by a naive port of StandardMerkleTree (eth-abi encoding, eth-hash keccak,
   one core), in the same process; both give the same root. `merkle_speedup_vs_naive` is their ratio.
@@ -195,6 +205,7 @@ def main() -> None:
     os.environ["MEDCHAIN_RPC_URL"] = "auto"
     with networks.parse_network_choice("ethereum:local:foundry"):
         bench_gas(results, million_tree)
+        bench_verify(results, accounts.test_accounts[0])
     write_report(results)
     print(json.dumps(results, indent=2, sort_keys=True))
 

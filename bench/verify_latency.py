@@ -58,7 +58,16 @@ class RawChain:
     def __init__(self, uri: str):
         self.uri = uri
         self.session = requests.Session()
+        self.nonces: dict[str, int] = {}
         self.rpc("anvil_autoImpersonateAccount", True)
+
+    def next_nonce(self, sender: str) -> str:
+        """Nonces kept here: a batch's requests are handled concurrently, so one sender's
+        transactions in a batch must carry theirs."""
+        if sender not in self.nonces:
+            self.nonces[sender] = int(self.rpc("eth_getTransactionCount", sender, "pending"), 16)
+        self.nonces[sender] += 1
+        return hex(self.nonces[sender] - 1)
 
     def rpc(self, method: str, *params):
         answer = self.session.post(self.uri, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).json()
@@ -71,7 +80,8 @@ class RawChain:
         for start in range(0, len(transactions), chunk):
             payload = [
                 {"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction",
-                 "params": [{"from": sender, "to": to, "data": "0x" + data.hex(), "gas": GAS}]}
+                 "params": [{"from": sender, "to": to, "data": "0x" + data.hex(), "gas": GAS,
+                             "nonce": self.next_nonce(sender)}]}
                 for i, (sender, to, data) in enumerate(transactions[start:start + chunk])
             ]
             answers = self.session.post(self.uri, json=payload).json()
@@ -94,7 +104,9 @@ class RawChain:
             if hashes and time.monotonic() > deadline:
                 raise RuntimeError(f"{len(hashes)} benchmark transactions still not mined after {timeout} s")
             if hashes:
-                time.sleep(0.01)
+                # Automine mines when a transaction arrives; one that arrived before its
+                # sender's previous nonce waits for the next block: make one.
+                self.rpc("evm_mine")
 
 
 def calldata(contract: str, method: str, *args) -> bytes:

@@ -39,6 +39,7 @@ class Log:
     block_hash: str
     transaction_hash: str
     log_index: int
+    topics: tuple[bytes, ...] = ()  # the indexed values as topics, after the event's own
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class ChainReader:
         self.uri = uri
         self.timeout = timeout
         self._session = requests.Session()
+        # Proxies from the environment, looked up once: requests would redo it on every post.
+        self._session.proxies = requests.utils.get_environ_proxies(uri)
+        self._session.trust_env = False
         self._ids = itertools.count(1)
         self._methods: dict[tuple[str, str], _Method] = {}
         self._events: dict[bytes, _Event] = {}
@@ -154,6 +158,9 @@ class ChainReader:
         if block is not None:
             self._block_times[block_hash] = int(block["timestamp"], 16)
 
+    def knows_block(self, block_hash: str) -> bool:
+        return block_hash in self._block_times
+
     def block_times(self, logs: Iterable[Log]) -> dict[str, int]:
         """The timestamp of each block the logs are in, by block hash (asked once per block)."""
         missing = sorted({log.block_hash for log in logs} - set(self._block_times))
@@ -213,6 +220,7 @@ class ChainReader:
             block_hash=raw["blockHash"],
             transaction_hash=raw["transactionHash"],
             log_index=int(raw["logIndex"], 16),
+            topics=tuple(topics[1:]),
         )
 
 
@@ -235,3 +243,77 @@ def _normalize(value):
     if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
         return to_checksum_address(value)
     return value
+
+
+class FollowedLogs:
+    """Every log of `contracts` since the deployment, kept in memory by their first indexed
+    topic (a batch id for the custody and resource events) and brought up to date before each
+    read: a long-running verifier asks the node only for the blocks it has not seen yet.
+
+    A node scans every block of a log query's range, so asking for a batch's whole history on
+    each scan costs milliseconds per thousand blocks; this costs one short query instead. The
+    chain stays the truth: each refresh checks, by hash, that the last block read is still on
+    the chain, and after a reorganization everything is read again.
+    """
+
+    def __init__(self, reader: ChainReader, contracts: Sequence[str]):
+        self.reader = reader
+        self.contracts = list(contracts)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.generation = getattr(self, "generation", -1) + 1  # counts the times everything was dropped
+        self.fresh: list[Log] = []  # the logs the last refresh added
+        self._by_topic: dict[bytes, list[Log]] = {}
+        self._keys: set[tuple[str, int]] = set()
+        self._next_block = self.reader.deployment.first_block
+        self._last_block: tuple[int, str] | None = None  # (number, hash) of the last block read
+
+    def head_request(self) -> Request:
+        """The head block (number and hash); the reads of one verdict all use that block."""
+        return Request("eth_getBlockByNumber", ["latest", False], lambda block: block)
+
+    def refresh_requests(self, head: dict) -> list[Request]:
+        """What brings the logs up to `head` (send them with the verdict's reads)."""
+        number = int(head["number"], 16)
+        requests_ = []
+        if self._next_block <= number:
+            requests_.append(self.reader.logs(self.contracts, from_block=self._next_block, to_block=number))
+        else:  # nothing new: keep the positions of the answers
+            requests_.append(Request("eth_blockNumber", [], lambda _: []))
+        if self._last_block is not None:
+            requests_.append(Request("eth_getBlockByNumber", [hex(self._last_block[0]), False], lambda block: block))
+        return requests_
+
+    def absorb(self, head: dict, results: list) -> bool:
+        """Takes in what `refresh_requests` brought; False (and everything dropped) when the
+        last block read is no longer on the chain: refresh again."""
+        if self._last_block is not None:
+            block = results[1]
+            if block is None or block["hash"] != self._last_block[1]:
+                self._reset()
+                return False
+        self.fresh = []
+        for log in results[0]:
+            key = (log.transaction_hash, log.log_index)
+            if key in self._keys:
+                continue
+            self._keys.add(key)
+            self.fresh.append(log)
+            if log.topics:
+                self._by_topic.setdefault(log.topics[0], []).append(log)
+        number = int(head["number"], 16)
+        self._next_block = number + 1
+        self._last_block = (number, head["hash"])
+        return True
+
+    def refresh(self) -> None:
+        """Brings the logs up to the head now, in its own round trips."""
+        while True:
+            head = self.reader.one(self.head_request())
+            if self.absorb(head, self.reader.batch(self.refresh_requests(head))):
+                return
+
+    def with_first_topic(self, topic: bytes) -> list[Log]:
+        """The logs whose first indexed argument is `topic`, in chain order."""
+        return sorted(self._by_topic.get(topic, []), key=lambda log: (log.block_number, log.log_index))

@@ -17,10 +17,10 @@ from enum import Enum
 from functools import lru_cache
 
 from eth_abi import encode
-from eth_utils import is_address, keccak
+from eth_utils import is_address, keccak, to_checksum_address
 
 from dapp.chain import current_deployment
-from dapp.chain_reader import ChainReader, Log
+from dapp.chain_reader import ChainReader, FollowedLogs, Log
 from dapp.documents import load_document
 from dapp.errors import PlatformError
 from dapp.gs1 import UnitCode, parse_code
@@ -126,6 +126,12 @@ class Verifier:
         self.deployment = current_deployment()
         self.proofs = proofs or ProofStore()
         self.reader = ChainReader.connected(self.deployment)
+        # Organizations and products change only with an event of theirs: kept here, and
+        # dropped when the followed logs bring one (or the chain reorganizes).
+        self.events = FollowedLogs(self.reader, ["Participants", "Resources", "Custody"])
+        self._generation = self.events.generation
+        self._organizations: dict[str, dict] = {}
+        self._products: dict[int, object] = {}
 
     def verify_text(self, text: str, scanner: str | None = None) -> Verdict:
         """The verdict on a typed or scanned code (raises InvalidCodeError when it is not one)."""
@@ -145,16 +151,20 @@ class Verifier:
                 proof = found or []
             except PlatformError:
                 proof_available = False
-        reader = self.reader
-        data, logs, product = reader.batch([
-            reader.call("Custody", "verdictData", gtin, lot or "", leaf, proof, scanner or ZERO_ADDRESS),
-            reader.logs(["Resources", "Custody"], batch_id(gtin, lot or "")),
-            reader.call("Resources", "product", gtin),
+        reader, events = self.reader, self.events
+        head = reader.one(events.head_request())
+        data, *refreshed = reader.batch([
+            reader.call("Custody", "verdictData", gtin, lot or "", leaf, proof, scanner or ZERO_ADDRESS, block=head["number"]),
+            *events.refresh_requests(head),
         ])
-        logs = [log for log in logs if "leaf" not in log.args or bytes(log.args["leaf"]) == leaf]
+        if not events.absorb(head, refreshed):
+            events.refresh()  # the chain reorganized under the last read: read the events again
+        self._forget_changed()
+        logs = [log for log in events.with_first_topic(batch_id(gtin, lot or ""))
+                if "leaf" not in log.args or bytes(log.args["leaf"]) == leaf]
         accounts = {data.productManufacturer, data.unitBy} | {
             value for log in logs for value in log.args.values() if isinstance(value, str) and is_address(value)}
-        self._organizations = self._read_organizations(accounts - {ZERO_ADDRESS}, logs)
+        product = self._read(accounts - {ZERO_ADDRESS}, logs, gtin if data.productManufacturer != ZERO_ADDRESS else None)
         verdict = Verdict(code=code, genuine=False)
 
         if data.productManufacturer == ZERO_ADDRESS:
@@ -250,17 +260,38 @@ class Verifier:
                 continue
         return None
 
-    def _read_organizations(self, accounts: set[str], logs: list[Log]) -> dict[str, dict]:
-        """The registry entries of `accounts`, asked with the times of the logs' blocks."""
-        accounts = sorted(accounts)
-        missing_blocks = sorted({log.block_hash for log in logs} - set(self.reader._block_times))
-        answers = self.reader.batch(
-            [self.reader.call("Participants", "organization", account) for account in accounts]
-            + [self.reader.block_request(block_hash) for block_hash in missing_blocks]
+    def _forget_changed(self) -> None:
+        """Drops the organizations and products that the last refresh brought events of."""
+        if self.events.generation != self._generation:
+            self._generation = self.events.generation
+            self._organizations.clear()
+            self._products.clear()
+            return
+        for log in self.events.fresh:
+            if log.contract == "Participants" and log.topics:
+                self._organizations.pop(to_checksum_address(log.topics[0][12:]), None)
+            elif log.event in ("ProductRegistered", "ProductUpdated"):
+                self._products.pop(int.from_bytes(log.topics[0], "big"), None)
+
+    def _read(self, accounts: set[str], logs: list[Log], gtin: int | None):
+        """Fills the organizations, the logs' block times and the product not known yet, in
+        one round trip; returns the product (None without `gtin`)."""
+        reader = self.reader
+        accounts = sorted(accounts - set(self._organizations))
+        blocks = sorted({log.block_hash for log in logs if not reader.knows_block(log.block_hash)})
+        want_product = gtin is not None and gtin not in self._products
+        answers = reader.batch(
+            [reader.call("Participants", "organization", account) for account in accounts]
+            + [reader.block_request(block_hash) for block_hash in blocks]
+            + ([reader.call("Resources", "product", gtin)] if want_product else [])
         )
-        for block_hash, block in zip(missing_blocks, answers[len(accounts):]):
-            self.reader.remember_block(block_hash, block)
-        return {account: _organization_info(account, entry) for account, entry in zip(accounts, answers)}
+        for account, entry in zip(accounts, answers):
+            self._organizations[account] = _organization_info(account, entry)
+        for block_hash, block in zip(blocks, answers[len(accounts):]):
+            reader.remember_block(block_hash, block)
+        if want_product:
+            self._products[gtin] = answers[-1]
+        return self._products.get(gtin) if gtin is not None else None
 
     def _organization(self, account: str) -> dict:
         return self._organizations.get(account) or {"account": account}
