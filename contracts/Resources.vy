@@ -24,6 +24,7 @@ from . import Participants
 # @dev What `Resources` tells the custody ledger (`Custody.onBatchRetired`).
 interface CustodyLedger:
     def onBatchRetired(batch_id: bytes32, status: uint8): nonpayable
+    def resources() -> address: view
 
 
 # @dev Product categories.
@@ -281,12 +282,15 @@ def set_custody(custody: address):
          withdrawal from now on. Once only: a ledger that holds batches must
          never stop hearing of their recalls.
     @notice Requirements: the caller is an active regulator; no custody ledger
-            is set yet; `custody` is a contract. Emits `CustodySet`.
+            is set yet; `custody` is a contract built on this registry (its
+            `resources()` is this contract: a wrong one would make every recall
+            revert, for good). Emits `CustodySet`.
     @param custody The `Custody` contract.
     """
     assert staticcall participants.is_active(msg.sender, Participants.Role.REGULATOR), "resources: caller is not a regulator"
     assert self.custody == empty(address), "resources: custody already set"
     assert custody.is_contract, "resources: custody is not a contract"
+    assert staticcall CustodyLedger(custody).resources() == self, "resources: custody is for another registry"
     self.custody = custody
     log CustodySet(custody=custody, regulator=msg.sender)
 

@@ -203,6 +203,8 @@ class ChainReader:
             )
 
     def _decode_log(self, raw: dict) -> Log | None:
+        if raw.get("blockTimestamp"):  # nodes that send it (anvil, recent geth) spare a block request
+            self._block_times.setdefault(raw["blockHash"], int(raw["blockTimestamp"], 16))
         topics = [bytes.fromhex(topic[2:]) for topic in raw["topics"]]
         event = self._events.get(topics[0]) if topics else None
         if event is None:

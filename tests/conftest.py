@@ -11,6 +11,7 @@ CHARACTERISTICS_CID = "bafkreiduhx7qy7j5ljbd7vf2rz5ibqbm5o3j3rdz4jpm2yzhnlv5nfek
 CERTIFICATE_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 DOCUMENTS_CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 REASON_CID = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"
+WAYBILL_CID = "bafkreihaeqrsmdlqwavhcbuqzqmbyrqs7gclgm2myqhhtxjp6ycuikuzji"
 
 # Valid GTIN-14s (GS1 check digit right) and one with a wrong check digit.
 GTIN = 4601234567893
@@ -159,8 +160,12 @@ def serials_for(lot, count):
 
 
 @pytest.fixture
-def custody(project, deployer, participants, resources):
-    return project.Custody.deploy(participants, resources, sender=deployer)
+def custody(project, deployer, regulator, participants, resources):
+    """Custody, named by the (first) regulator as the ledger `Resources` reports recalls to:
+    without that no batch may enter it."""
+    custody = project.Custody.deploy(participants, resources, sender=deployer)
+    resources.set_custody(custody, sender=regulator)
+    return custody
 
 
 @pytest.fixture
@@ -177,3 +182,19 @@ def create_custody_batch(custody, create_batch, active_manufacturer):
         return batch_id_of(gtin, lot), tree, serials
 
     return create_custody_batch
+
+
+@pytest.fixture
+def create_shipment(custody, active_manufacturer):
+    """Ship `quantity` units of `batch_id` from `sender` (the manufacturer by default) to `to`;
+    returns (shipment_id, record), the record being the terms `receiveShipment` and `reject`
+    take back, built from the `Shipped` log as the dapp builds it."""
+    from dapp.custody import shipment_record
+
+    def create_shipment(batch_id, to, quantity=3, sender=None, tender_id=0, cid=WAYBILL_CID):
+        tx = custody.ship(batch_id, to, quantity, tender_id, cid, sender=sender or active_manufacturer)
+        shipped = tx.decode_logs(custody.Shipped)
+        assert len(shipped) == 1
+        return shipped[0].shipmentId, shipment_record(shipped[0])
+
+    return create_shipment

@@ -65,6 +65,7 @@ interface IResources {
         uint8 reason_code,
         string reason_cid
     );
+    event CustodySet(address indexed custody, address indexed regulator);
 
     /// @notice An active manufacturer registers a product under its GTIN.
     function register_product(

@@ -1,22 +1,23 @@
-"""Custody: commissioning into custody, shipments, decommissioning of units, undo of a dispense,
-and the one-call verdict data."""
+"""Custody: commissioning into custody, shipments (stored as the digest of their terms, closed
+with those terms given back), recalls reported by Resources, decommissioning of units counted
+per holder, undo of a dispense, and the one-call verdict data."""
 
 from contextlib import contextmanager
 
 import ape
 import pytest
 
+from dapp.custody import shipment_record
 from dapp.merkle import SerialTree, leaf_hash
-from dapp.roles import BatchStatus, Role
+from dapp.roles import BatchStatus, Role, ShipmentStatus
 from tests.conftest import (
-    CERTIFICATE_CID,
-    CHARACTERISTICS_CID,
     DAY,
     DOCUMENTS_CID,
     GTIN,
     ORGANIZATION_CID,
     OTHER_GTIN,
     REASON_CID,
+    WAYBILL_CID,
     batch_id_of,
     serials_for,
 )
@@ -31,14 +32,19 @@ MANUFACTURER_ROLE = 2
 DISPENSED, DESTROYED, STOLEN, EXPORTED, SAMPLE = 1, 2, 3, 4, 5
 REASONS = [DISPENSED, DESTROYED, STOLEN, EXPORTED, SAMPLE]
 OTHER_REASONS = [DESTROYED, STOLEN, EXPORTED, SAMPLE]
-IN_TRANSIT, RECEIVED, REJECTED = 1, 2, 3
+IN_TRANSIT, RECEIVED, REJECTED = ShipmentStatus.IN_TRANSIT, ShipmentStatus.RECEIVED, ShipmentStatus.REJECTED
 GRACE_PERIOD = 10 * DAY
 
 LOT = "L001"
 OTHER_LOT = "L002"
-WAYBILL_CID = "bafkreihaeqrsmdlqwavhcbuqzqmbyrqs7gclgm2myqhhtxjp6ycuikuzji"
 TENDER_ID = 42
 QUALITY_DEFECT = 1
+
+RETIREMENTS = [
+    pytest.param("recall_batch", BatchStatus.RECALLED, id="recall"),
+    pytest.param("withdraw_batch", BatchStatus.WITHDRAWN, id="withdraw"),
+]
+RECORD_FIELDS = ["batchId", "shipper", "consignee", "quantity", "tenderId"]
 
 
 @contextmanager
@@ -47,6 +53,21 @@ def reverts_with(contract, name, **inputs):
     with ape.reverts(getattr(contract, name)) as info:
         yield info
     assert custom_error(info, contract) == (name, inputs)
+
+
+def record_of(batch_id, shipper, consignee, quantity, tender_id=0):
+    """A ShipmentRecord tuple, as `dapp.custody.shipment_record` builds it from a `Shipped` log."""
+    def address(account):
+        return getattr(account, "address", account)
+
+    return (batch_id, address(shipper), address(consignee), quantity, tender_id)
+
+
+def altered(record, field, value):
+    """`record` with one of its terms replaced."""
+    terms = list(record)
+    terms[RECORD_FIELDS.index(field)] = value
+    return tuple(terms)
 
 
 # --- fixtures --------------------------------------------------------------------------------
@@ -99,6 +120,13 @@ def suspend(participants, regulator):
 
 
 @pytest.fixture
+def other_custody(project, deployer, participants, resources, custody):
+    """A second Custody on the same registries, which `Resources` does not name (it names
+    `custody`)."""
+    return project.Custody.deploy(participants, resources, sender=deployer)
+
+
+@pytest.fixture
 def batch(create_custody_batch):
     """The batch LOT, 8 units, with the manufacturer: (batch_id, tree, serials)."""
     return create_custody_batch(lot=LOT, quantity=8)
@@ -116,7 +144,8 @@ def other_batch(create_custody_batch):
 
 @pytest.fixture
 def ship(custody, active_manufacturer):
-    """Ship `quantity` units of `batch_id` from `sender` (the manufacturer) to `to`."""
+    """Ship `quantity` units of `batch_id` from `sender` (the manufacturer) to `to`; returns the
+    transaction."""
 
     def ship(batch_id, to, quantity=3, sender=None, tender_id=0, cid=WAYBILL_CID):
         return custody.ship(batch_id, to, quantity, tender_id, cid, sender=sender or active_manufacturer)
@@ -125,10 +154,17 @@ def ship(custody, active_manufacturer):
 
 
 @pytest.fixture
-def stocked_pharmacy(custody, batch, active_pharmacy, ship):
-    """The pharmacy received 5 units of the batch from the manufacturer."""
-    ship(batch[0], active_pharmacy, 5)
-    custody.receiveShipment(custody.shipmentCount(), sender=active_pharmacy)
+def to_distributor(batch_id, active_distributor, create_shipment):
+    """3 units of the batch in transit from the manufacturer to the distributor:
+    (shipment_id, record)."""
+    return create_shipment(batch_id, active_distributor, 3)
+
+
+@pytest.fixture
+def stocked_pharmacy(custody, batch, active_pharmacy, create_shipment):
+    """The pharmacy received 5 units of the batch from the manufacturer (shipment 1)."""
+    shipment_id, record = create_shipment(batch[0], active_pharmacy, 5)
+    custody.receiveShipment(shipment_id, record, sender=active_pharmacy)
     return active_pharmacy
 
 
@@ -147,19 +183,30 @@ def decommission(custody, batch):
     return decommission
 
 
-def assert_ledger(custody, batch_id, *, commissioned, in_transit, decommissioned, index=None):
+def assert_ledger(custody, batch_id, *, commissioned, in_transit, expires=None, status=None):
     ledger = custody.ledger(batch_id)
     assert ledger.commissioned == commissioned
     assert ledger.inTransit == in_transit
-    assert ledger.decommissioned == decommissioned
-    if index is not None:
-        assert ledger.index == index
+    if expires is not None:
+        assert ledger.expires == expires
+    if status is not None:
+        assert ledger.status == status
+
+
+def assert_holding(custody, batch_id, holder, *, balance, decommissioned, ever_held):
+    holding = custody.holding(batch_id, holder)
+    assert holding.balance == balance
+    assert holding.decommissioned == decommissioned
+    assert holding.everHeld is ever_held
+    assert custody.balanceOf(batch_id, holder) == balance
+    assert custody.everHeld(batch_id, holder) is ever_held
 
 
 def assert_conserved(custody, batch_id, holders):
+    """Sum over the holders of balance + decommissioned, + in transit == commissioned."""
     ledger = custody.ledger(batch_id)
-    balances = sum(custody.balanceOf(batch_id, holder) for holder in holders)
-    assert balances + ledger.inTransit + ledger.decommissioned == ledger.commissioned
+    holdings = [custody.holding(batch_id, holder) for holder in holders]
+    assert sum(h.balance + h.decommissioned for h in holdings) + ledger.inTransit == ledger.commissioned
 
 
 # --- deployment, constants, interfaces -------------------------------------------------------
@@ -169,6 +216,8 @@ def test_deploy__wired_to_registries(custody, participants, resources):
     assert custody.participants() == participants.address
     assert custody.resources() == resources.address
     assert custody.shipmentCount() == 0
+    # The fixture's regulator named it: Resources reports recalls to it.
+    assert resources.custody() == custody.address
 
 
 def test_constants(custody):
@@ -180,6 +229,11 @@ def test_constants(custody):
     assert custody.BATCH_ACTIVE() == BatchStatus.ACTIVE
     assert [custody.DISPENSED(), custody.DESTROYED(), custody.STOLEN(), custody.EXPORTED(), custody.SAMPLE()] == REASONS
     assert [custody.IN_TRANSIT(), custody.RECEIVED(), custody.REJECTED()] == [1, 2, 3]
+    assert [custody.IN_TRANSIT(), custody.RECEIVED(), custody.REJECTED()] == [
+        ShipmentStatus.IN_TRANSIT,
+        ShipmentStatus.RECEIVED,
+        ShipmentStatus.REJECTED,
+    ]
 
 
 @pytest.mark.parametrize("which", ["participants", "resources", "both"])
@@ -245,7 +299,7 @@ def test_interface__structs_decoded_by_solidity(custody, resources, create_custo
     assert data.documentsCidHash == stored.documents_cid_hash
     assert data.batchStatus == stored.status == BatchStatus.ACTIVE
     assert data.inBatch is True
-    assert custody.ledger(batch_id).commissioned == 3
+    assert_ledger(custody, batch_id, commissioned=3, in_transit=0, expires=stored.expires, status=BatchStatus.ACTIVE)
 
 
 # --- commission ------------------------------------------------------------------------------
@@ -266,19 +320,21 @@ def test_commission(custody, resources, create_batch, active_manufacturer):
     assert logs[0].manufacturer == active_manufacturer.address
     assert logs[0].lot == LOT
     assert logs[0].quantity == 8
-    assert_ledger(custody, expected_id, commissioned=8, in_transit=0, decommissioned=0, index=1)
-    assert custody.balanceOf(expected_id, active_manufacturer) == 8
-    assert custody.everHeld(expected_id, active_manufacturer) is True
+    expires = resources.batch_by_id(expected_id).expires
+    assert_ledger(custody, expected_id, commissioned=8, in_transit=0, expires=expires, status=BatchStatus.ACTIVE)
+    assert_holding(custody, expected_id, active_manufacturer, balance=8, decommissioned=0, ever_held=True)
 
 
-def test_commission__batches_numbered_in_order(custody, create_custody_batch):
-    first, _, _ = create_custody_batch(lot="A", quantity=2)
-    second, _, _ = create_custody_batch(lot="B", quantity=3)
-    third, _, _ = create_custody_batch(lot="A", gtin=OTHER_GTIN, quantity=1)
+def test_commission__several_batches__own_ledgers(custody, resources, create_custody_batch, active_manufacturer):
+    first, _, _ = create_custody_batch(lot="A", quantity=2, expires_in=100 * DAY)
+    second, _, _ = create_custody_batch(lot="B", quantity=3, expires_in=200 * DAY)
+    third, _, _ = create_custody_batch(lot="A", gtin=OTHER_GTIN, quantity=1, expires_in=300 * DAY)
 
-    assert_ledger(custody, first, commissioned=2, in_transit=0, decommissioned=0, index=1)
-    assert_ledger(custody, second, commissioned=3, in_transit=0, decommissioned=0, index=2)
-    assert_ledger(custody, third, commissioned=1, in_transit=0, decommissioned=0, index=3)
+    for batch_id, quantity in ((first, 2), (second, 3), (third, 1)):
+        expires = resources.batch_by_id(batch_id).expires
+        assert_ledger(custody, batch_id, commissioned=quantity, in_transit=0, expires=expires, status=BatchStatus.ACTIVE)
+        assert_holding(custody, batch_id, active_manufacturer, balance=quantity, decommissioned=0, ever_held=True)
+    assert len({custody.ledger(b).expires for b in (first, second, third)}) == 3
 
 
 def test_commission__expired_batch__accepted(chain, custody, create_custody_batch, active_manufacturer):
@@ -287,31 +343,36 @@ def test_commission__expired_batch__accepted(chain, custody, create_custody_batc
     chain.mine(timestamp=chain.pending_timestamp + 2 * DAY)
 
     assert custody.balanceOf(batch_id, active_manufacturer) == 2
+    assert custody.ledger(batch_id).expires < chain.pending_timestamp
 
 
-def test_commission__largest_quantity__stored(custody, resources, create_batch, active_manufacturer):
-    create_batch(lot=LOT, quantity=2**64 - 1)
+def test_commission__largest_quantity_and_expiry__stored(chain, custody, resources, create_product, active_manufacturer):
+    create_product(gtin=GTIN)
+    resources.commission_batch(
+        GTIN, LOT, chain.pending_timestamp - DAY, 2**40 - 1, 2**64 - 1, b"\x11" * 32, DOCUMENTS_CID, sender=active_manufacturer
+    )
 
     custody.commission(GTIN, LOT, sender=active_manufacturer)
 
     batch_id = batch_id_of(GTIN, LOT)
-    assert custody.balanceOf(batch_id, active_manufacturer) == 2**64 - 1
-    assert custody.ledger(batch_id).commissioned == 2**64 - 1
+    assert_ledger(custody, batch_id, commissioned=2**64 - 1, in_transit=0, expires=2**40 - 1, status=BatchStatus.ACTIVE)
+    assert_holding(custody, batch_id, active_manufacturer, balance=2**64 - 1, decommissioned=0, ever_held=True)
 
 
 def test_commission__other_custody_untouched(custody, create_custody_batch, active_manufacturer):
-    batch_id, _, _ = create_custody_batch(lot=LOT, quantity=2)
+    create_custody_batch(lot=LOT, quantity=2)
 
-    assert custody.balanceOf(batch_id_of(GTIN, OTHER_LOT), active_manufacturer) == 0
-    assert custody.everHeld(batch_id_of(GTIN, OTHER_LOT), active_manufacturer) is False
-    assert_ledger(custody, batch_id_of(GTIN, OTHER_LOT), commissioned=0, in_transit=0, decommissioned=0, index=0)
+    other = batch_id_of(GTIN, OTHER_LOT)
+    assert_holding(custody, other, active_manufacturer, balance=0, decommissioned=0, ever_held=False)
+    assert_ledger(custody, other, commissioned=0, in_transit=0, expires=0, status=0)
 
 
 def test_commission__twice__reverts(custody, batch_id, active_manufacturer):
     with reverts_with(custody, "BatchAlreadyCommissioned", batchId=batch_id):
         custody.commission(GTIN, LOT, sender=active_manufacturer)
 
-    assert custody.balanceOf(batch_id, active_manufacturer) == 8
+    assert_holding(custody, batch_id, active_manufacturer, balance=8, decommissioned=0, ever_held=True)
+    assert custody.ledger(batch_id).commissioned == 8
 
 
 def test_commission__recalled_after_commissioning__still_already_commissioned(
@@ -321,6 +382,44 @@ def test_commission__recalled_after_commissioning__still_already_commissioned(
 
     with reverts_with(custody, "BatchAlreadyCommissioned", batchId=batch_id):
         custody.commission(GTIN, LOT, sender=active_manufacturer)
+
+
+def test_commission__no_custody_named_in_resources__reverts(
+    project, deployer, participants, resources, create_batch, active_manufacturer
+):
+    # Resources would report recalls to no one: the batch may not enter.
+    unnamed = project.Custody.deploy(participants, resources, sender=deployer)
+    create_batch(lot=LOT)
+    assert resources.custody() == ZERO_ADDRESS
+
+    with reverts_with(unnamed, "NotResourcesCustody", registered=ZERO_ADDRESS):
+        unnamed.commission(GTIN, LOT, sender=active_manufacturer)
+
+    assert unnamed.ledger(batch_id_of(GTIN, LOT)).commissioned == 0
+    assert unnamed.balanceOf(batch_id_of(GTIN, LOT), active_manufacturer) == 0
+
+
+def test_commission__other_custody_named_in_resources__reverts(
+    custody, other_custody, create_batch, active_manufacturer
+):
+    create_batch(lot=LOT)
+
+    with reverts_with(other_custody, "NotResourcesCustody", registered=custody.address):
+        other_custody.commission(GTIN, LOT, sender=active_manufacturer)
+
+    assert other_custody.ledger(batch_id_of(GTIN, LOT)).commissioned == 0
+    # The named one takes the batch.
+    custody.commission(GTIN, LOT, sender=active_manufacturer)
+    assert custody.ledger(batch_id_of(GTIN, LOT)).commissioned == 1000
+
+
+@pytest.mark.parametrize("caller", ["active_manufacturer", "stranger", "regulator"])
+def test_commission__custody_not_named__checked_first(request, other_custody, custody, caller):
+    # No batch, no product: the ledger refuses before looking at anything else.
+    account = request.getfixturevalue(caller)
+
+    with reverts_with(other_custody, "NotResourcesCustody", registered=custody.address):
+        other_custody.commission(OTHER_GTIN, "NO-SUCH-LOT", sender=account)
 
 
 @pytest.mark.parametrize(
@@ -374,15 +473,66 @@ def test_commission__manufacturer_role_removed__reverts(
         custody.commission(GTIN, LOT, sender=active_manufacturer)
 
 
-@pytest.mark.parametrize(
-    "method,status", [("recall_batch", BatchStatus.RECALLED), ("withdraw_batch", BatchStatus.WITHDRAWN)]
-)
+@pytest.mark.parametrize("method,status", RETIREMENTS)
 def test_commission__retired_batch__reverts(custody, resources, create_batch, active_manufacturer, method, status):
     create_batch(lot=LOT)
     getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
 
     with reverts_with(custody, "BatchNotActive", batchId=batch_id_of(GTIN, LOT), status=status):
         custody.commission(GTIN, LOT, sender=active_manufacturer)
+
+    assert_ledger(custody, batch_id_of(GTIN, LOT), commissioned=0, in_transit=0, expires=0, status=0)
+
+
+# --- onBatchRetired --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("by", ["active_manufacturer", "regulator"])
+@pytest.mark.parametrize("method,status", RETIREMENTS)
+def test_on_batch_retired__reported_by_resources__ledger_status(
+    request, custody, resources, batch_id, other_batch, create_shipment, active_distributor, method, status, by
+):
+    create_shipment(batch_id, active_distributor, 3)
+    before = custody.ledger(batch_id)
+
+    getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=request.getfixturevalue(by))
+
+    # Only the status changes, and only this batch's.
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=3, expires=before.expires, status=status)
+    assert before.status == BatchStatus.ACTIVE
+    assert custody.ledger(other_batch[0]).status == BatchStatus.ACTIVE
+    assert resources.batch_by_id(batch_id).status == custody.ledger(batch_id).status
+
+
+@pytest.mark.parametrize("method,status", RETIREMENTS)
+def test_on_batch_retired__batch_not_in_custody__ledger_untouched(
+    custody, resources, create_batch, active_manufacturer, method, status
+):
+    create_batch(lot=LOT)
+
+    getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
+
+    assert resources.batch(GTIN, LOT).status == status
+    assert_ledger(custody, batch_id_of(GTIN, LOT), commissioned=0, in_transit=0, expires=0, status=0)
+
+
+@pytest.mark.parametrize(
+    "caller", ["regulator", "active_manufacturer", "active_distributor", "stranger", "deployer"]
+)
+@pytest.mark.parametrize("status", [BatchStatus.RECALLED, BatchStatus.WITHDRAWN, BatchStatus.ACTIVE])
+def test_on_batch_retired__not_resources__reverts(request, custody, batch_id, caller, status):
+    account = request.getfixturevalue(caller)
+
+    with reverts_with(custody, "NotResources", account=account.address):
+        custody.onBatchRetired(batch_id, status, sender=account)
+
+    assert custody.ledger(batch_id).status == BatchStatus.ACTIVE
+
+
+def test_on_batch_retired__other_custodys_report__not_accepted(custody, other_custody, batch_id, regulator):
+    # A ledger listens to its own Resources only, whoever calls.
+    with reverts_with(other_custody, "NotResources", account=regulator.address):
+        other_custody.onBatchRetired(batch_id, BatchStatus.RECALLED, sender=regulator)
 
 
 # --- ship ------------------------------------------------------------------------------------
@@ -401,90 +551,111 @@ def test_ship(chain, custody, batch_id, active_manufacturer, active_distributor)
     assert logs[0].quantity == 3
     assert logs[0].documentCid == WAYBILL_CID
 
+    record = record_of(batch_id, active_manufacturer, active_distributor, 3, 0)
+    assert shipment_record(logs[0]) == record
     assert custody.shipmentCount() == 1
-    shipment = custody.shipment(1)
-    assert shipment.batchId == batch_id
-    assert shipment.shipper == active_manufacturer.address
-    assert shipment.consignee == active_distributor.address
-    assert shipment.quantity == 3
-    assert shipment.tenderId == 0
-    assert shipment.status == IN_TRANSIT
-    assert shipment.updatedAt == tx.timestamp
-    assert custody.balanceOf(batch_id, active_manufacturer) == 5
-    assert custody.balanceOf(batch_id, active_distributor) == 0
-    assert custody.everHeld(batch_id, active_distributor) is False
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=3, decommissioned=0, index=1)
+    assert custody.shipmentStatus(1, record) == IN_TRANSIT
+    assert_holding(custody, batch_id, active_manufacturer, balance=5, decommissioned=0, ever_held=True)
+    assert_holding(custody, batch_id, active_distributor, balance=0, decommissioned=0, ever_held=False)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=3, status=BatchStatus.ACTIVE)
 
 
-def test_ship__with_tender__tender_recorded(custody, batch_id, active_hospital, ship):
+def test_ship__returns_shipment_id(custody, batch_id, active_manufacturer, active_distributor, create_shipment):
+    create_shipment(batch_id, active_distributor, 1)
+
+    assert custody.ship.call(batch_id, active_distributor, 1, 0, WAYBILL_CID, sender=active_manufacturer) == 2
+
+
+def test_ship__with_tender__tender_recorded(custody, batch_id, active_manufacturer, active_hospital, ship):
     tx = ship(batch_id, active_hospital, 2, tender_id=TENDER_ID)
 
     logs = tx.decode_logs(custody.Shipped)
     assert len(logs) == 1
     assert logs[0].tenderId == TENDER_ID
-    assert custody.shipment(1).tenderId == TENDER_ID
+    record = record_of(batch_id, active_manufacturer, active_hospital, 2, TENDER_ID)
+    assert shipment_record(logs[0]) == record
+    assert custody.shipmentStatus(1, record) == IN_TRANSIT
+    assert custody.shipmentStatus(1, altered(record, "tenderId", 0)) == 0
 
 
-def test_ship__largest_tender_id__recorded(custody, batch_id, active_hospital, ship):
-    ship(batch_id, active_hospital, 1, tender_id=2**256 - 1)
+def test_ship__largest_tender_id__recorded(custody, batch_id, active_hospital, create_shipment):
+    shipment_id, record = create_shipment(batch_id, active_hospital, 1, tender_id=2**256 - 1)
 
-    assert custody.shipment(1).tenderId == 2**256 - 1
+    assert record[4] == 2**256 - 1
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
 
 
-def test_ship__ids_count_up_across_batches(custody, batch_id, other_batch, active_distributor, active_pharmacy, ship):
+def test_ship__ids_count_up_across_batches(
+    custody, batch_id, other_batch, active_manufacturer, active_distributor, active_pharmacy, create_shipment
+):
     other_id = other_batch[0]
-    ship(batch_id, active_distributor, 1)
-    ship(other_id, active_pharmacy, 2)
-    ship(batch_id, active_pharmacy, 3, tender_id=7)
+    shipments = [
+        create_shipment(batch_id, active_distributor, 1),
+        create_shipment(other_id, active_pharmacy, 2),
+        create_shipment(batch_id, active_pharmacy, 3, tender_id=7),
+    ]
 
+    assert [shipment_id for shipment_id, _ in shipments] == [1, 2, 3]
     assert custody.shipmentCount() == 3
-    assert [custody.shipment(i).batchId for i in (1, 2, 3)] == [batch_id, other_id, batch_id]
-    assert [custody.shipment(i).quantity for i in (1, 2, 3)] == [1, 2, 3]
-    assert [custody.shipment(i).tenderId for i in (1, 2, 3)] == [0, 0, 7]
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=4, decommissioned=0)
-    assert_ledger(custody, other_id, commissioned=4, in_transit=2, decommissioned=0)
+    assert [record for _, record in shipments] == [
+        record_of(batch_id, active_manufacturer, active_distributor, 1),
+        record_of(other_id, active_manufacturer, active_pharmacy, 2),
+        record_of(batch_id, active_manufacturer, active_pharmacy, 3, 7),
+    ]
+    for shipment_id, record in shipments:
+        assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
+        # The terms belong to their id only.
+        for other_shipment_id in {1, 2, 3} - {shipment_id}:
+            assert custody.shipmentStatus(other_shipment_id, record) == 0
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=4)
+    assert_ledger(custody, other_id, commissioned=4, in_transit=2)
 
 
 def test_ship__whole_balance__leaves_zero(custody, batch_id, active_manufacturer, active_distributor, ship):
     ship(batch_id, active_distributor, 8)
 
-    assert custody.balanceOf(batch_id, active_manufacturer) == 0
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=8, decommissioned=0)
+    assert_holding(custody, batch_id, active_manufacturer, balance=0, decommissioned=0, ever_held=True)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=8)
 
 
 @pytest.mark.parametrize(
     "consignee",
     ["active_distributor", "active_hospital", "active_pharmacy", "active_supplier", "active_other_manufacturer"],
 )
-def test_ship__to_each_custody_role__accepted(request, custody, batch_id, ship, consignee):
+def test_ship__to_each_custody_role__accepted(request, custody, batch_id, create_shipment, consignee):
     account = request.getfixturevalue(consignee)
 
-    ship(batch_id, account, 1)
-    custody.receiveShipment(1, sender=account)
+    shipment_id, record = create_shipment(batch_id, account, 1)
+    custody.receiveShipment(shipment_id, record, sender=account)
 
     assert custody.balanceOf(batch_id, account) == 1
 
 
-def test_ship__onward_by_a_consignee(custody, batch_id, active_manufacturer, active_distributor, active_hospital, ship):
-    ship(batch_id, active_distributor, 5)
-    custody.receiveShipment(1, sender=active_distributor)
+def test_ship__onward_by_a_consignee(
+    custody, batch_id, active_manufacturer, active_distributor, active_hospital, create_shipment, ship
+):
+    shipment_id, record = create_shipment(batch_id, active_distributor, 5)
+    custody.receiveShipment(shipment_id, record, sender=active_distributor)
 
     tx = ship(batch_id, active_hospital, 2, sender=active_distributor)
 
     logs = tx.decode_logs(custody.Shipped)
     assert logs[0].shipper == active_distributor.address
     assert logs[0].consignee == active_hospital.address
+    assert custody.shipmentStatus(2, record_of(batch_id, active_distributor, active_hospital, 2)) == IN_TRANSIT
     assert custody.balanceOf(batch_id, active_distributor) == 3
     assert_conserved(custody, batch_id, [active_manufacturer, active_distributor, active_hospital])
 
 
 @pytest.mark.parametrize("method", ["recall_batch", "withdraw_batch"])
-def test_ship__retired_batch__accepted(custody, resources, batch_id, active_manufacturer, stocked_pharmacy, ship, method):
+def test_ship__retired_batch__accepted(
+    custody, resources, batch_id, active_manufacturer, stocked_pharmacy, create_shipment, method
+):
     # Recalled units must travel back to the manufacturer.
     getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
 
-    ship(batch_id, active_manufacturer, 5, sender=stocked_pharmacy)
-    custody.receiveShipment(2, sender=active_manufacturer)
+    shipment_id, record = create_shipment(batch_id, active_manufacturer, 5, sender=stocked_pharmacy)
+    custody.receiveShipment(shipment_id, record, sender=active_manufacturer)
 
     assert custody.balanceOf(batch_id, active_manufacturer) == 8
 
@@ -521,6 +692,7 @@ def test_ship__consignee_not_a_custodian__reverts(request, custody, batch_id, ac
 
     assert custody.balanceOf(batch_id, active_manufacturer) == 8
     assert custody.shipmentCount() == 0
+    assert custody.shipmentStatus(1, record_of(batch_id, active_manufacturer, account, 1)) == 0
 
 
 def test_ship__to_zero_address__reverts(custody, batch_id, ship):
@@ -593,13 +765,61 @@ def test_ship__batch_not_in_custody__reverts(custody, create_batch, active_manuf
         ship(batch_id, active_distributor, 1)
 
 
+# --- shipmentStatus --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shipment_id", [0, 2, 2**256 - 1])
+def test_shipment_status__unknown_shipment__zero(custody, to_distributor, shipment_id):
+    _, record = to_distributor
+
+    assert custody.shipmentStatus(shipment_id, record) == ShipmentStatus.NONE == 0
+
+
+def test_shipment_status__no_shipment_yet__zero(custody, batch_id, active_manufacturer, active_distributor):
+    assert custody.shipmentStatus(1, record_of(batch_id, active_manufacturer, active_distributor, 3)) == 0
+    assert custody.shipmentStatus(0, (ZERO_BYTES32, ZERO_ADDRESS, ZERO_ADDRESS, 0, 0)) == 0
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("batchId", batch_id_of(GTIN, OTHER_LOT)),
+        ("shipper", ZERO_ADDRESS),
+        ("consignee", ZERO_ADDRESS),
+        ("quantity", 4),
+        ("quantity", 3 + 2**64),
+        ("tenderId", 1),
+    ],
+    ids=["batchId", "shipper", "consignee", "quantity", "quantity_high_bits", "tenderId"],
+)
+def test_shipment_status__terms_differ__zero(custody, to_distributor, field, value):
+    shipment_id, record = to_distributor
+
+    assert custody.shipmentStatus(shipment_id, altered(record, field, value)) == 0
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
+
+
+@pytest.mark.parametrize("close,status", [("receive", RECEIVED), ("reject", REJECTED)])
+def test_shipment_status__follows_the_shipment(custody, to_distributor, active_distributor, close, status):
+    shipment_id, record = to_distributor
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
+
+    if close == "receive":
+        custody.receiveShipment(shipment_id, record, sender=active_distributor)
+    else:
+        custody.reject(shipment_id, record, REASON_CID, sender=active_distributor)
+
+    assert custody.shipmentStatus(shipment_id, record) == status
+    assert custody.shipmentStatus(shipment_id, altered(record, "quantity", 2)) == 0
+
+
 # --- receiveShipment -------------------------------------------------------------------------
 
 
-def test_receive(custody, batch_id, active_manufacturer, active_distributor, ship):
-    ship(batch_id, active_distributor, 3)
+def test_receive(custody, batch_id, to_distributor, active_manufacturer, active_distributor):
+    shipment_id, record = to_distributor
 
-    tx = custody.receiveShipment(1, sender=active_distributor)
+    tx = custody.receiveShipment(shipment_id, record, sender=active_distributor)
 
     logs = tx.decode_logs(custody.Received)
     assert len(logs) == 1
@@ -608,126 +828,220 @@ def test_receive(custody, batch_id, active_manufacturer, active_distributor, shi
     assert logs[0].consignee == active_distributor.address
     assert logs[0].shipper == active_manufacturer.address
     assert logs[0].quantity == 3
-    shipment = custody.shipment(1)
-    assert shipment.status == RECEIVED
-    assert shipment.updatedAt == tx.timestamp
-    assert shipment.batchId == batch_id
-    assert shipment.quantity == 3
-    assert custody.balanceOf(batch_id, active_distributor) == 3
-    assert custody.balanceOf(batch_id, active_manufacturer) == 5
-    assert custody.everHeld(batch_id, active_distributor) is True
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, decommissioned=0)
+    assert len(tx.decode_logs(custody.Rejected)) == 0
+    assert custody.shipmentStatus(1, record) == RECEIVED
+    assert_holding(custody, batch_id, active_distributor, balance=3, decommissioned=0, ever_held=True)
+    assert_holding(custody, batch_id, active_manufacturer, balance=5, decommissioned=0, ever_held=True)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, status=BatchStatus.ACTIVE)
+    assert custody.shipmentCount() == 1
 
 
-def test_receive__adds_to_balance(custody, batch_id, active_distributor, ship):
-    ship(batch_id, active_distributor, 3)
-    ship(batch_id, active_distributor, 4)
+def test_receive__adds_to_balance(custody, batch_id, active_distributor, create_shipment):
+    first = create_shipment(batch_id, active_distributor, 3)
+    second = create_shipment(batch_id, active_distributor, 4)
 
-    custody.receiveShipment(2, sender=active_distributor)
-    custody.receiveShipment(1, sender=active_distributor)
+    custody.receiveShipment(*second, sender=active_distributor)
+    custody.receiveShipment(*first, sender=active_distributor)
 
     assert custody.balanceOf(batch_id, active_distributor) == 7
+    assert custody.ledger(batch_id).inTransit == 0
 
 
-def test_receive__back_to_manufacturer__still_held(custody, batch_id, active_manufacturer, stocked_pharmacy, ship):
-    ship(batch_id, active_manufacturer, 2, sender=stocked_pharmacy)
+def test_receive__identical_terms__each_shipment_closed_once(
+    custody, batch_id, active_manufacturer, active_distributor, create_shipment
+):
+    # Two shipments with the same terms have the same digest: the id tells them apart.
+    first_id, first = create_shipment(batch_id, active_distributor, 2)
+    second_id, second = create_shipment(batch_id, active_distributor, 2)
+    assert first == second and first_id != second_id
 
-    custody.receiveShipment(2, sender=active_manufacturer)
+    custody.receiveShipment(second_id, second, sender=active_distributor)
 
-    assert custody.balanceOf(batch_id, active_manufacturer) == 5
-    assert custody.balanceOf(batch_id, stocked_pharmacy) == 3
-    assert custody.everHeld(batch_id, active_manufacturer) is True
-    assert custody.everHeld(batch_id, stocked_pharmacy) is True
+    assert custody.shipmentStatus(first_id, first) == IN_TRANSIT
+    assert custody.shipmentStatus(second_id, second) == RECEIVED
+    with reverts_with(custody, "ShipmentNotInTransit", shipmentId=second_id, status=RECEIVED):
+        custody.receiveShipment(second_id, second, sender=active_distributor)
+    custody.reject(first_id, first, REASON_CID, sender=active_distributor)
+    assert custody.shipmentStatus(first_id, first) == REJECTED
+    assert custody.balanceOf(batch_id, active_distributor) == 2
+    assert custody.balanceOf(batch_id, active_manufacturer) == 6
+    assert custody.ledger(batch_id).inTransit == 0
+
+
+def test_receive__back_to_manufacturer__still_held(custody, batch_id, active_manufacturer, stocked_pharmacy, create_shipment):
+    shipment_id, record = create_shipment(batch_id, active_manufacturer, 2, sender=stocked_pharmacy)
+
+    custody.receiveShipment(shipment_id, record, sender=active_manufacturer)
+
+    assert_holding(custody, batch_id, active_manufacturer, balance=5, decommissioned=0, ever_held=True)
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=3, decommissioned=0, ever_held=True)
 
 
 @pytest.mark.parametrize("shipment_id", [0, 2, 2**256 - 1])
-def test_receive__unknown_shipment__reverts(custody, batch_id, active_distributor, ship, shipment_id):
-    ship(batch_id, active_distributor, 1)
+def test_receive__unknown_shipment__reverts(custody, to_distributor, active_distributor, shipment_id):
+    _, record = to_distributor
 
     with reverts_with(custody, "UnknownShipment", shipmentId=shipment_id):
-        custody.receiveShipment(shipment_id, sender=active_distributor)
+        custody.receiveShipment(shipment_id, record, sender=active_distributor)
+
+
+def test_receive__no_shipment_yet__reverts(custody, batch_id, active_manufacturer, active_distributor):
+    with reverts_with(custody, "UnknownShipment", shipmentId=1):
+        custody.receiveShipment(1, record_of(batch_id, active_manufacturer, active_distributor, 3), sender=active_distributor)
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("batchId", batch_id_of(GTIN, OTHER_LOT)),
+        ("shipper", "active_hospital"),
+        ("consignee", "active_hospital"),
+        ("quantity", 8),
+        ("quantity", 3 + 2**64),
+        ("tenderId", TENDER_ID),
+    ],
+    ids=["batchId", "shipper", "consignee", "more_units", "quantity_high_bits", "tenderId"],
+)
+def test_receive__terms_differ__reverts(
+    request, custody, batch_id, other_batch, to_distributor, active_manufacturer, active_distributor, field, value
+):
+    shipment_id, record = to_distributor
+    if isinstance(value, str):
+        value = request.getfixturevalue(value).address
+
+    with reverts_with(custody, "ShipmentMismatch", shipmentId=shipment_id):
+        custody.receiveShipment(shipment_id, altered(record, field, value), sender=active_distributor)
+
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
+    assert_holding(custody, batch_id, active_distributor, balance=0, decommissioned=0, ever_held=False)
+    assert custody.balanceOf(other_batch[0], active_distributor) == 0
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=3)
+    assert_ledger(custody, other_batch[0], commissioned=4, in_transit=0)
+
+
+def test_receive__terms_of_another_shipment__reverts(
+    custody, batch_id, active_distributor, create_shipment
+):
+    first_id, _ = create_shipment(batch_id, active_distributor, 1)
+    _, second = create_shipment(batch_id, active_distributor, 5)
+
+    # Receiving the first shipment with the second's terms would turn 1 unit into 5.
+    with reverts_with(custody, "ShipmentMismatch", shipmentId=first_id):
+        custody.receiveShipment(first_id, second, sender=active_distributor)
+
+    assert custody.balanceOf(batch_id, active_distributor) == 0
+    assert custody.ledger(batch_id).inTransit == 6
+
+
+def test_receive__caller_names_itself_consignee__reverts(custody, to_distributor, active_hospital):
+    shipment_id, record = to_distributor
+
+    with reverts_with(custody, "ShipmentMismatch", shipmentId=shipment_id):
+        custody.receiveShipment(shipment_id, altered(record, "consignee", active_hospital.address), sender=active_hospital)
+
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
 
 
 @pytest.mark.parametrize("caller", ["active_manufacturer", "active_hospital", "stranger", "regulator"])
-def test_receive__not_the_consignee__reverts(request, custody, batch_id, active_distributor, ship, caller):
-    ship(batch_id, active_distributor, 3)
+def test_receive__not_the_consignee__reverts(request, custody, batch_id, to_distributor, active_distributor, caller):
+    shipment_id, record = to_distributor
     account = request.getfixturevalue(caller)
 
-    with reverts_with(custody, "NotConsignee", shipmentId=1, account=account.address):
-        custody.receiveShipment(1, sender=account)
+    with reverts_with(custody, "NotConsignee", shipmentId=shipment_id, account=account.address):
+        custody.receiveShipment(shipment_id, record, sender=account)
 
-    assert custody.shipment(1).status == IN_TRANSIT
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
     assert custody.balanceOf(batch_id, active_distributor) == 0
+    assert custody.balanceOf(batch_id, account) == (5 if caller == "active_manufacturer" else 0)
 
 
-def test_receive__twice__reverts(custody, batch_id, active_distributor, ship):
-    ship(batch_id, active_distributor, 3)
-    custody.receiveShipment(1, sender=active_distributor)
+def test_receive__twice__reverts(custody, batch_id, to_distributor, active_distributor):
+    shipment_id, record = to_distributor
+    custody.receiveShipment(shipment_id, record, sender=active_distributor)
 
-    with reverts_with(custody, "ShipmentNotInTransit", shipmentId=1, status=RECEIVED):
-        custody.receiveShipment(1, sender=active_distributor)
+    with reverts_with(custody, "ShipmentNotInTransit", shipmentId=shipment_id, status=RECEIVED):
+        custody.receiveShipment(shipment_id, record, sender=active_distributor)
 
     assert custody.balanceOf(batch_id, active_distributor) == 3
+    assert custody.shipmentStatus(shipment_id, record) == RECEIVED
 
 
-def test_receive__rejected__reverts(custody, batch_id, active_distributor, ship):
-    ship(batch_id, active_distributor, 3)
-    custody.reject(1, REASON_CID, sender=active_distributor)
+def test_receive__rejected__reverts(custody, batch_id, to_distributor, active_distributor):
+    shipment_id, record = to_distributor
+    custody.reject(shipment_id, record, REASON_CID, sender=active_distributor)
 
-    with reverts_with(custody, "ShipmentNotInTransit", shipmentId=1, status=REJECTED):
-        custody.receiveShipment(1, sender=active_distributor)
+    with reverts_with(custody, "ShipmentNotInTransit", shipmentId=shipment_id, status=REJECTED):
+        custody.receiveShipment(shipment_id, record, sender=active_distributor)
 
     assert custody.balanceOf(batch_id, active_distributor) == 0
+    assert custody.shipmentStatus(shipment_id, record) == REJECTED
 
 
-def test_receive__suspended_consignee__reverts(custody, batch_id, active_distributor, suspend, ship):
-    ship(batch_id, active_distributor, 3)
+def test_receive__suspended_consignee__reverts(custody, batch_id, to_distributor, active_distributor, suspend):
+    shipment_id, record = to_distributor
     suspend(active_distributor)
 
     with reverts_with(custody, "ParticipantNotActive", account=active_distributor.address, roles=CUSTODY_ROLES):
-        custody.receiveShipment(1, sender=active_distributor)
+        custody.receiveShipment(shipment_id, record, sender=active_distributor)
 
-    assert custody.shipment(1).status == IN_TRANSIT
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
     assert custody.everHeld(batch_id, active_distributor) is False
 
 
 def test_receive__consignee_left_with_regulator_role_only__reverts(
-    custody, participants, regulator, batch_id, active_distributor, ship
+    custody, participants, regulator, to_distributor, active_distributor
 ):
-    ship(batch_id, active_distributor, 3)
+    shipment_id, record = to_distributor
     participants.set_roles(active_distributor, int(Role.REGULATOR), sender=regulator)
 
     with reverts_with(custody, "ParticipantNotActive", account=active_distributor.address, roles=CUSTODY_ROLES):
-        custody.receiveShipment(1, sender=active_distributor)
+        custody.receiveShipment(shipment_id, record, sender=active_distributor)
 
 
-def test_receive__after_reinstatement__accepted(custody, participants, regulator, batch_id, active_distributor, suspend, ship):
-    ship(batch_id, active_distributor, 3)
+def test_receive__after_reinstatement__accepted(
+    custody, participants, regulator, batch_id, to_distributor, active_distributor, suspend
+):
+    shipment_id, record = to_distributor
     suspend(active_distributor)
     participants.reinstate(active_distributor, sender=regulator)
 
-    custody.receiveShipment(1, sender=active_distributor)
+    custody.receiveShipment(shipment_id, record, sender=active_distributor)
 
     assert custody.balanceOf(batch_id, active_distributor) == 3
 
 
-def test_receive__suspended_shipper__accepted(custody, batch_id, active_manufacturer, active_distributor, suspend, ship):
+def test_receive__suspended_shipper__accepted(
+    custody, batch_id, to_distributor, active_manufacturer, active_distributor, suspend
+):
     # The shipper's later suspension does not strand goods already on their way.
-    ship(batch_id, active_distributor, 3)
+    shipment_id, record = to_distributor
     suspend(active_manufacturer)
 
-    custody.receiveShipment(1, sender=active_distributor)
+    custody.receiveShipment(shipment_id, record, sender=active_distributor)
 
     assert custody.balanceOf(batch_id, active_distributor) == 3
+
+
+def test_receive__recalled_in_transit__accepted(
+    custody, resources, batch_id, to_distributor, active_manufacturer, active_distributor
+):
+    # Recalled units still move, so that they can be taken back.
+    shipment_id, record = to_distributor
+    resources.recall_batch(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
+
+    custody.receiveShipment(shipment_id, record, sender=active_distributor)
+
+    assert custody.balanceOf(batch_id, active_distributor) == 3
+    assert custody.ledger(batch_id).status == BatchStatus.RECALLED
 
 
 # --- reject ----------------------------------------------------------------------------------
 
 
-def test_reject(custody, batch_id, active_manufacturer, active_distributor, ship):
-    ship(batch_id, active_distributor, 3)
+def test_reject(custody, batch_id, to_distributor, active_manufacturer, active_distributor):
+    shipment_id, record = to_distributor
 
-    tx = custody.reject(1, REASON_CID, sender=active_distributor)
+    tx = custody.reject(shipment_id, record, REASON_CID, sender=active_distributor)
 
     logs = tx.decode_logs(custody.Rejected)
     assert len(logs) == 1
@@ -738,76 +1052,115 @@ def test_reject(custody, batch_id, active_manufacturer, active_distributor, ship
     assert logs[0].quantity == 3
     assert logs[0].reasonCid == REASON_CID
     assert len(tx.decode_logs(custody.Received)) == 0
-    shipment = custody.shipment(1)
-    assert shipment.status == REJECTED
-    assert shipment.updatedAt == tx.timestamp
-    assert custody.balanceOf(batch_id, active_manufacturer) == 8
-    assert custody.balanceOf(batch_id, active_distributor) == 0
-    assert custody.everHeld(batch_id, active_distributor) is False
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, decommissioned=0)
+    assert custody.shipmentStatus(shipment_id, record) == REJECTED
+    assert_holding(custody, batch_id, active_manufacturer, balance=8, decommissioned=0, ever_held=True)
+    assert_holding(custody, batch_id, active_distributor, balance=0, decommissioned=0, ever_held=False)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, status=BatchStatus.ACTIVE)
 
 
-def test_reject__goods_back_to_intermediate_shipper(custody, batch_id, stocked_pharmacy, active_hospital, ship):
-    ship(batch_id, active_hospital, 2, sender=stocked_pharmacy)
+def test_reject__goods_back_to_intermediate_shipper(
+    custody, batch_id, stocked_pharmacy, active_manufacturer, active_hospital, create_shipment
+):
+    shipment_id, record = create_shipment(batch_id, active_hospital, 2, sender=stocked_pharmacy)
 
-    custody.reject(2, REASON_CID, sender=active_hospital)
+    custody.reject(shipment_id, record, REASON_CID, sender=active_hospital)
 
     assert custody.balanceOf(batch_id, stocked_pharmacy) == 5
     assert custody.balanceOf(batch_id, active_hospital) == 0
+    assert custody.balanceOf(batch_id, active_manufacturer) == 3
 
 
-def test_reject__suspended_shipper__goods_still_returned(custody, batch_id, active_manufacturer, active_distributor, suspend, ship):
-    ship(batch_id, active_distributor, 3)
+def test_reject__suspended_shipper__goods_still_returned(
+    custody, batch_id, to_distributor, active_manufacturer, active_distributor, suspend
+):
+    shipment_id, record = to_distributor
     suspend(active_manufacturer)
 
-    custody.reject(1, REASON_CID, sender=active_distributor)
+    custody.reject(shipment_id, record, REASON_CID, sender=active_distributor)
 
     assert custody.balanceOf(batch_id, active_manufacturer) == 8
 
 
-def test_reject__empty_reason__reverts(custody, batch_id, active_distributor, ship):
-    ship(batch_id, active_distributor, 3)
+def test_reject__empty_reason__reverts(custody, to_distributor, active_distributor):
+    shipment_id, record = to_distributor
 
     with reverts_with(custody, "EmptyCid"):
-        custody.reject(1, "", sender=active_distributor)
+        custody.reject(shipment_id, record, "", sender=active_distributor)
+
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
 
 
-def test_reject__unknown_shipment__reverts(custody, batch_id, active_distributor):
+def test_reject__unknown_shipment__reverts(custody, batch_id, active_manufacturer, active_distributor):
+    record = record_of(batch_id, active_manufacturer, active_distributor, 3)
+
     with reverts_with(custody, "UnknownShipment", shipmentId=1):
-        custody.reject(1, REASON_CID, sender=active_distributor)
+        custody.reject(1, record, REASON_CID, sender=active_distributor)
 
 
-@pytest.mark.parametrize("caller", ["active_manufacturer", "active_hospital", "stranger"])
-def test_reject__not_the_consignee__reverts(request, custody, batch_id, active_distributor, ship, caller):
-    ship(batch_id, active_distributor, 3)
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("batchId", batch_id_of(GTIN, OTHER_LOT)),
+        ("shipper", "active_distributor"),
+        ("shipper", "active_hospital"),
+        ("consignee", "active_hospital"),
+        ("quantity", 8),
+        ("quantity", 3 + 2**64),
+        ("tenderId", TENDER_ID),
+    ],
+    ids=["batchId", "shipper_self", "shipper_other", "consignee", "more_units", "quantity_high_bits", "tenderId"],
+)
+def test_reject__terms_differ__reverts(
+    request, custody, batch_id, other_batch, to_distributor, active_manufacturer, active_distributor, field, value
+):
+    # A consignee may not send the units back to anyone but their shipper, nor more of them.
+    shipment_id, record = to_distributor
+    if isinstance(value, str):
+        value = request.getfixturevalue(value).address
+
+    with reverts_with(custody, "ShipmentMismatch", shipmentId=shipment_id):
+        custody.reject(shipment_id, altered(record, field, value), REASON_CID, sender=active_distributor)
+
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
+    assert custody.balanceOf(batch_id, active_manufacturer) == 5
+    assert custody.balanceOf(batch_id, active_distributor) == 0
+    assert custody.balanceOf(other_batch[0], active_manufacturer) == 4
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=3)
+
+
+@pytest.mark.parametrize("caller", ["active_manufacturer", "active_hospital", "stranger", "regulator"])
+def test_reject__not_the_consignee__reverts(request, custody, to_distributor, caller):
+    shipment_id, record = to_distributor
     account = request.getfixturevalue(caller)
 
-    with reverts_with(custody, "NotConsignee", shipmentId=1, account=account.address):
-        custody.reject(1, REASON_CID, sender=account)
+    with reverts_with(custody, "NotConsignee", shipmentId=shipment_id, account=account.address):
+        custody.reject(shipment_id, record, REASON_CID, sender=account)
 
-    assert custody.shipment(1).status == IN_TRANSIT
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
 
 
-@pytest.mark.parametrize("first", ["receive", "reject"])
-def test_reject__closed_shipment__reverts(custody, batch_id, active_distributor, ship, first):
-    ship(batch_id, active_distributor, 3)
+@pytest.mark.parametrize("first,status", [("receive", RECEIVED), ("reject", REJECTED)])
+def test_reject__closed_shipment__reverts(custody, batch_id, to_distributor, active_distributor, first, status):
+    shipment_id, record = to_distributor
     if first == "receive":
-        custody.receiveShipment(1, sender=active_distributor)
+        custody.receiveShipment(shipment_id, record, sender=active_distributor)
     else:
-        custody.reject(1, REASON_CID, sender=active_distributor)
+        custody.reject(shipment_id, record, REASON_CID, sender=active_distributor)
 
-    with reverts_with(custody, "ShipmentNotInTransit", shipmentId=1, status=RECEIVED if first == "receive" else REJECTED):
-        custody.reject(1, REASON_CID, sender=active_distributor)
+    with reverts_with(custody, "ShipmentNotInTransit", shipmentId=shipment_id, status=status):
+        custody.reject(shipment_id, record, REASON_CID, sender=active_distributor)
+
+    assert custody.shipmentStatus(shipment_id, record) == status
 
 
-def test_reject__suspended_consignee__reverts(custody, batch_id, active_distributor, suspend, ship):
-    ship(batch_id, active_distributor, 3)
+def test_reject__suspended_consignee__reverts(custody, to_distributor, active_distributor, suspend):
+    shipment_id, record = to_distributor
     suspend(active_distributor)
 
     with reverts_with(custody, "ParticipantNotActive", account=active_distributor.address, roles=CUSTODY_ROLES):
-        custody.reject(1, REASON_CID, sender=active_distributor)
+        custody.reject(shipment_id, record, REASON_CID, sender=active_distributor)
 
-    assert custody.shipment(1).status == IN_TRANSIT
+    assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
 
 
 # --- decommission ----------------------------------------------------------------------------
@@ -830,15 +1183,28 @@ def test_decommission(custody, batch, stocked_pharmacy, active_manufacturer, dec
     assert state.reason == reason
     assert state.by == stocked_pharmacy.address
     assert state.at == tx.timestamp
-    assert custody.balanceOf(batch_id, stocked_pharmacy) == 4
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, decommissioned=1)
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=4, decommissioned=1, ever_held=True)
+    assert_holding(custody, batch_id, active_manufacturer, balance=3, decommissioned=0, ever_held=True)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, status=BatchStatus.ACTIVE)
     assert_conserved(custody, batch_id, [active_manufacturer, stocked_pharmacy])
 
 
 def test_decommission__by_manufacturer(custody, batch_id, active_manufacturer, decommission):
     decommission(active_manufacturer, reason=SAMPLE)
 
-    assert custody.balanceOf(batch_id, active_manufacturer) == 7
+    assert_holding(custody, batch_id, active_manufacturer, balance=7, decommissioned=1, ever_held=True)
+
+
+def test_decommission__counted_per_holder(custody, batch, stocked_pharmacy, active_manufacturer, decommission):
+    batch_id, _, serials = batch
+    decommission(stocked_pharmacy, serial=serials[0], reason=DISPENSED)
+    decommission(stocked_pharmacy, serial=serials[1], reason=STOLEN)
+    decommission(active_manufacturer, serial=serials[2], reason=DESTROYED)
+
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=3, decommissioned=2, ever_held=True)
+    assert_holding(custody, batch_id, active_manufacturer, balance=2, decommissioned=1, ever_held=True)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=0)
+    assert_conserved(custody, batch_id, [active_manufacturer, stocked_pharmacy])
 
 
 def test_decommission__every_unit__balance_zero(custody, batch, active_manufacturer, decommission):
@@ -846,8 +1212,9 @@ def test_decommission__every_unit__balance_zero(custody, batch, active_manufactu
     for serial in serials:
         decommission(active_manufacturer, serial=serial, reason=DESTROYED)
 
-    assert custody.balanceOf(batch_id, active_manufacturer) == 0
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, decommissioned=8)
+    assert_holding(custody, batch_id, active_manufacturer, balance=0, decommissioned=8, ever_held=True)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=0)
+    assert_conserved(custody, batch_id, [active_manufacturer])
 
 
 def test_decommission__batch_of_one__empty_proof(custody, create_custody_batch, active_manufacturer):
@@ -858,6 +1225,7 @@ def test_decommission__batch_of_one__empty_proof(custody, create_custody_batch, 
     custody.decommission(batch_id, leaf, [], DISPENSED, sender=active_manufacturer)
 
     assert custody.unit(batch_id, leaf).reason == DISPENSED
+    assert_holding(custody, batch_id, active_manufacturer, balance=0, decommissioned=1, ever_held=True)
 
 
 def test_decommission__any_holder_may_take_any_unit(custody, batch, stocked_pharmacy, active_manufacturer, decommission):
@@ -891,7 +1259,7 @@ def test_decommission__suspended_holder__reverts(custody, batch_id, stocked_phar
     with reverts_with(custody, "ParticipantNotActive", account=stocked_pharmacy.address, roles=CUSTODY_ROLES):
         decommission(stocked_pharmacy)
 
-    assert custody.balanceOf(batch_id, stocked_pharmacy) == 5
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=5, decommissioned=0, ever_held=True)
 
 
 def test_decommission__holds_none__reverts(custody, batch_id, active_hospital, decommission):
@@ -928,7 +1296,8 @@ def test_decommission__second_time__reverts(custody, batch, stocked_pharmacy, ac
             decommission(account, serial=serials[2], reason=second)
 
     assert custody.unit(batch_id, leaf_hash(GTIN, serials[2])).by == stocked_pharmacy.address
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, decommissioned=1)
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=4, decommissioned=1, ever_held=True)
+    assert_holding(custody, batch_id, active_manufacturer, balance=3, decommissioned=0, ever_held=True)
 
 
 @pytest.mark.parametrize("reason", [DISPENSED, DESTROYED])
@@ -941,7 +1310,7 @@ def test_decommission__proof_from_another_batch__reverts(custody, batch, other_b
         custody.decommission(batch_id, leaf, other_tree.proof(leaf), reason, sender=active_manufacturer)
 
     assert custody.unit(batch_id, leaf).reason == 0
-    assert custody.balanceOf(batch_id, active_manufacturer) == 8
+    assert_holding(custody, batch_id, active_manufacturer, balance=8, decommissioned=0, ever_held=True)
 
 
 @pytest.mark.parametrize("reason", [DISPENSED, EXPORTED])
@@ -984,18 +1353,29 @@ def test_decommission__batch_not_in_custody__reverts(custody, create_batch, acti
         custody.decommission(batch_id, leaf_hash(GTIN, "A"), tree.proof_for(GTIN, "A"), DESTROYED, sender=active_manufacturer)
 
 
-@pytest.mark.parametrize(
-    "method,status", [("recall_batch", BatchStatus.RECALLED), ("withdraw_batch", BatchStatus.WITHDRAWN)]
-)
+@pytest.mark.parametrize("by", ["active_manufacturer", "regulator"])
+@pytest.mark.parametrize("method,status", RETIREMENTS)
 def test_decommission__dispense_of_retired_batch__reverts(
-    custody, resources, batch_id, stocked_pharmacy, active_manufacturer, decommission, method, status
+    request, custody, resources, batch_id, stocked_pharmacy, decommission, method, status, by
 ):
-    getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
+    getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=request.getfixturevalue(by))
 
     with reverts_with(custody, "BatchNotActive", batchId=batch_id, status=status):
         decommission(stocked_pharmacy, reason=DISPENSED)
 
-    assert custody.balanceOf(batch_id, stocked_pharmacy) == 5
+    assert custody.ledger(batch_id).status == status
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=5, decommissioned=0, ever_held=True)
+
+
+def test_decommission__dispense_of_other_batch_than_recalled__accepted(
+    custody, resources, batch_id, other_batch, active_manufacturer, decommission
+):
+    resources.recall_batch(GTIN, OTHER_LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
+
+    decommission(active_manufacturer, reason=DISPENSED)
+
+    assert custody.unit(batch_id, leaf_hash(GTIN, serials_for(LOT, 8)[0])).reason == DISPENSED
+    assert custody.ledger(other_batch[0]).status == BatchStatus.RECALLED
 
 
 @pytest.mark.parametrize("reason", OTHER_REASONS)
@@ -1007,7 +1387,7 @@ def test_decommission__other_reasons_of_retired_batch__accepted(
 
     decommission(stocked_pharmacy, reason=reason)
 
-    assert custody.balanceOf(batch_id, stocked_pharmacy) == 4
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=4, decommissioned=1, ever_held=True)
 
 
 @pytest.fixture
@@ -1017,7 +1397,8 @@ def short_batch(create_custody_batch):
 
 
 def test_decommission__dispense_on_expiry_day__accepted(chain, custody, resources, short_batch, active_manufacturer, decommission):
-    expires = resources.batch_by_id(short_batch[0]).expires
+    expires = custody.ledger(short_batch[0]).expires
+    assert expires == resources.batch_by_id(short_batch[0]).expires
     chain.pending_timestamp = expires
 
     tx = decommission(active_manufacturer, serial=short_batch[2][0], reason=DISPENSED, batch_=short_batch)
@@ -1029,12 +1410,24 @@ def test_decommission__dispense_on_expiry_day__accepted(chain, custody, resource
 def test_decommission__dispense_after_expiry__reverts(chain, custody, resources, short_batch, active_manufacturer, decommission):
     batch_id = short_batch[0]
     expires = resources.batch_by_id(batch_id).expires
+    assert custody.ledger(batch_id).expires == expires
     chain.mine(timestamp=expires + 1)
 
     with reverts_with(custody, "BatchExpired", batchId=batch_id, expires=expires):
         decommission(active_manufacturer, serial=short_batch[2][0], reason=DISPENSED, batch_=short_batch)
 
-    assert custody.balanceOf(batch_id, active_manufacturer) == 4
+    assert_holding(custody, batch_id, active_manufacturer, balance=4, decommissioned=0, ever_held=True)
+
+
+def test_decommission__dispense_of_retired_and_expired_batch__status_first(
+    chain, custody, resources, short_batch, active_manufacturer, decommission
+):
+    batch_id = short_batch[0]
+    resources.withdraw_batch(GTIN, "SHORT", QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
+    chain.mine(timestamp=custody.ledger(batch_id).expires + 1)
+
+    with reverts_with(custody, "BatchNotActive", batchId=batch_id, status=BatchStatus.WITHDRAWN):
+        decommission(active_manufacturer, serial=short_batch[2][0], reason=DISPENSED, batch_=short_batch)
 
 
 @pytest.mark.parametrize("reason", OTHER_REASONS)
@@ -1065,8 +1458,21 @@ def test_undo_dispense(custody, batch, stocked_pharmacy, active_manufacturer, de
     assert logs[0].by == stocked_pharmacy.address
     state = custody.unit(batch_id, leaf)
     assert (state.reason, state.by, state.at) == (0, ZERO_ADDRESS, 0)
-    assert custody.balanceOf(batch_id, stocked_pharmacy) == 5
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, decommissioned=0)
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=5, decommissioned=0, ever_held=True)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=0)
+    assert_conserved(custody, batch_id, [active_manufacturer, stocked_pharmacy])
+
+
+def test_undo_dispense__only_the_dispensers_count(custody, batch, stocked_pharmacy, active_manufacturer, decommission):
+    batch_id, _, serials = batch
+    decommission(stocked_pharmacy, serial=serials[0], reason=DISPENSED)
+    decommission(stocked_pharmacy, serial=serials[1], reason=DISPENSED)
+    decommission(active_manufacturer, serial=serials[2], reason=DISPENSED)
+
+    custody.undoDispense(batch_id, leaf_hash(GTIN, serials[1]), sender=stocked_pharmacy)
+
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=4, decommissioned=1, ever_held=True)
+    assert_holding(custody, batch_id, active_manufacturer, balance=2, decommissioned=1, ever_held=True)
     assert_conserved(custody, batch_id, [active_manufacturer, stocked_pharmacy])
 
 
@@ -1348,9 +1754,9 @@ def test_verdict_data__scanner_held(request, custody, batch, active_distributor,
     assert data.scannerHeld is held
 
 
-def test_verdict_data__scanner_held_other_batch_only(custody, batch, other_batch, active_pharmacy, ship):
-    ship(other_batch[0], active_pharmacy, 1)
-    custody.receiveShipment(1, sender=active_pharmacy)
+def test_verdict_data__scanner_held_other_batch_only(custody, batch, other_batch, active_pharmacy, create_shipment):
+    shipment_id, record = create_shipment(other_batch[0], active_pharmacy, 1)
+    custody.receiveShipment(shipment_id, record, sender=active_pharmacy)
     _, tree, serials = batch
 
     data = _verdict(custody, GTIN, LOT, serials[0], tree.proof_for(GTIN, serials[0]), active_pharmacy)
@@ -1384,22 +1790,33 @@ def test_verdict_data__after_undo__back_in_circulation(custody, batch, stocked_p
 
 
 def test_journey__manufacturer_to_patient__conserved(
-    custody, batch, active_manufacturer, active_distributor, active_hospital, active_pharmacy, decommission
+    custody, resources, batch, active_manufacturer, active_distributor, active_hospital, active_pharmacy, decommission,
+    create_shipment,
 ):
     batch_id, _, serials = batch
     holders = [active_manufacturer, active_distributor, active_hospital, active_pharmacy]
-    custody.ship(batch_id, active_distributor, 6, 0, WAYBILL_CID, sender=active_manufacturer)
+    to_distributor = create_shipment(batch_id, active_distributor, 6)
     assert_conserved(custody, batch_id, holders)
-    custody.receiveShipment(1, sender=active_distributor)
-    custody.ship(batch_id, active_hospital, 2, TENDER_ID, WAYBILL_CID, sender=active_distributor)
-    custody.ship(batch_id, active_pharmacy, 3, 0, WAYBILL_CID, sender=active_distributor)
+    custody.receiveShipment(*to_distributor, sender=active_distributor)
+    to_hospital = create_shipment(batch_id, active_hospital, 2, sender=active_distributor, tender_id=TENDER_ID)
+    to_pharmacy = create_shipment(batch_id, active_pharmacy, 3, sender=active_distributor)
     assert_conserved(custody, batch_id, holders)
-    custody.receiveShipment(2, sender=active_hospital)
-    custody.reject(3, REASON_CID, sender=active_pharmacy)
+    custody.receiveShipment(*to_hospital, sender=active_hospital)
+    custody.reject(*to_pharmacy, REASON_CID, sender=active_pharmacy)
     decommission(active_hospital, serial=serials[0], reason=DISPENSED)
     decommission(active_distributor, serial=serials[1], reason=STOLEN)
     assert_conserved(custody, batch_id, holders)
+    resources.recall_batch(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
+    back = create_shipment(batch_id, active_manufacturer, 1, sender=active_hospital)
+    assert_conserved(custody, batch_id, holders)
+    custody.receiveShipment(*back, sender=active_manufacturer)
+    assert_conserved(custody, batch_id, holders)
 
-    assert [custody.balanceOf(batch_id, h) for h in holders] == [2, 3, 1, 0]
-    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, decommissioned=2)
-    assert [custody.everHeld(batch_id, h) for h in holders] == [True, True, True, False]
+    assert [to_distributor[0], to_hospital[0], to_pharmacy[0], back[0]] == [1, 2, 3, 4]
+    assert [custody.shipmentStatus(*s) for s in (to_distributor, to_hospital, to_pharmacy, back)] == [
+        RECEIVED, RECEIVED, REJECTED, RECEIVED
+    ]
+    assert [custody.holding(batch_id, h).balance for h in holders] == [3, 3, 0, 0]
+    assert [custody.holding(batch_id, h).decommissioned for h in holders] == [0, 1, 1, 0]
+    assert [custody.holding(batch_id, h).everHeld for h in holders] == [True, True, True, False]
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=0, status=BatchStatus.RECALLED)

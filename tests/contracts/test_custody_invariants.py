@@ -1,12 +1,14 @@
 """Custody conservation, as a hypothesis state machine: random organizations ship, receive,
 reject, decommission and undo at random, the regulator suspends and reinstates them, batches get
-recalled and time passes. A model predicts which actions are valid: those must succeed, the
-others must revert and change nothing. After every step, for every batch, the chain must agree
-with the model, and balances + in transit + decommissioned == commissioned.
+recalled (Resources reports it to Custody) and time passes. A model predicts which actions are
+valid: those must succeed, the others must revert and change nothing. After every step, for
+every batch, the chain must agree with the model, and the sum over holders of (balance +
+units decommissioned) + in transit == commissioned.
 
 Each action is either guided (drawn among the moves the model says are possible: a holder
-ships part of its balance, a consignee closes its shipment, a dispenser undoes) or wild (any
-account, any number, any shipment id), so that both successes and refusals are frequent."""
+ships part of its balance, a consignee closes its shipment with its terms, a dispenser undoes)
+or wild (any account, any number, any shipment id, the terms of another shipment or terms with
+one field altered), so that both successes and refusals are frequent."""
 
 import copy
 from dataclasses import dataclass, field
@@ -18,13 +20,14 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from dapp.custody import shipment_record
 from dapp.merkle import leaf_hash
-from dapp.roles import Role
-from tests.conftest import DAY, GTIN, REASON_CID
+from dapp.roles import BatchStatus, Role, ShipmentStatus
+from tests.conftest import DAY, GTIN, REASON_CID, WAYBILL_CID
 
 DISPENSED = 1
 GRACE_PERIOD = 10 * DAY
-WAYBILL_CID = "bafkreihaeqrsmdlqwavhcbuqzqmbyrqs7gclgm2myqhhtxjp6ycuikuzji"
+STATUS = {"in_transit": ShipmentStatus.IN_TRANSIT, "received": ShipmentStatus.RECEIVED, "rejected": ShipmentStatus.REJECTED}
 # Time-dependent predictions are skipped this close to a deadline: the block that will hold a
 # transaction may be a few seconds later than the pending timestamp read before sending it.
 MARGIN = 300
@@ -40,16 +43,22 @@ class Model:
     """What the chain should hold."""
 
     balances: dict = field(default_factory=dict)  # (lot, address) -> units
-    shipments: dict = field(default_factory=dict)  # id -> [lot, shipper, consignee, quantity, status]
+    # id -> [(batch_id, shipper, consignee, quantity, tender_id), status], the terms as
+    # `Shipped` logged them.
+    shipments: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)  # (lot, serial) -> (reason, by, at)
+    held: set = field(default_factory=set)  # (lot, address) that ever held the batch
     suspended: set = field(default_factory=set)
     recalled: set = field(default_factory=set)
 
-    def in_transit(self, lot):
-        return sum(q for (b, _, _, q, status) in self.shipments.values() if b == lot and status == "in_transit")
+    def in_transit(self, batch_id):
+        return sum(
+            record[3] for record, status in self.shipments.values() if record[0] == batch_id and status == "in_transit"
+        )
 
-    def decommissioned(self, lot):
-        return sum(1 for (b, _) in self.units if b == lot)
+    def decommissioned(self, lot, address):
+        """Units of `lot` that `address` decommissioned (and did not undo)."""
+        return sum(1 for (b, _), (_, by, _) in self.units.items() if b == lot and by == address)
 
 
 def word_reader(chain, contract, caller):
@@ -95,15 +104,19 @@ def world(
     model = Model()
     for lot in QUANTITIES:
         model.balances[(lot, manufacturer.address)] = QUANTITIES[lot]
+        model.held.add((lot, manufacturer.address))
 
     def ship(lot, to, quantity, receive=True):
-        custody.ship(batches[lot][0], to, quantity, 0, WAYBILL_CID, sender=manufacturer)
+        tx = custody.ship(batches[lot][0], to, quantity, 0, WAYBILL_CID, sender=manufacturer)
+        shipped = tx.decode_logs(custody.Shipped)[0]
+        record = shipment_record(shipped)
         model.balances[(lot, manufacturer.address)] -= quantity
-        model.shipments[len(model.shipments) + 1] = [lot, manufacturer.address, to.address, quantity, "in_transit"]
+        model.shipments[shipped.shipmentId] = [record, "in_transit"]
         if receive:
-            custody.receiveShipment(len(model.shipments), sender=to)
-            model.shipments[len(model.shipments)][4] = "received"
+            custody.receiveShipment(shipped.shipmentId, record, sender=to)
+            model.shipments[shipped.shipmentId][1] = "received"
             model.balances[(lot, to.address)] = model.balances.get((lot, to.address), 0) + quantity
+            model.held.add((lot, to.address))
 
     ship("A", distributor, 2)
     ship("A", pharmacy, 1)
@@ -132,6 +145,7 @@ def test_custody__random_operations__quantities_conserved(
     by_address = {a.address: a for a in actors}
     custodian_addresses = {a.address for a in world["custodians"]}
     lots = sorted(batches)
+    lot_of = {batches[lot][0]: lot for lot in lots}
     read = word_reader(chain, custody, regulator)
     any_actor = st.sampled_from(actors)
 
@@ -149,14 +163,21 @@ def test_custody__random_operations__quantities_conserved(
 
         def check_outsiders_and_units(self):
             """Once per example (the reads are slow): organizations that may not hold custody
-            never hold any, and every unit's state is as modelled."""
+            never hold any, every unit's state is as modelled, and every shipment's status is,
+            given its terms (and none given other terms)."""
             for lot in lots:
                 for account in actors:
                     if account.address not in custodian_addresses:
-                        assert custody.balanceOf(batches[lot][0], account) == 0
+                        holding = custody.holding(batches[lot][0], account)
+                        assert (holding.balance, holding.decommissioned, holding.everHeld) == (0, 0, False)
             for (lot, serial), (reason, by, at) in self.model.units.items():
                 state = custody.unit(batches[lot][0], leaf_hash(GTIN, serial))
                 assert (state.reason, state.by, state.at) == (reason, by, at)
+            for shipment_id, (record, status) in self.model.shipments.items():
+                assert read("shipmentStatus", shipment_id, record) == [STATUS[status]], shipment_id
+                other_terms = (record[0], record[1], record[2], record[3] + 1, record[4])
+                assert read("shipmentStatus", shipment_id, other_terms) == [0]
+            assert read("shipmentStatus", len(self.model.shipments) + 1, (b"\x00" * 32, regulator.address, regulator.address, 1, 0)) == [0]
 
         # --- helpers ---
 
@@ -209,41 +230,88 @@ def test_custody__random_operations__quantities_conserved(
                 "ship", valid, lambda: custody.ship(batches[lot][0], to, quantity, tender, WAYBILL_CID, sender=sender)
             )
             if tx:
-                shipment_id = tx.decode_logs(custody.Shipped)[0].shipmentId
-                assert shipment_id == len(self.model.shipments) + 1
-                self.model.shipments[shipment_id] = [lot, sender.address, to.address, quantity, "in_transit"]
+                shipped = tx.decode_logs(custody.Shipped)[0]
+                assert shipped.shipmentId == len(self.model.shipments) + 1
+                record = (batches[lot][0], sender.address, to.address, quantity, tender)
+                assert shipment_record(shipped) == record
+                self.model.shipments[shipped.shipmentId] = [record, "in_transit"]
                 self.add(lot, sender.address, -quantity)
 
         def _pick_shipment(self, data):
-            open_ids = sorted(i for i, record in self.model.shipments.items() if record[4] == "in_transit")
+            """A shipment id, the terms passed with it, the caller, and whether the close
+            should succeed."""
+            open_ids = sorted(i for i, (_, status) in self.model.shipments.items() if status == "in_transit")
             if open_ids and data.draw(GUIDED, label="guided"):
                 shipment_id = data.draw(st.sampled_from(open_ids), label="shipment")
-                caller = by_address[self.model.shipments[shipment_id][2]]
+                terms = self.model.shipments[shipment_id][0]
+                caller = by_address[terms[2]]
             else:
-                shipment_id = data.draw(st.integers(0, len(self.model.shipments) + 1), label="shipment")
-                caller = data.draw(any_actor, label="caller")
-            record = self.model.shipments.get(shipment_id)
+                if open_ids and data.draw(st.booleans(), label="open shipment"):
+                    shipment_id = data.draw(st.sampled_from(open_ids), label="shipment")
+                else:
+                    shipment_id = data.draw(st.integers(0, len(self.model.shipments) + 1), label="shipment")
+                terms = self._wild_terms(data, shipment_id)
+                # Often the consignee the terms name, so that only the terms are wrong.
+                named = by_address.get(terms[2])
+                if named is not None and data.draw(st.booleans(), label="named consignee calls"):
+                    caller = named
+                else:
+                    caller = data.draw(any_actor, label="caller")
+            shipment = self.model.shipments.get(shipment_id)
             valid = (
-                record is not None
-                and record[2] == caller.address
-                and record[4] == "in_transit"
+                shipment is not None
+                and terms == shipment[0]
+                and terms[2] == caller.address
+                and shipment[1] == "in_transit"
                 and self.active(caller)
             )
-            return shipment_id, record, caller, valid
+            return shipment_id, terms, caller, valid
+
+        def _wild_terms(self, data, shipment_id):
+            """The shipment's own terms, another shipment's (the same, when they were shipped
+            alike), or its terms with one field altered: another batch, shipper, consignee,
+            quantity (high bits included) or tender."""
+            ids = sorted(self.model.shipments)
+            own = self.model.shipments[shipment_id][0] if shipment_id in self.model.shipments else None
+            if not ids:
+                actor = data.draw(any_actor, label="consignee")
+                return (batches[lots[0]][0], manufacturer.address, actor.address, 1, 0)
+            kind = data.draw(st.sampled_from(["own", "own", "other", "altered"]), label="terms")
+            if kind == "own" and own is not None:
+                return own
+            if kind == "other" or own is None:
+                return self.model.shipments[data.draw(st.sampled_from(ids), label="other shipment")][0]
+            field = data.draw(st.sampled_from(["batch", "shipper", "consignee", "quantity", "tender"]), label="altered")
+            batch_id, shipper, consignee, quantity, tender = own
+            if field == "batch":
+                batch_id = batches[lots[1]][0] if batch_id == batches[lots[0]][0] else batches[lots[0]][0]
+            elif field == "shipper":
+                shipper = data.draw(any_actor.filter(lambda a: a.address != shipper), label="shipper").address
+            elif field == "consignee":
+                consignee = data.draw(any_actor.filter(lambda a: a.address != consignee), label="consignee").address
+            elif field == "quantity":
+                quantity += data.draw(st.sampled_from([1, -1, 2**64]), label="quantity change")
+            else:
+                tender += 1
+            return (batch_id, shipper, consignee, quantity, tender)
 
         @rule(data=st.data())
         def receive(self, data):
-            shipment_id, record, caller, valid = self._pick_shipment(data)
-            if self.attempt("receive", valid, lambda: custody.receiveShipment(shipment_id, sender=caller)):
-                record[4] = "received"
-                self.add(record[0], caller.address, record[3])
+            shipment_id, terms, caller, valid = self._pick_shipment(data)
+            if self.attempt("receive", valid, lambda: custody.receiveShipment(shipment_id, terms, sender=caller)):
+                self.model.shipments[shipment_id][1] = "received"
+                lot = lot_of[terms[0]]
+                self.add(lot, caller.address, terms[3])
+                self.model.held.add((lot, caller.address))
 
         @rule(data=st.data())
         def reject(self, data):
-            shipment_id, record, caller, valid = self._pick_shipment(data)
-            if self.attempt("reject", valid, lambda: custody.reject(shipment_id, REASON_CID, sender=caller)):
-                record[4] = "rejected"
-                self.add(record[0], record[1], record[3])
+            shipment_id, terms, caller, valid = self._pick_shipment(data)
+            if self.attempt(
+                "reject", valid, lambda: custody.reject(shipment_id, terms, REASON_CID, sender=caller)
+            ):
+                self.model.shipments[shipment_id][1] = "rejected"
+                self.add(lot_of[terms[0]], terms[1], terms[3])
 
         @rule(data=st.data())
         def decommission(self, data):
@@ -332,15 +400,19 @@ def test_custody__random_operations__quantities_conserved(
         def conserved_and_as_modelled(self):
             # Only custodians can hold units (checked for the others in teardown).
             for lot in lots:
-                batch_id = batches[lot][0]
-                commissioned, in_transit, decommissioned, _index = read("ledger", batch_id)
-                balances = {a.address: read("balanceOf", batch_id, a)[0] for a in world["custodians"]}
+                batch_id, _, _, expires = batches[lot]
+                commissioned, in_transit, ledger_expires, status = read("ledger", batch_id)
+                # address -> [balance, decommissioned, everHeld]
+                holdings = {a.address: read("holding", batch_id, a) for a in world["custodians"]}
                 assert commissioned == QUANTITIES[lot]
-                assert sum(balances.values()) + in_transit + decommissioned == commissioned
-                assert in_transit == self.model.in_transit(lot)
-                assert decommissioned == self.model.decommissioned(lot)
-                for address, units in balances.items():
-                    assert units == self.model.balances.get((lot, address), 0), (lot, address)
+                assert sum(balance + decommissioned for balance, decommissioned, _ in holdings.values()) + in_transit == commissioned
+                assert in_transit == self.model.in_transit(batch_id)
+                assert ledger_expires == expires
+                assert status == (BatchStatus.RECALLED if lot in self.model.recalled else BatchStatus.ACTIVE)
+                for address, (balance, decommissioned, ever_held) in holdings.items():
+                    assert balance == self.model.balances.get((lot, address), 0), (lot, address)
+                    assert decommissioned == self.model.decommissioned(lot, address), (lot, address)
+                    assert ever_held == ((lot, address) in self.model.held), (lot, address)
             assert read("shipmentCount") == [len(self.model.shipments)]
 
     run_state_machine_as_test(

@@ -630,3 +630,37 @@ def test_last_regulator__cannot_remove_itself__one_always_remains(participants, 
         participants.set_roles(regulator, Role.MANUFACTURER, sender=regulator)
     assert participants.active_regulators() == 1
     assert participants.is_active(regulator, Role.REGULATOR)
+
+
+# ---------------------------------------------------------------- is_active follows every change
+
+
+def assert_active_roles(participants, account, roles):
+    """`is_active` is true for exactly the flags of `roles` (none when `roles` is 0)."""
+    for flag in SINGLE_ROLES:
+        assert participants.is_active(account, flag) == bool(flag & roles), flag
+
+
+def test_is_active__follows_each_lifecycle_step(participants, regulator, applicant):
+    assert_active_roles(participants, applicant, 0)
+    participants.apply(ORGANIZATION_CID, sender=applicant)
+    assert_active_roles(participants, applicant, 0)
+    participants.approve(applicant, Role.DISTRIBUTOR | Role.SUPPLIER, sender=regulator)
+    assert_active_roles(participants, applicant, Role.DISTRIBUTOR | Role.SUPPLIER)
+    participants.set_roles(applicant, Role.PHARMACY, sender=regulator)
+    assert_active_roles(participants, applicant, Role.PHARMACY)
+    participants.suspend(applicant, REASON_CID, sender=regulator)
+    assert_active_roles(participants, applicant, 0)
+    # Roles changed while suspended take effect on reinstatement only.
+    participants.set_roles(applicant, Role.MANUFACTURER | Role.REGULATOR, sender=regulator)
+    assert_active_roles(participants, applicant, 0)
+    participants.reinstate(applicant, sender=regulator)
+    assert_active_roles(participants, applicant, Role.MANUFACTURER | Role.REGULATOR)
+    participants.revoke(applicant, REASON_CID, sender=regulator)
+    assert_active_roles(participants, applicant, 0)
+    assert participants.organization(applicant).roles == Role.MANUFACTURER | Role.REGULATOR
+
+
+def test_is_active__refused_application__never_active(participants, regulator, applied):
+    participants.revoke(applied, REASON_CID, sender=regulator)
+    assert_active_roles(participants, applied, 0)

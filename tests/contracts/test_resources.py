@@ -105,6 +105,42 @@ def suspend(participants, regulator):
 
 
 @pytest.fixture
+def suspended_manufacturer(active_manufacturer, suspend):
+    """The product's manufacturer, suspended (it may still recall its batches)."""
+    return suspend(active_manufacturer)
+
+
+@pytest.fixture
+def regulator_and_manufacturer(create_organization, other_manufacturer):
+    return create_organization(other_manufacturer, Role.REGULATOR | Role.MANUFACTURER)
+
+
+@pytest.fixture
+def suspended_regulator(participants, regulator, active_second_regulator):
+    participants.suspend(active_second_regulator, REASON_CID, sender=regulator)
+    return active_second_regulator
+
+
+@pytest.fixture
+def revoked_regulator(participants, regulator, active_second_regulator):
+    participants.revoke(active_second_regulator, REASON_CID, sender=regulator)
+    return active_second_regulator
+
+
+@pytest.fixture
+def demoted_regulator(participants, regulator, active_second_regulator):
+    """Still active, but no longer a regulator."""
+    participants.set_roles(active_second_regulator, int(Role.MANUFACTURER), sender=regulator)
+    return active_second_regulator
+
+
+@pytest.fixture
+def custody_ledger(project, deployer, participants, resources):
+    """A Custody on these registries that Resources does not name (yet)."""
+    return project.Custody.deploy(participants, resources, sender=deployer)
+
+
+@pytest.fixture
 def commission(chain, resources, active_manufacturer):
     """Commission `lot` of an already registered product with explicit dates; returns (tx, dates)."""
 
@@ -824,6 +860,165 @@ def test_retire_batch__empty_cid__reverts(resources, create_batch, regulator, me
 
     with ape.reverts("resources: empty CID"):
         getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, "", sender=regulator)
+
+
+@pytest.mark.parametrize("by", ["active_manufacturer", "regulator", "suspended_manufacturer"])
+@pytest.mark.parametrize("method,status", RETIREMENTS)
+def test_retire_batch__custody_set__custody_ledger_told(
+    request, resources, custody, create_custody_batch, method, status, by
+):
+    batch_id, _, _ = create_custody_batch(lot=LOT)
+    caller = request.getfixturevalue(by)
+    before = resources.batch(GTIN, LOT)
+    ledger = custody.ledger(batch_id)
+    assert ledger.status == BatchStatus.ACTIVE
+
+    tx = getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=caller)
+
+    _assert_retired(resources, tx, before, by=caller, status=status, reason_code=QUALITY_DEFECT)
+    after = custody.ledger(batch_id)
+    assert after.status == status
+    assert (after.commissioned, after.inTransit, after.expires) == (ledger.commissioned, ledger.inTransit, ledger.expires)
+
+
+@pytest.mark.parametrize("method,status", RETIREMENTS)
+def test_retire_batch__custody_set__other_batches_untouched_in_custody(
+    resources, custody, create_custody_batch, active_manufacturer, method, status
+):
+    retired, _, _ = create_custody_batch(lot=LOT)
+    other, _, _ = create_custody_batch(lot="L002")
+
+    getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
+
+    assert custody.ledger(retired).status == status
+    assert custody.ledger(other).status == BatchStatus.ACTIVE
+
+
+@pytest.mark.parametrize("method,status", RETIREMENTS)
+def test_retire_batch__custody_set_batch_not_in_custody__accepted(
+    resources, custody, create_batch, active_manufacturer, method, status
+):
+    create_batch(lot=LOT)
+    before = resources.batch(GTIN, LOT)
+
+    tx = getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
+
+    _assert_retired(resources, tx, before, by=active_manufacturer, status=status, reason_code=QUALITY_DEFECT)
+    ledger = custody.ledger(python_batch_id(GTIN, LOT))
+    assert (ledger.commissioned, ledger.inTransit, ledger.expires, ledger.status) == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("method,status", RETIREMENTS)
+def test_retire_batch__no_custody_set__accepted(
+    resources, custody_ledger, create_batch, active_manufacturer, method, status
+):
+    # A ledger exists but Resources names none: the recall calls no one (a call to the zero
+    # address would revert) and stands.
+    create_batch(lot=LOT)
+    before = resources.batch(GTIN, LOT)
+    assert resources.custody() == ZERO_ADDRESS
+
+    tx = getattr(resources, method)(GTIN, LOT, QUALITY_DEFECT, REASON_CID, sender=active_manufacturer)
+
+    _assert_retired(resources, tx, before, by=active_manufacturer, status=status, reason_code=QUALITY_DEFECT)
+    assert custody_ledger.ledger(python_batch_id(GTIN, LOT)).status == 0
+
+
+# --- set_custody -----------------------------------------------------------------------------
+
+
+def test_custody__none_at_deployment(resources):
+    assert resources.custody() == ZERO_ADDRESS
+
+
+@pytest.mark.parametrize("by", ["regulator", "active_second_regulator", "regulator_and_manufacturer"])
+def test_set_custody(request, resources, custody_ledger, by):
+    caller = request.getfixturevalue(by)
+
+    tx = resources.set_custody(custody_ledger, sender=caller)
+
+    logs = tx.decode_logs(resources.CustodySet)
+    assert len(logs) == 1
+    assert logs[0].custody == custody_ledger.address
+    assert logs[0].regulator == caller.address
+    assert resources.custody() == custody_ledger.address
+
+
+def test_set_custody__ledger_then_takes_batches(resources, regulator, custody_ledger, create_batch, active_manufacturer):
+    create_batch(lot=LOT)
+    resources.set_custody(custody_ledger, sender=regulator)
+
+    custody_ledger.commission(GTIN, LOT, sender=active_manufacturer)
+
+    assert custody_ledger.balanceOf(python_batch_id(GTIN, LOT), active_manufacturer) == 1000
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "stranger",
+        "deployer",
+        "applied",
+        "active_manufacturer",
+        "active_distributor",
+        "suspended_regulator",
+        "revoked_regulator",
+        "demoted_regulator",
+    ],
+)
+def test_set_custody__not_a_regulator__reverts(request, resources, custody_ledger, caller):
+    account = request.getfixturevalue(caller)
+
+    with ape.reverts("resources: caller is not a regulator"):
+        resources.set_custody(custody_ledger, sender=account)
+
+    assert resources.custody() == ZERO_ADDRESS
+
+
+def test_set_custody__not_a_regulator__checked_first(resources, stranger):
+    with ape.reverts("resources: caller is not a regulator"):
+        resources.set_custody(ZERO_ADDRESS, sender=stranger)
+
+
+@pytest.mark.parametrize("second_by", ["regulator", "active_second_regulator"])
+@pytest.mark.parametrize("again", ["same", "other"])
+def test_set_custody__already_set__reverts(
+    request, project, deployer, participants, resources, regulator, custody_ledger, second_by, again
+):
+    resources.set_custody(custody_ledger, sender=regulator)
+    target = custody_ledger if again == "same" else project.Custody.deploy(participants, resources, sender=deployer)
+
+    with ape.reverts("resources: custody already set"):
+        resources.set_custody(target, sender=request.getfixturevalue(second_by))
+
+    assert resources.custody() == custody_ledger.address
+
+
+@pytest.mark.parametrize("target", ["stranger", "regulator", "zero"])
+def test_set_custody__not_a_contract__reverts(request, resources, regulator, target):
+    address = ZERO_ADDRESS if target == "zero" else request.getfixturevalue(target).address
+
+    with ape.reverts("resources: custody is not a contract"):
+        resources.set_custody(address, sender=regulator)
+
+    assert resources.custody() == ZERO_ADDRESS
+
+
+@pytest.mark.parametrize("target", ["custody_of_another_registry", "token"])
+def test_set_custody__not_built_on_this_registry__reverts(project, deployer, participants, resources, regulator, target):
+    # A ledger that is not this registry's would refuse `onBatchRetired` (or lack it): every
+    # recall would then revert, with no way to name another ledger.
+    if target == "token":
+        address = project.PaymentToken.deploy(deployer, sender=deployer).address
+        with ape.reverts():
+            resources.set_custody(address, sender=regulator)
+    else:
+        other_registry = project.Resources.deploy(participants, sender=deployer)
+        address = project.Custody.deploy(participants, other_registry, sender=deployer).address
+        with ape.reverts("resources: custody is for another registry"):
+            resources.set_custody(address, sender=regulator)
+
+    assert resources.custody() == ZERO_ADDRESS
 
 
 # --- is_valid_gtin ---------------------------------------------------------------------------
