@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ICustody} from "./ICustody.sol";
+import {IParticipants} from "./IParticipants.sol";
+import {IResources} from "./IResources.sol";
 
 /// @title ITenders
 /// @notice Public procurement of medical resources on-chain, after Federal Law 44-FZ: a medical
@@ -111,9 +114,13 @@ interface ITenders {
     }
 
     /// @notice A bid as `bid` returns it.
-    /// @param commitment keccak256(abi.encode(tenderId, bidder, price, salt)) as committed
-    /// (zero: no bid).
-    /// @param sequence The bid's place in the tender's commit order, from 1: ties go to the lower.
+    /// @param commitment While the bid is sealed, the high 224 bits of
+    /// keccak256(abi.encode(tenderId, bidder, price, salt)) as committed (its low 32 bits read
+    /// zero: a bid is one storage slot, and the commitment shares it with the sequence). Zero
+    /// once the bid is revealed or its security claimed, and when there is no bid (`sequence`
+    /// is then 0 too).
+    /// @param sequence The bid's place in the tender's commit order, from 1 (0: no bid): ties go
+    /// to the lower.
     /// @param revealed Whether it was revealed with a valid price; `price` is then that price.
     /// @param securityReleased Whether its bid security left the escrow (returned or forfeited).
     struct Bid {
@@ -146,6 +153,8 @@ interface ITenders {
     error NotHospital(uint256 tenderId, address account);
     /// @notice `account` is not the tender's winner.
     error NotWinner(uint256 tenderId, address account);
+    /// @notice `account` is neither the tender's hospital nor its winner.
+    error NotHospitalOrWinner(uint256 tenderId, address account);
     /// @notice The bid deadline `deadline` has passed.
     error BiddingClosed(uint256 tenderId, uint256 deadline);
     /// @notice Reveals are accepted from the bid deadline (exclusive) to the reveal deadline.
@@ -178,6 +187,8 @@ interface ITenders {
     error ProductNotAccepted(uint256 tenderId, uint256 gtin);
     /// @notice The delivered batch expires at `expires`, sooner than the tender allows.
     error ShelfLifeTooShort(uint256 tenderId, uint256 expires, uint256 required);
+    /// @notice The delivered batch is recalled or withdrawn (`status`, as `Resources` has it).
+    error BatchNotActive(uint256 tenderId, bytes32 batchId, uint8 status);
     /// @notice The bidder may not (or may no longer) take its bid security back.
     error BidSecurityNotClaimable(uint256 tenderId, address bidder);
     error NothingOwed(address account);
@@ -242,7 +253,9 @@ interface ITenders {
     /// product and `acceptedGtins` empty, or `gtin` is 0, `specificationCid` not empty and
     /// `acceptedGtins` holds 1 to MAX_ACCEPTED_GTINS registered products; quantity and maximum
     /// price not zero; now < bidDeadline < revealDeadline < deliveryDeadline; rates in range;
-    /// securityWindow at least one hour and ending before the delivery deadline can matter.
+    /// securityWindow at least one hour and revealDeadline + securityWindow < deliveryDeadline
+    /// (a winner awarded at once still has time to deliver). Amounts below 2**128, quantity
+    /// below 2**64, deadlines below 2**40, minResidualShelfLife and securityWindow below 2**32.
     /// Emits {TenderCreated}.
     function createTender(TenderParams calldata params) external returns (uint256 tenderId);
 
@@ -307,10 +320,11 @@ interface ITenders {
     /// received by the hospital in `Custody`, of an accepted product with enough shelf life
     /// left. When the delivered quantity reaches the tender's, the price and the performance
     /// security are owed to the supplier.
-    /// @dev Requirements: the caller is the hospital or the winner; the tender is CONTRACTED;
+    /// @dev Requirements: the tender is CONTRACTED; the caller is the hospital or the winner;
     /// `custody.shipmentStatus(shipmentId, shipment)` is RECEIVED; shipment.tenderId is the
     /// tender, shipper the winner, consignee the hospital; the shipment is not counted yet; the
-    /// batch's product is accepted and expires at least minResidualShelfLife after now.
+    /// batch's product is accepted, the batch is ACTIVE in `Resources` (not recalled or
+    /// withdrawn) and expires at least minResidualShelfLife after now.
     /// Emits {DeliveryAccepted}, and {TenderCompleted} on the last one.
     function acceptDelivery(uint256 tenderId, uint256 shipmentId, ICustody.ShipmentRecord calldata shipment)
         external;
@@ -331,14 +345,19 @@ interface ITenders {
     /// @notice A bidder takes its bid security back: after a cancellation, or after the award
     /// when it revealed and did not win (a revealed bid of a tender that failed for want of
     /// performance security, too). Sent at once.
-    /// @dev Requirements: as above; not claimed before. Emits {BidSecurityClaimed}.
+    /// @dev Requirements: the caller has a bid on the tender ({NoBid} otherwise); as above, and
+    /// not claimed before ({BidSecurityNotClaimable} otherwise). Emits {BidSecurityClaimed}.
     function claimBidSecurity(uint256 tenderId) external;
 
     /// @notice Sends the caller everything owed to it. Emits {Withdrawn}.
     function withdraw() external;
 
     /// @notice The payment token.
-    function token() external view returns (address);
+    function token() external view returns (IERC20);
+    /// @notice The registry asked who may act.
+    function participants() external view returns (IParticipants);
+    /// @notice The registry of products and batches.
+    function resources() external view returns (IResources);
     /// @notice The custody ledger deliveries are checked against.
     function custody() external view returns (ICustody);
     function MAX_ACCEPTED_GTINS() external view returns (uint256);

@@ -1,0 +1,146 @@
+"""EIP-712 typed data of the tender contract, in one place for Python and for the dApp's wallet.
+
+`bid_typed_data` is what a supplier signs for `Tenders.commitBidBySig` and `permit_typed_data` the
+EIP-2612 permit of the payment token that lets the relayed bid take its bid security (or lets a
+hospital fund a tender, or a winner post its performance security, in one transaction). Both
+return the whole JSON document `eth_signTypedData_v4` takes (domain, types with EIP712Domain,
+primary type, message): JSON-ready, numbers as integers, bytes as 0x-hex strings.
+
+A sealed bid is `bid_commitment(tender_id, bidder, price, salt)`, keccak256 of
+abi.encode(uint256, address, uint256, bytes32), as `Tenders.commitmentOf` computes it; the salt
+comes from `new_salt` and must be kept until the reveal: without it the bid cannot be opened
+and its security is forfeited.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from eth_abi import encode
+from eth_account.messages import _hash_eip191_message, encode_typed_data
+from eth_utils import keccak, to_checksum_address
+
+TENDERS_NAME = "MedChain Tenders"
+TENDERS_VERSION = "1"
+TOKEN_NAME = "Settlement Ruble"
+TOKEN_VERSION = "1"
+
+DOMAIN_TYPE = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+BID_TYPE = [
+    {"name": "tenderId", "type": "uint256"},
+    {"name": "bidder", "type": "address"},
+    {"name": "commitment", "type": "bytes32"},
+    {"name": "deadline", "type": "uint256"},
+]
+PERMIT_TYPE = [
+    {"name": "owner", "type": "address"},
+    {"name": "spender", "type": "address"},
+    {"name": "value", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+TypedData = dict[str, Any]
+
+
+def _address(account: Any) -> str:
+    """A checksummed address from a string or anything with an `address` (an Ape account or
+    contract)."""
+    return to_checksum_address(getattr(account, "address", account))
+
+
+def _bytes32(value: bytes | str) -> bytes:
+    raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else bytes(value)
+    if len(raw) != 32:
+        raise ValueError(f"expected 32 bytes, got {len(raw)}")
+    return raw
+
+
+def _domain(name: str, version: str, chain_id: int, verifying_contract: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "version": version,
+        "chainId": int(chain_id),
+        "verifyingContract": _address(verifying_contract),
+    }
+
+
+def new_salt() -> bytes:
+    """32 random bytes from the operating system's CSPRNG: the secret that seals a bid."""
+    return secrets.token_bytes(32)
+
+
+def bid_commitment(tender_id: int, bidder: Any, price: int, salt: bytes | str) -> bytes:
+    """keccak256(abi.encode(tenderId, bidder, price, salt)): the sealed bid, as
+    `Tenders.commitmentOf` computes it."""
+    return keccak(
+        encode(["uint256", "address", "uint256", "bytes32"], [int(tender_id), _address(bidder), int(price), _bytes32(salt)])
+    )
+
+
+def bid_typed_data(
+    chain_id: int, tenders: Any, tender_id: int, bidder: Any, commitment: bytes | str, deadline: int
+) -> TypedData:
+    """The EIP-712 document of a relayed bid: `Bid(uint256 tenderId,address bidder,bytes32
+    commitment,uint256 deadline)` in the domain {"MedChain Tenders", "1", chain_id, tenders}."""
+    return {
+        "types": {"EIP712Domain": DOMAIN_TYPE, "Bid": BID_TYPE},
+        "primaryType": "Bid",
+        "domain": _domain(TENDERS_NAME, TENDERS_VERSION, chain_id, tenders),
+        "message": {
+            "tenderId": int(tender_id),
+            "bidder": _address(bidder),
+            "commitment": "0x" + _bytes32(commitment).hex(),
+            "deadline": int(deadline),
+        },
+    }
+
+
+def permit_typed_data(
+    chain_id: int,
+    token: Any,
+    owner: Any,
+    spender: Any,
+    value: int,
+    nonce: int,
+    deadline: int,
+    *,
+    name: str = TOKEN_NAME,
+    version: str = TOKEN_VERSION,
+) -> TypedData:
+    """The EIP-2612 `Permit` document of the payment token (`owner` lets `spender`, the tender
+    contract, take `value`); `nonce` is `token.nonces(owner)`."""
+    return {
+        "types": {"EIP712Domain": DOMAIN_TYPE, "Permit": PERMIT_TYPE},
+        "primaryType": "Permit",
+        "domain": _domain(name, version, chain_id, token),
+        "message": {
+            "owner": _address(owner),
+            "spender": _address(spender),
+            "value": int(value),
+            "nonce": int(nonce),
+            "deadline": int(deadline),
+        },
+    }
+
+
+def typed_data_digest(typed_data: TypedData) -> bytes:
+    """The 32-byte EIP-712 digest of a document: keccak256(0x1901 ‖ domainSeparator ‖
+    structHash), what the wallet signs and what `Tenders.bidDigest` returns for a bid."""
+    return _hash_eip191_message(encode_typed_data(full_message=typed_data))
+
+
+def sign_typed_data(private_key: Any, typed_data: TypedData) -> tuple[bytes, int, bytes, bytes]:
+    """Signs a document with a local key (dev keys, tests): (65-byte signature r ‖ s ‖ v, v, r,
+    s). A browser wallet signs the same document with `eth_signTypedData_v4`."""
+    from eth_account import Account
+
+    signed = Account.sign_typed_data(private_key, full_message=typed_data)
+    r, s = signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+    return bytes(signed.signature), signed.v, r, s

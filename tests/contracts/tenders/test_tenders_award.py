@@ -1,0 +1,202 @@
+"""Tenders: the award (`award`): the leader known without looking at the bids, the maximum
+price's surplus and the unrevealed bids' securities to the hospital, the anti-dumping rule on
+the performance security; a tender without a valid bid fails."""
+
+import pytest
+
+from tests.contracts.tenders.conftest import PRICES
+from tests.contracts.tenders.helpers import (
+    BID_SECURITY,
+    FAILED_NO_VALID_BID,
+    MAX_PRICE,
+    PERFORMANCE_SECURITY_BPS,
+    SECURITY_WINDOW,
+    ZERO_ADDRESS,
+    Stage,
+    Status,
+    assert_bid,
+    assert_event,
+    assert_no_event,
+    assert_tender,
+    performance_security,
+    reverts_with,
+)
+
+
+def test_award(chain, tenders, token, revealed, suppliers, supplier, active_hospital, after_reveal):
+    after_reveal(revealed)
+    assert tenders.stage(revealed) == Stage.AWAITING_AWARD
+    balance = token.balanceOf(tenders)
+    timestamp = chain.pending_timestamp
+    price = PRICES[0]
+    security = price * PERFORMANCE_SECURITY_BPS // 10_000
+
+    tx = tenders.award(revealed, sender=active_hospital)
+
+    assert tx.timestamp == timestamp
+    assert_event(
+        tx,
+        tenders.TenderAwarded,
+        tenderId=revealed,
+        winner=supplier,
+        price=price,
+        performanceSecurity=security,
+        securityDeadline=timestamp + SECURITY_WINDOW,
+        refund=MAX_PRICE - price,
+        forfeited=0,
+    )
+    assert_no_event(tx, tenders.TenderFailed)
+    assert_tender(
+        tenders,
+        revealed,
+        status=Status.AWARDED,
+        winner=supplier,
+        price=price,
+        performanceSecurity=security,
+        securityDeadline=timestamp + SECURITY_WINDOW,
+        commitments=3,
+        reveals=3,
+    )
+    assert tenders.stage(revealed) == Stage.AWARDED
+    assert tenders.owed(active_hospital) == MAX_PRICE - price
+    # The price in escrow, and every revealed bid's security: the winner's until it posts its
+    # performance security, the others' until they claim them.
+    assert tenders.held(revealed) == price + 3 * BID_SECURITY
+    assert token.balanceOf(tenders) == balance
+    for bidder in suppliers:
+        assert not tenders.bid(revealed, bidder).securityReleased
+
+
+def test_award__unrevealed_bids__securities_forfeited(tenders, tender_id, bids, suppliers, active_hospital, to_reveal_period, after_reveal):
+    a, b, c = suppliers
+    to_reveal_period(tender_id)
+    tenders.revealBid(tender_id, b, *bids[b], sender=b)
+    after_reveal(tender_id)
+
+    tx = tenders.award(tender_id, sender=active_hospital)
+
+    price = PRICES[1]
+    event = tx.decode_logs(tenders.TenderAwarded)[0]
+    assert (event.winner, event.price, event.refund, event.forfeited) == (b.address, price, MAX_PRICE - price, 2 * BID_SECURITY)
+    assert tenders.owed(active_hospital) == MAX_PRICE - price + 2 * BID_SECURITY
+    assert tenders.held(tender_id) == price + BID_SECURITY
+    for bidder in (a, c):
+        view = tenders.bid(tender_id, bidder)
+        assert (view.revealed, view.price, view.securityReleased) == (False, 0, True)
+    assert_bid(tenders, tender_id, b, commitment=b"\x00" * 32, sequence=2, revealed=True, price=price, released=False)
+
+
+@pytest.mark.parametrize(
+    "price,bps",
+    [
+        pytest.param(750_001, PERFORMANCE_SECURITY_BPS, id="just under 25 % below"),
+        pytest.param(750_000, PERFORMANCE_SECURITY_BPS, id="exactly 25 % below: 1.5 times"),
+        pytest.param(400_003, PERFORMANCE_SECURITY_BPS, id="far below: 1.5 times, rounded down"),
+        pytest.param(999_999, 3_000, id="30 %"),
+        pytest.param(600_000, 3_000, id="30 % and dumping: 45 %"),
+        pytest.param(500_000, 0, id="no security even when dumping"),
+        pytest.param(MAX_PRICE, 1, id="at the maximum price"),
+    ],
+)
+def test_award__performance_security_and_anti_dumping(
+    tenders, create_tender, suppliers, supplier, active_hospital, commit, to_reveal_period, after_reveal, price, bps
+):
+    tender_id = create_tender(performanceSecurityBps=bps)
+    salt = commit(tender_id, supplier, price)
+    to_reveal_period(tender_id)
+    tenders.revealBid(tender_id, supplier, price, salt, sender=supplier)
+    after_reveal(tender_id)
+
+    tx = tenders.award(tender_id, sender=active_hospital)
+
+    expected = performance_security(price, bps=bps)
+    assert expected == (price * bps * 3 // 20_000 if price * 4 <= MAX_PRICE * 3 else price * bps // 10_000)
+    event = tx.decode_logs(tenders.TenderAwarded)[0]
+    assert (event.performanceSecurity, event.refund) == (expected, MAX_PRICE - price)
+    assert tenders.tender(tender_id).performanceSecurity == expected
+
+
+def test_award__at_maximum_price__nothing_owed_to_hospital(tenders, create_tender, suppliers, supplier, active_hospital, commit, to_reveal_period, after_reveal):
+    tender_id = create_tender()
+    salt = commit(tender_id, supplier, MAX_PRICE)
+    to_reveal_period(tender_id)
+    tenders.revealBid(tender_id, supplier, MAX_PRICE, salt, sender=supplier)
+    after_reveal(tender_id)
+
+    tx = tenders.award(tender_id, sender=active_hospital)
+
+    event = tx.decode_logs(tenders.TenderAwarded)[0]
+    assert (event.refund, event.forfeited) == (0, 0)
+    assert tenders.owed(active_hospital) == 0
+    assert tenders.held(tender_id) == MAX_PRICE + BID_SECURITY
+
+
+@pytest.mark.parametrize("bidders", [0, 3], ids=["no bid", "no bid revealed"])
+def test_award__no_valid_bid__fails(tenders, token, create_tender, suppliers, active_hospital, commit, after_reveal, bidders):
+    tender_id = create_tender()
+    for bidder in suppliers[:bidders]:
+        commit(tender_id, bidder, 900_000)
+    after_reveal(tender_id)
+
+    tx = tenders.award(tender_id, sender=active_hospital)
+
+    to_hospital = MAX_PRICE + bidders * BID_SECURITY
+    assert_event(tx, tenders.TenderFailed, tenderId=tender_id, reason=FAILED_NO_VALID_BID, toHospital=to_hospital)
+    assert_no_event(tx, tenders.TenderAwarded)
+    assert_tender(tenders, tender_id, status=Status.FAILED, winner=ZERO_ADDRESS, price=0, performanceSecurity=0, securityDeadline=0)
+    assert tenders.stage(tender_id) == Stage.FAILED
+    assert tenders.owed(active_hospital) == to_hospital
+    assert tenders.held(tender_id) == 0
+    assert token.balanceOf(tenders) == to_hospital
+    for bidder in suppliers[:bidders]:
+        assert tenders.bid(tender_id, bidder).securityReleased
+
+
+@pytest.mark.parametrize("when", ["bidding", "revealing", "at reveal deadline"])
+def test_award__reveal_not_over__reverts(chain, tenders, tender_id, bids, active_hospital, when):
+    view = tenders.tender(tender_id)
+    if when == "revealing":
+        chain.pending_timestamp = view.bidDeadline + 1
+    elif when == "at reveal deadline":
+        chain.pending_timestamp = view.revealDeadline
+
+    with reverts_with(tenders, "RevealNotOver", tenderId=tender_id, deadline=view.revealDeadline):
+        tenders.award(tender_id, sender=active_hospital)
+
+
+@pytest.mark.parametrize("caller", ["supplier", "outsider", "regulator", "deployer"])
+def test_award__not_the_hospital__reverts(request, tenders, revealed, after_reveal, caller):
+    account = request.getfixturevalue(caller)
+    after_reveal(revealed)
+
+    with reverts_with(tenders, "NotHospital", tenderId=revealed, account=account):
+        tenders.award(revealed, sender=account)
+
+
+def test_award__other_hospitals_tender__reverts(tenders, revealed, after_reveal, create_organization, fund, pharmacy):
+    """Another active medical organization may not award this one's tender."""
+    other = create_organization(pharmacy, 8)
+    after_reveal(revealed)
+
+    with reverts_with(tenders, "NotHospital", tenderId=revealed, account=other):
+        tenders.award(revealed, sender=other)
+
+
+def test_award__twice__reverts(tenders, awarded, active_hospital):
+    with reverts_with(tenders, "WrongStatus", tenderId=awarded, status=Status.AWARDED):
+        tenders.award(awarded, sender=active_hospital)
+
+    assert tenders.owed(active_hospital) == MAX_PRICE - PRICES[0]
+
+
+def test_award__cancelled__reverts(tenders, tender_id, active_hospital, after_reveal):
+    tenders.cancel(tender_id, sender=active_hospital)
+    after_reveal(tender_id)
+
+    with reverts_with(tenders, "WrongStatus", tenderId=tender_id, status=Status.CANCELLED):
+        tenders.award(tender_id, sender=active_hospital)
+
+
+def test_award__unknown_tender__reverts(tenders, tender_id, active_hospital):
+    with reverts_with(tenders, "UnknownTender", tenderId=tender_id + 1):
+        tenders.award(tender_id + 1, sender=active_hospital)

@@ -1,0 +1,536 @@
+"""Tender money, as a hypothesis state machine: a hospital, three suppliers and an outsider
+create, bid (right and wrong salts, second reveals), award, post security, fail, deliver through
+Custody, terminate, cancel, claim and withdraw at random while time jumps. A model predicts
+which actions are valid and what each moves: a valid one must succeed, any other must revert.
+
+After every step: the contract's token balance == Σ owed + Σ held; `owed` and `held` are
+what the model says; every account's token balance is its start, minus what it paid in, plus
+what it was sent, and what it was sent never exceeds what it was ever entitled to (so nothing
+is paid twice: a second claim, withdraw or reveal reverts)."""
+
+from dataclasses import dataclass, field
+
+import ape
+import pytest
+from hexbytes import HexBytes
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from dapp.tender_typed_data import bid_commitment
+from tests.conftest import DAY
+from tests.contracts.tenders.conftest import ship_and_receive
+from tests.contracts.tenders.helpers import FUNDS, HOUR, as_tuple, performance_security
+
+# Predictions are skipped this close to a deadline: the block holding a transaction may be a
+# few seconds later than the pending timestamp read before sending it.
+MARGIN = 300
+MAX_TENDERS = 4
+STOCK = 400
+GUIDED = st.sampled_from([True, True, True, False])
+SALTS = [bytes([i]) * 32 for i in range(1, 6)]
+# (maximum price, quantity, bid security rate, performance security rate)
+TERMS = st.tuples(
+    st.sampled_from([100_000, 1_000_000, 999_999]),
+    st.integers(1, 40),
+    st.sampled_from([50, 100, 500]),
+    st.sampled_from([0, 1_000, 3_000]),
+)
+
+
+@dataclass
+class BidModel:
+    sequence: int
+    price: int
+    salt: bytes
+    revealed: bool = False
+    held: bool = True  # its bid security is still in the contract
+
+
+@dataclass
+class TenderModel:
+    hospital: str
+    bid_deadline: int
+    reveal_deadline: int
+    delivery_deadline: int
+    max_price: int
+    bid_security: int
+    performance_bps: int
+    quantity: int
+    window: int
+    status: str = "open"
+    bids: dict = field(default_factory=dict)
+    leader: str | None = None
+    price: int = 0
+    performance_security: int = 0
+    security_deadline: int = 0
+    delivered: int = 0
+    counted: set = field(default_factory=set)
+    shipments: list = field(default_factory=list)  # (shipment_id, record) received by the hospital
+
+    def held(self):
+        escrow = {"open": self.max_price, "awarded": self.price, "contracted": self.price + self.performance_security}
+        return escrow.get(self.status, 0) + self.bid_security * sum(bid.held for bid in self.bids.values())
+
+
+def word_reader(chain, contract, caller):
+    """A view call returning 32-byte words: a raw eth_call, much faster than Ape's formatting."""
+
+    def read(method, *args):
+        data = HexBytes(getattr(contract, method).encode_input(*args))
+        call = {"from": caller.address, "to": contract.address, "data": data.to_0x_hex()}
+        raw = HexBytes(chain.provider.make_request("eth_call", [call, "latest"]))
+        return [int.from_bytes(raw[i : i + 32], "big") for i in range(0, len(raw), 32)]
+
+    return read
+
+
+@pytest.fixture
+def world(tenders, funded, products, suppliers, stock, active_hospital, outsider):
+    """Everyone funded and approving generously; every supplier holds a batch in Custody."""
+    hospital, _, _ = funded
+    batches = {bidder.address: stock(bidder, lot=f"W{i}", quantity=STOCK) for i, bidder in enumerate(suppliers)}
+    return {"hospital": hospital, "suppliers": suppliers, "outsider": outsider, "batches": batches}
+
+
+def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, custody, tender_params, world):
+    hospital, suppliers, outsider = world["hospital"], world["suppliers"], world["outsider"]
+    actors = [hospital, *suppliers, outsider]
+    by_address = {a.address: a for a in actors}
+    supplier_addresses = {s.address for s in suppliers}
+    read_tenders = word_reader(chain, tenders, outsider)
+    read_token = word_reader(chain, token, outsider)
+    any_actor = st.sampled_from(actors)
+    start = {a.address: read_token("balanceOf", a)[0] for a in actors}
+
+    class TendersMachine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.snapshot = chain.snapshot()
+            self.tenders: dict[int, TenderModel] = {}
+            self.owed = {a.address: 0 for a in actors}
+            self.entitled = {a.address: 0 for a in actors}  # ever credited or sent to it
+            self.paid_in = {a.address: 0 for a in actors}
+            self.received = {a.address: 0 for a in actors}
+            self.stock = {address: STOCK for address in supplier_addresses}
+            # What the token's Transfer logs show moving out of / into the contract, per account.
+            self.sent = {a.address: 0 for a in actors}
+            self.pulled = {a.address: 0 for a in actors}
+            self.changed = True
+
+        def teardown(self):
+            try:
+                for address in self.owed:
+                    balance = read_token("balanceOf", address)[0]
+                    assert balance == start[address] - self.pulled[address] + self.sent[address], address
+            finally:
+                chain.restore(self.snapshot)
+
+        # --- helpers ---
+
+        def credit(self, address, amount):
+            self.owed[address] += amount
+            self.entitled[address] += amount
+
+        def near(self, *deadlines):
+            now = chain.pending_timestamp
+            return any(abs(now - d) < MARGIN for d in deadlines if d)
+
+        def jump_into(self, data, start, end=None):
+            """A guided move goes to the time it needs: into (start, end], or past start; time
+            only moves forward, so this is a no-op once past."""
+            # Drawn whatever the time: what is drawn must not depend on the clock.
+            fraction = data.draw(st.integers(0, 100), label="jump to (%)")
+            low = start + MARGIN
+            high = low + 2 * DAY if end is None else end - MARGIN
+            if chain.pending_timestamp < low < high:
+                chain.mine(timestamp=low + (high - low) * fraction // 100)
+
+        def pick_tender(self, data, statuses=None):
+            """A tender id: guided among those in `statuses`, or any (including an unknown one)."""
+            ids = sorted(i for i, t in self.tenders.items() if statuses is None or t.status in statuses)
+            if ids and data.draw(GUIDED, label="guided"):
+                return data.draw(st.sampled_from(ids), label="tender")
+            return data.draw(st.integers(1, len(self.tenders) + 1), label="any tender")
+
+        def attempt(self, name, valid, send):
+            """Send the transaction; a valid one must succeed (its token transfers are
+            recorded), any other must revert."""
+            event(f"{name} {'succeeds' if valid else 'reverts'}")
+            if not valid:
+                with ape.reverts():
+                    send()
+                return None
+            tx = send()
+            self.changed = True
+            for log in tx.decode_logs(token.Transfer):
+                if log["from"] == tenders.address:
+                    self.sent[log.to] += log.value
+                if log.to == tenders.address:
+                    self.pulled[log["from"]] += log.value
+            return tx
+
+        # --- rules ---
+
+        def _drive(self, data, phase):
+            """Publish a tender, bid on it, and drive it as far as `phase`."""
+            terms = data.draw(TERMS, label="terms")
+            tender_id = self._create(hospital, *terms)
+            t = self.tenders[tender_id]
+            bidders = data.draw(st.lists(st.sampled_from(suppliers), unique=True, min_size=1), label="bidders")
+            for bidder in bidders:
+                self._commit(data, tender_id, bidder, data.draw(st.sampled_from(SALTS), label="salt"))
+            if phase == "bidding":
+                return
+            self.jump_into(data, t.bid_deadline, t.reveal_deadline)
+            for address, bid in sorted(t.bids.items()):
+                if data.draw(st.sampled_from([True, True, True, False]), label="reveal it"):
+                    self._reveal(tender_id, address, bid.price, bid.salt, hospital)
+            if phase == "revealing":
+                return
+            self.jump_into(data, t.reveal_deadline)
+            self._award(tender_id, hospital)
+            if phase == "contracted" and t.leader:
+                self._post_security(tender_id, by_address[t.leader])
+
+        @initialize(data=st.data(), phase=st.sampled_from(["bidding", "revealing", "awarded", "contracted"]))
+        def first_tender(self, data, phase):
+            """Every run starts with two tenders with bids, each driven to a drawn stage (one
+            most often under contract), so that even short runs reach every stage."""
+            self._drive(data, phase)
+
+        @initialize(data=st.data(), phase=st.sampled_from(["contracted", "contracted", "awarded"]))
+        def second_tender(self, data, phase):
+            self._drive(data, phase)
+
+        @precondition(lambda self: len(self.tenders) < MAX_TENDERS)
+        @rule(data=st.data(), terms=TERMS)
+        def create(self, data, terms):
+            sender = hospital if data.draw(GUIDED, label="guided") else data.draw(any_actor, label="sender")
+            self._create(sender, *terms)
+
+        def _create(self, sender, max_price, quantity, bid_bps, performance_bps):
+            now = chain.pending_timestamp
+            params = tender_params(
+                maxPrice=max_price,
+                quantity=quantity,
+                bidSecurityBps=bid_bps,
+                performanceSecurityBps=performance_bps,
+                bidDeadline=now + 2 * DAY,
+                revealDeadline=now + 4 * DAY,
+                deliveryDeadline=now + 12 * DAY,
+                securityWindow=2 * DAY,
+                minResidualShelfLife=30 * DAY,
+            )
+            tx = self.attempt("create", sender == hospital, lambda: tenders.createTender(as_tuple(params), sender=sender))
+            if tx:
+                tender_id = tx.decode_logs(tenders.TenderCreated)[0].tenderId
+                assert tender_id == len(self.tenders) + 1
+                self.tenders[tender_id] = TenderModel(
+                    hospital=hospital.address,
+                    bid_deadline=params["bidDeadline"],
+                    reveal_deadline=params["revealDeadline"],
+                    delivery_deadline=params["deliveryDeadline"],
+                    max_price=max_price,
+                    bid_security=max_price * bid_bps // 10_000,
+                    performance_bps=performance_bps,
+                    quantity=quantity,
+                    window=2 * DAY,
+                )
+                self.paid_in[hospital.address] += max_price
+                return tender_id
+
+        @rule(data=st.data(), salt=st.sampled_from(SALTS))
+        def commit(self, data, salt):
+            tender_id = self.pick_tender(data, {"open"})
+            bidder = data.draw(st.sampled_from([*suppliers, outsider]), label="bidder")
+            self._commit(data, tender_id, bidder, salt)
+
+        def _commit(self, data, tender_id, bidder, salt):
+            t = self.tenders.get(tender_id)
+            top = t.max_price if t else 1_000_000
+            # Mostly a valid price; sometimes 0 or above the maximum (revealing it must fail).
+            valid_price = data.draw(st.sampled_from([True, True, True, True, False]), label="valid price")
+            price = data.draw(st.integers(1, top) if valid_price else st.sampled_from([0, top + 1]), label="price")
+            if t and self.near(t.bid_deadline):
+                return
+            valid = (
+                t is not None
+                and t.status == "open"
+                and chain.pending_timestamp <= t.bid_deadline
+                and bidder.address in supplier_addresses
+                and bidder.address not in t.bids
+            )
+            commitment = bid_commitment(tender_id, bidder, price, salt)
+            if self.attempt("commit", valid, lambda: tenders.commitBid(tender_id, commitment, sender=bidder)):
+                t.bids[bidder.address] = BidModel(sequence=len(t.bids) + 1, price=price, salt=salt)
+                self.paid_in[bidder.address] += t.bid_security
+
+        @rule(data=st.data())
+        def reveal(self, data):
+            sealed = sorted((i, a) for i, t in self.tenders.items() if t.status == "open" for a in t.bids)
+            if sealed and data.draw(GUIDED, label="guided"):
+                tender_id, address = data.draw(st.sampled_from(sealed), label="bid")
+                t = self.tenders[tender_id]
+                bid = t.bids[address]
+                self.jump_into(data, t.bid_deadline, t.reveal_deadline)
+                # Mostly the right terms (a second reveal when already revealed), else a wrong salt.
+                right = data.draw(st.sampled_from([True, True, False]), label="right salt")
+                price, salt = bid.price, bid.salt if right else SALTS[0] if bid.salt != SALTS[0] else SALTS[1]
+            else:
+                tender_id = data.draw(st.integers(1, len(self.tenders) + 1), label="any tender")
+                t = self.tenders.get(tender_id)
+                address = data.draw(any_actor, label="bidder").address
+                price, salt = 1, SALTS[0]
+            self._reveal(tender_id, address, price, salt, data.draw(any_actor, label="caller"))
+
+        def _reveal(self, tender_id, address, price, salt, caller):
+            t = self.tenders.get(tender_id)
+            if t and self.near(t.bid_deadline, t.reveal_deadline):
+                return
+            bid = t.bids.get(address) if t else None
+            now = chain.pending_timestamp
+            valid = (
+                t is not None
+                and t.status == "open"
+                and t.bid_deadline < now <= t.reveal_deadline
+                and bid is not None
+                and not bid.revealed
+                and (price, salt) == (bid.price, bid.salt)
+                and 0 < price <= t.max_price
+            )
+            if self.attempt("reveal", valid, lambda: tenders.revealBid(tender_id, address, price, salt, sender=caller)):
+                bid.revealed = True
+                leader = t.bids.get(t.leader)
+                if leader is None or (price, bid.sequence) < (leader.price, leader.sequence):
+                    t.leader, t.price = address, price
+
+        @rule(data=st.data())
+        def award(self, data):
+            tender_id = self.pick_tender(data, {"open"})
+            guided = data.draw(GUIDED, label="guided")
+            caller = hospital if guided else data.draw(any_actor, label="caller")
+            t = self.tenders.get(tender_id)
+            if t and guided:
+                self.jump_into(data, t.reveal_deadline)
+            self._award(tender_id, caller)
+
+        def _award(self, tender_id, caller):
+            t = self.tenders.get(tender_id)
+            if t and self.near(t.reveal_deadline):
+                return
+            valid = (
+                t is not None
+                and t.status == "open"
+                and chain.pending_timestamp > t.reveal_deadline
+                and caller.address == t.hospital
+            )
+            tx = self.attempt("award", valid, lambda: tenders.award(tender_id, sender=caller))
+            if not tx:
+                return
+            unrevealed = [bid for bid in t.bids.values() if not bid.revealed]
+            forfeited = t.bid_security * len(unrevealed)
+            for bid in unrevealed:
+                bid.held = False
+            if t.leader is None:
+                t.status = "failed"
+                self.credit(t.hospital, t.max_price + forfeited)
+                return
+            t.status = "awarded"
+            t.performance_security = performance_security(t.price, t.max_price, t.performance_bps)
+            t.security_deadline = tx.timestamp + t.window
+            self.credit(t.hospital, t.max_price - t.price + forfeited)
+
+        @rule(data=st.data())
+        def post_security(self, data):
+            tender_id = self.pick_tender(data, {"awarded"})
+            t = self.tenders.get(tender_id)
+            guided = t is not None and t.leader and data.draw(GUIDED, label="guided")
+            caller = by_address[t.leader] if guided else data.draw(any_actor, label="caller")
+            self._post_security(tender_id, caller)
+
+        def _post_security(self, tender_id, caller):
+            t = self.tenders.get(tender_id)
+            if t and self.near(t.security_deadline):
+                return
+            valid = (
+                t is not None
+                and t.status == "awarded"
+                and caller.address == t.leader
+                and chain.pending_timestamp <= t.security_deadline
+            )
+            if self.attempt("post security", valid, lambda: tenders.postPerformanceSecurity(tender_id, sender=caller)):
+                t.status = "contracted"
+                t.bids[t.leader].held = False
+                self.credit(t.leader, t.bid_security)
+                self.paid_in[t.leader] += t.performance_security
+
+        @rule(data=st.data())
+        def fail_unsecured(self, data):
+            tender_id = self.pick_tender(data, {"awarded"})
+            caller = data.draw(any_actor, label="caller")
+            t = self.tenders.get(tender_id)
+            if t and t.security_deadline and data.draw(st.sampled_from([False, True]), label="wait"):
+                self.jump_into(data, t.security_deadline)
+            if t and self.near(t.security_deadline):
+                return
+            valid = t is not None and t.status == "awarded" and chain.pending_timestamp > t.security_deadline
+            if self.attempt("fail unsecured", valid, lambda: tenders.failUnsecured(tender_id, sender=caller)):
+                t.status = "failed"
+                t.bids[t.leader].held = False
+                self.credit(t.hospital, t.price + t.bid_security)
+
+        @rule(data=st.data())
+        def deliver(self, data):
+            """The winner (or another supplier) ships some units to the hospital for a tender, the
+            hospital receives them in Custody, and someone asks for the delivery to be
+            counted; or a delivery already counted is presented again."""
+            tender_id = self.pick_tender(data, {"contracted"})
+            t = self.tenders.get(tender_id)
+            if t is None:
+                return
+            if t.shipments and data.draw(st.sampled_from([False, False, True]), label="again"):
+                shipment_id, record = data.draw(st.sampled_from(t.shipments), label="shipment")
+            else:
+                guided = t.leader and data.draw(GUIDED, label="guided")
+                shipper = t.leader if guided else data.draw(st.sampled_from(sorted(supplier_addresses)), label="shipper")
+                quantity = data.draw(st.integers(1, max(1, t.quantity)), label="quantity")
+                if self.stock[shipper] < quantity:
+                    return
+                shipment_id, record = ship_and_receive(
+                    custody, world["batches"][shipper], by_address[shipper], hospital, quantity, tender_id
+                )
+                self.stock[shipper] -= quantity
+                t.shipments.append((shipment_id, record))
+            caller = data.draw(st.sampled_from([hospital, *suppliers, outsider]), label="caller")
+            valid = (
+                t.status == "contracted"
+                and caller.address in (t.hospital, t.leader)
+                and record[1] == t.leader
+                and shipment_id not in t.counted
+            )
+            if self.attempt(
+                "accept delivery", valid, lambda: tenders.acceptDelivery(tender_id, shipment_id, record, sender=caller)
+            ):
+                t.counted.add(shipment_id)
+                t.delivered += min(record[3], t.quantity - t.delivered)
+                if t.delivered == t.quantity:
+                    t.status = "completed"
+                    self.credit(t.leader, t.price + t.performance_security)
+
+        @rule(data=st.data())
+        def terminate(self, data):
+            tender_id = self.pick_tender(data, {"contracted"})
+            guided = data.draw(GUIDED, label="guided")
+            caller = hospital if guided else data.draw(any_actor, label="caller")
+            t = self.tenders.get(tender_id)
+            if t and guided:
+                self.jump_into(data, t.delivery_deadline)
+            if t and self.near(t.delivery_deadline):
+                return
+            valid = (
+                t is not None
+                and t.status == "contracted"
+                and caller.address == t.hospital
+                and chain.pending_timestamp > t.delivery_deadline
+            )
+            if self.attempt("terminate", valid, lambda: tenders.terminate(tender_id, sender=caller)):
+                t.status = "terminated"
+                paid = t.price * t.delivered // t.quantity
+                self.credit(t.leader, paid)
+                self.credit(t.hospital, t.price - paid + t.performance_security)
+
+        @rule(data=st.data())
+        def cancel(self, data):
+            tender_id = self.pick_tender(data, {"open"})
+            caller = hospital if data.draw(GUIDED, label="guided") else data.draw(any_actor, label="caller")
+            t = self.tenders.get(tender_id)
+            if t and self.near(t.bid_deadline):
+                return
+            valid = (
+                t is not None
+                and t.status == "open"
+                and caller.address == t.hospital
+                and chain.pending_timestamp <= t.bid_deadline
+            )
+            if self.attempt("cancel", valid, lambda: tenders.cancel(tender_id, sender=caller)):
+                t.status = "cancelled"
+                self.credit(t.hospital, t.max_price)
+
+        @rule(data=st.data())
+        def claim(self, data):
+            bids = sorted((i, a) for i, t in self.tenders.items() if t.status != "open" for a in t.bids)
+            if bids and data.draw(GUIDED, label="guided"):
+                tender_id, address = data.draw(st.sampled_from(bids), label="bid")
+                caller = by_address[address]
+            else:
+                tender_id = data.draw(st.integers(1, len(self.tenders) + 1), label="any tender")
+                caller = data.draw(any_actor, label="caller")
+            t = self.tenders.get(tender_id)
+            bid = t.bids.get(caller.address) if t else None
+            valid = (
+                bid is not None
+                and bid.held
+                and (
+                    t.status == "cancelled"
+                    or (t.status not in ("open", "cancelled") and bid.revealed and caller.address != t.leader)
+                )
+            )
+            if self.attempt("claim", valid, lambda: tenders.claimBidSecurity(tender_id, sender=caller)):
+                bid.held = False
+                self.entitled[caller.address] += t.bid_security
+                self.received[caller.address] += t.bid_security
+
+        @rule(data=st.data())
+        def withdraw(self, data):
+            owing = sorted(a for a, amount in self.owed.items() if amount)
+            if owing and data.draw(GUIDED, label="guided"):
+                caller = by_address[data.draw(st.sampled_from(owing), label="caller")]
+            else:
+                caller = data.draw(any_actor, label="caller")
+            amount = self.owed[caller.address]
+            if self.attempt("withdraw", amount > 0, lambda: tenders.withdraw(sender=caller)):
+                self.received[caller.address] += amount
+                self.owed[caller.address] = 0
+
+        @rule(data=st.data())
+        def advance_time(self, data):
+            seconds = data.draw(st.sampled_from([6 * HOUR, DAY + HOUR, 2 * DAY, 5 * DAY]), label="seconds")
+            chain.mine(timestamp=chain.pending_timestamp + seconds)
+
+        # --- invariants ---
+
+        @invariant()
+        def money_conserved_and_as_modelled(self):
+            # A step whose transactions all reverted changed nothing: the reads would repeat.
+            if not self.changed:
+                return
+            self.changed = False
+            owed = {a: read_tenders("owed", a)[0] for a in self.owed}
+            held = {i: read_tenders("held", i)[0] for i in self.tenders}
+            balance = read_token("balanceOf", tenders)[0]
+            assert balance == sum(owed.values()) + sum(held.values())
+            assert owed == self.owed
+            assert held == {i: t.held() for i, t in self.tenders.items()}
+            for address in self.owed:
+                assert self.received[address] + self.owed[address] == self.entitled[address]
+                assert self.pulled[address] == self.paid_in[address], address
+                assert self.sent[address] == self.received[address] <= self.entitled[address], address
+            assert start[hospital.address] == FUNDS
+
+    run_state_machine_as_test(
+        TendersMachine,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )

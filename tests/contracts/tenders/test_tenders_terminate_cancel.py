@@ -1,0 +1,215 @@
+"""Tenders: the hospital ends a tender early: `terminate` a contract not delivered in time (the
+supplier paid pro rata, rounded down, the hospital the rest and the performance security), or
+`cancel` before the bid deadline (the escrow back, every bid security claimable)."""
+
+import pytest
+
+from tests.contracts.tenders.conftest import PRICES
+from tests.contracts.tenders.helpers import (
+    BID_SECURITY,
+    MAX_PRICE,
+    PERFORMANCE_SECURITY_BPS,
+    QUANTITY,
+    Stage,
+    Status,
+    assert_event,
+    assert_tender,
+    performance_security,
+    reverts_with,
+)
+
+PRICE = PRICES[0]
+SECURITY = PRICE * PERFORMANCE_SECURITY_BPS // 10_000
+
+
+@pytest.fixture
+def overdue(chain, tenders):
+    def overdue(tender_id):
+        chain.pending_timestamp = tenders.tender(tender_id).deliveryDeadline + 1
+
+    return overdue
+
+
+# --- terminate -------------------------------------------------------------------------------
+
+
+def test_terminate__part_delivered__paid_pro_rata(tenders, token, contracted, winner_stock, deliver, supplier, active_hospital, overdue):
+    tenders.acceptDelivery(contracted, *deliver(contracted, winner_stock, 40), sender=active_hospital)
+    overdue(contracted)
+    balance = token.balanceOf(tenders)
+    owed_hospital = tenders.owed(active_hospital)
+
+    tx = tenders.terminate(contracted, sender=active_hospital)
+
+    paid = PRICE * 40 // QUANTITY
+    assert_event(
+        tx, tenders.TenderTerminated, tenderId=contracted, delivered=40, paidToSupplier=paid, toHospital=PRICE - paid + SECURITY, securityForfeited=SECURITY
+    )
+    assert_tender(tenders, contracted, status=Status.TERMINATED, delivered=40)
+    assert tenders.stage(contracted) == Stage.TERMINATED
+    assert tenders.owed(supplier) == BID_SECURITY + paid
+    assert tenders.owed(active_hospital) == owed_hospital + PRICE - paid + SECURITY
+    assert tenders.held(contracted) == 2 * BID_SECURITY
+    assert token.balanceOf(tenders) == balance
+
+
+def test_terminate__payment_rounded_down(
+    tenders, create_tender, suppliers, supplier, active_hospital, commit, to_reveal_period, after_reveal, stock, deliver, overdue
+):
+    price = 777_777
+    tender_id = create_tender()
+    salt = commit(tender_id, supplier, price)
+    to_reveal_period(tender_id)
+    tenders.revealBid(tender_id, supplier, price, salt, sender=supplier)
+    after_reveal(tender_id)
+    tenders.award(tender_id, sender=active_hospital)
+    tenders.postPerformanceSecurity(tender_id, sender=supplier)
+    tenders.acceptDelivery(tender_id, *deliver(tender_id, stock(supplier), 33), sender=active_hospital)
+    overdue(tender_id)
+
+    tx = tenders.terminate(tender_id, sender=active_hospital)
+
+    event = tx.decode_logs(tenders.TenderTerminated)[0]
+    security = performance_security(price)
+    # 777,777 × 33 / 100 = 256,666.41: the supplier gets 256,666, the hospital the 0.41 with the rest.
+    assert event.paidToSupplier == 256_666
+    assert event.toHospital == price - 256_666 + security
+    assert event.paidToSupplier + event.toHospital == price + security
+
+
+def test_terminate__nothing_delivered(tenders, contracted, supplier, active_hospital, overdue):
+    overdue(contracted)
+
+    tx = tenders.terminate(contracted, sender=active_hospital)
+
+    assert_event(tx, tenders.TenderTerminated, tenderId=contracted, delivered=0, paidToSupplier=0, toHospital=PRICE + SECURITY, securityForfeited=SECURITY)
+    assert tenders.owed(supplier) == BID_SECURITY
+    assert tenders.owed(active_hospital) == MAX_PRICE - PRICE + PRICE + SECURITY
+
+
+@pytest.mark.parametrize("at_deadline", [False, True], ids=["before", "at deadline"])
+def test_terminate__not_overdue__reverts(chain, tenders, contracted, active_hospital, at_deadline):
+    deadline = tenders.tender(contracted).deliveryDeadline
+    if at_deadline:
+        chain.pending_timestamp = deadline
+
+    with reverts_with(tenders, "DeliveryNotOverdue", tenderId=contracted, deadline=deadline):
+        tenders.terminate(contracted, sender=active_hospital)
+
+
+@pytest.mark.parametrize("caller", ["supplier", "outsider", "regulator"])
+def test_terminate__not_the_hospital__reverts(request, tenders, contracted, overdue, caller):
+    account = request.getfixturevalue(caller)
+    overdue(contracted)
+
+    with reverts_with(tenders, "NotHospital", tenderId=contracted, account=account):
+        tenders.terminate(contracted, sender=account)
+
+
+def test_terminate__awarded__reverts(tenders, awarded, active_hospital, overdue):
+    overdue(awarded)
+
+    with reverts_with(tenders, "WrongStatus", tenderId=awarded, status=Status.AWARDED):
+        tenders.terminate(awarded, sender=active_hospital)
+
+
+def test_terminate__completed__reverts(tenders, contracted, winner_stock, deliver, active_hospital, overdue):
+    tenders.acceptDelivery(contracted, *deliver(contracted, winner_stock, QUANTITY), sender=active_hospital)
+    overdue(contracted)
+
+    with reverts_with(tenders, "WrongStatus", tenderId=contracted, status=Status.COMPLETED):
+        tenders.terminate(contracted, sender=active_hospital)
+
+
+def test_terminate__twice__reverts(tenders, contracted, active_hospital, overdue):
+    overdue(contracted)
+    tenders.terminate(contracted, sender=active_hospital)
+    owed = tenders.owed(active_hospital)
+
+    with reverts_with(tenders, "WrongStatus", tenderId=contracted, status=Status.TERMINATED):
+        tenders.terminate(contracted, sender=active_hospital)
+
+    assert tenders.owed(active_hospital) == owed
+
+
+def test_terminate__then_no_delivery_counted(tenders, contracted, winner_stock, deliver, active_hospital, overdue):
+    overdue(contracted)
+    tenders.terminate(contracted, sender=active_hospital)
+    shipment_id, record = deliver(contracted, winner_stock, 10)
+
+    with reverts_with(tenders, "WrongStatus", tenderId=contracted, status=Status.TERMINATED):
+        tenders.acceptDelivery(contracted, shipment_id, record, sender=active_hospital)
+
+
+def test_terminate__unknown_tender__reverts(tenders, active_hospital):
+    with reverts_with(tenders, "UnknownTender", tenderId=3):
+        tenders.terminate(3, sender=active_hospital)
+
+
+# --- cancel ----------------------------------------------------------------------------------
+
+
+def test_cancel(tenders, token, tender_id, bids, suppliers, active_hospital):
+    balance = token.balanceOf(tenders)
+
+    tx = tenders.cancel(tender_id, sender=active_hospital)
+
+    assert_event(tx, tenders.TenderCancelled, tenderId=tender_id, refund=MAX_PRICE)
+    assert_tender(tenders, tender_id, status=Status.CANCELLED, commitments=3)
+    assert tenders.stage(tender_id) == Stage.CANCELLED
+    assert tenders.owed(active_hospital) == MAX_PRICE
+    # Every bid security stays until its bidder claims it.
+    assert tenders.held(tender_id) == 3 * BID_SECURITY
+    assert not any(tenders.bid(tender_id, bidder).securityReleased for bidder in suppliers)
+    assert token.balanceOf(tenders) == balance
+
+
+def test_cancel__no_bids(tenders, tender_id, active_hospital):
+    tenders.cancel(tender_id, sender=active_hospital)
+
+    assert tenders.held(tender_id) == 0
+    assert tenders.owed(active_hospital) == MAX_PRICE
+
+
+def test_cancel__at_bid_deadline__accepted(chain, tenders, tender_id, active_hospital):
+    chain.pending_timestamp = tenders.tender(tender_id).bidDeadline
+
+    tenders.cancel(tender_id, sender=active_hospital)
+
+    assert tenders.tender(tender_id).status == Status.CANCELLED
+
+
+@pytest.mark.parametrize("when", ["revealing", "after reveal deadline"])
+def test_cancel__after_bid_deadline__reverts(chain, tenders, tender_id, bids, active_hospital, when):
+    view = tenders.tender(tender_id)
+    chain.pending_timestamp = view.bidDeadline + 1 if when == "revealing" else view.revealDeadline + 1
+
+    with reverts_with(tenders, "BiddingClosed", tenderId=tender_id, deadline=view.bidDeadline):
+        tenders.cancel(tender_id, sender=active_hospital)
+
+
+@pytest.mark.parametrize("caller", ["supplier", "outsider", "regulator"])
+def test_cancel__not_the_hospital__reverts(request, tenders, tender_id, caller):
+    account = request.getfixturevalue(caller)
+
+    with reverts_with(tenders, "NotHospital", tenderId=tender_id, account=account):
+        tenders.cancel(tender_id, sender=account)
+
+
+def test_cancel__twice__reverts(tenders, tender_id, active_hospital):
+    tenders.cancel(tender_id, sender=active_hospital)
+
+    with reverts_with(tenders, "WrongStatus", tenderId=tender_id, status=Status.CANCELLED):
+        tenders.cancel(tender_id, sender=active_hospital)
+
+    assert tenders.owed(active_hospital) == MAX_PRICE
+
+
+def test_cancel__awarded__reverts(tenders, awarded, active_hospital):
+    with reverts_with(tenders, "WrongStatus", tenderId=awarded, status=Status.AWARDED):
+        tenders.cancel(awarded, sender=active_hospital)
+
+
+def test_cancel__unknown_tender__reverts(tenders, active_hospital):
+    with reverts_with(tenders, "UnknownTender", tenderId=1):
+        tenders.cancel(1, sender=active_hospital)
