@@ -5,7 +5,11 @@ Builds, on the anvil the benchmark runs on: 10 manufacturers, 10 distributors, 2
 each batch commissioned into custody, shipped to a distributor and received, then shipped
 on to four pharmacies and received (11,500 custody events with 500 units dispensed).
 Transactions go as raw JSON-RPC batches from impersonated accounts: building the chain
-through Ape one transaction at a time would take most of an hour.
+through Ape one transaction at a time would take most of an hour. Blocks are mined on demand
+while building (automine off): with automine, anvil mines a block for each transaction it
+receives, and after a batch of 250 has been mined in a few full blocks it goes on mining the
+rest as empty blocks, for minutes, on a state this size: the verifications would be timed
+against a node busy mining them.
 
 Then times 1,000 verifications, each from a camera frame (a 640x480 JPEG of a label):
 decode + parse + chain read + history, as `scripts/verify.py` does them.
@@ -42,6 +46,7 @@ PHARMACIES_PER_BATCH = 4
 DISPENSED = 500
 VERIFICATIONS = 1000
 GAS = hex(2_000_000)
+BLOCK_GAS_LIMIT = 30_000_000  # mainnet's target block size: 15 transactions of GAS per block
 
 
 def gtin_with_check_digit(body: int) -> int:
@@ -60,6 +65,14 @@ class RawChain:
         self.session = requests.Session()
         self.nonces: dict[str, int] = {}
         self.rpc("anvil_autoImpersonateAccount", True)
+        self.rpc("evm_setBlockGasLimit", hex(BLOCK_GAS_LIMIT))
+
+    def __enter__(self) -> RawChain:
+        self.rpc("evm_setAutomine", False)
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.rpc("evm_setAutomine", True)
 
     def next_nonce(self, sender: str) -> str:
         """Nonces kept here: a batch's requests are handled concurrently, so one sender's
@@ -104,9 +117,7 @@ class RawChain:
             if hashes and time.monotonic() > deadline:
                 raise RuntimeError(f"{len(hashes)} benchmark transactions still not mined after {timeout} s")
             if hashes:
-                # Automine mines when a transaction arrives; one that arrived before its
-                # sender's previous nonce waits for the next block: make one.
-                self.rpc("evm_mine")
+                self.rpc("evm_mine")  # one block, as full as the gas limit allows
 
 
 def calldata(contract: str, method: str, *args) -> bytes:
@@ -214,11 +225,13 @@ def bench_verify(results: dict, account) -> None:
     raw = RawChain(chain.provider.uri)
     proofs = ProofStore()
     start = time.perf_counter()
-    world = build_chain(raw, deployment, proofs, chain.blocks.head.timestamp)
+    with raw:
+        world = build_chain(raw, deployment, proofs, chain.blocks.head.timestamp)
     results["verify_chain_build_s"] = round(time.perf_counter() - start, 1)
     logs = raw.session.post(raw.uri, json={"jsonrpc": "2.0", "id": 1, "method": "eth_getLogs", "params": [
         {"address": deployment.address("Custody"), "fromBlock": hex(deployment.first_block)}]}).json()["result"]
     results["verify_chain_custody_events"] = len(logs)
+    results["verify_chain_blocks"] = int(raw.rpc("eth_blockNumber"), 16) - deployment.first_block + 1
     results["verify_chain_units"] = sum(len(b[4]) for b in world["batches"])
     results["verify_chain_batches"] = len(world["batches"])
 
