@@ -21,6 +21,7 @@ from dapp.chain import project
 from dapp.custody import shipment_record
 from dapp.merkle import SerialTree
 from dapp.roles import Category, Role
+from tenders_gas import bench_tenders
 from verify_latency import bench_verify
 
 HERE = Path(__file__).resolve().parent
@@ -170,6 +171,30 @@ How each figure is measured:
   contracts, first write of each slot (the dearest case). Targets: commissioning any batch
   at most 150,000 gas whatever its size; `gas_commission_ratio_1000000_to_1` shows that a
   million-unit batch costs what a one-unit batch costs (only the 32-byte root is stored).
+- `gas_tender_*`, `gas_bid_*`, `gas_award_*`: a tender for 100 units at most 10,000.00 rubles
+  (1 % bid security, 10 % performance security) on fresh Participants, Resources, Custody,
+  PaymentToken and Tenders, each transaction in its dearest honest case: every slot it writes
+  written for the first time where a tender can make it so, no gas refund a tender need not get.
+  `gas_tender_create`: the contract's first tender (its counter and token balance start at zero),
+  for one GTIN, the hospital keeping a balance and a finite allowance; `gas_tender_create_spec`:
+  a specification with the most accepted GTINs allowed (`MAX_ACCEPTED_GTINS`, 16), first tender
+  of another fresh Tenders. `gas_bid_commit`: `commitBid` from the supplier's wallet with its bid
+  security transfer, neither its balance nor its finite allowance emptied; `gas_bid_commit_by_sig`:
+  the same bid signed as EIP-712 typed data with an EIP-2612 permit, sent by a relayer.
+  `gas_bid_reveal`: the dearest of three reveals, each of which takes the lead.
+  `gas_award_bids_1`, `gas_award_bids_10`, `gas_award_bids_1000`: the award of a tender on which
+  1, 10 or 1,000 distinct active suppliers committed and revealed (the 1,000 built by raw JSON-RPC
+  batches), the winning price 25 % or more below the maximum (the anti-dumping branch), the
+  hospital owed nothing before; `gas_award_bids_10_one_unrevealed`: the same with one of 10 bids
+  left sealed (its security forfeited to the hospital). `gas_tender_deliver`: the winner's
+  `Custody.ship` of the 100 units tagged with the tender (part of its stock left);
+  `gas_tender_receive`: the hospital receiving them (its first holding of the batch);
+  `gas_tender_accept`: `acceptDelivery` of that shipment, which completes the tender and credits
+  the winner, owed nothing until then. `gas_tender_withdraw`: a losing bidder's
+  `claimBidSecurity`, its token balance empty before (it had bid all it had);
+  `gas_tender_withdraw_owed`: the winner's `withdraw` of the bid security owed back to it once it
+  posted performance security, its balance empty before. Targets: commit at most 80,000, reveal
+  60,000, award 120,000 whatever the number of bids.
 - `merkle_build_1000000_s`: wall time of `SerialTree.of` on 1,000,000 serials of 13 characters
   (leaf hashing spread over the cores, tree built in one array). Target: at most 10 s.
 - `gas_ship`, `gas_receive`, `gas_decommission_depth20`: a shipment of 1,000 units of the
@@ -208,6 +233,7 @@ def main() -> None:
     with networks.parse_network_choice("ethereum:local:foundry"):
         bench_gas(results, million_tree)
         bench_verify(results, accounts.test_accounts[0])
+        bench_tenders(results, accounts.test_accounts)
     write_report(results)
     print(json.dumps(results, indent=2, sort_keys=True))
 

@@ -4,12 +4,9 @@ Builds, on the anvil the benchmark runs on: 10 manufacturers, 10 distributors, 2
 100 products; 1,000 batches of 1,000 serials (1,000,000 units, every tree in a proof store);
 each batch commissioned into custody, shipped to a distributor and received, then shipped
 on to four pharmacies and received (11,500 custody events with 500 units dispensed).
-Transactions go as raw JSON-RPC batches from impersonated accounts: building the chain
-through Ape one transaction at a time would take most of an hour. Blocks are mined on demand
-while building (automine off): with automine, anvil mines a block for each transaction it
-receives, and after a batch of 250 has been mined in a few full blocks it goes on mining the
-rest as empty blocks, for minutes, on a state this size: the verifications would be timed
-against a node busy mining them.
+Transactions go as raw JSON-RPC batches from impersonated accounts, blocks mined on demand
+(automine off: see `raw_chain.RawChain`), so that no verification is timed against a node
+still busy mining.
 
 Then times 1,000 verifications, each from a camera frame (a 640x480 JPEG of a label):
 decode + parse + chain read + history, as `scripts/verify.py` does them.
@@ -21,14 +18,11 @@ import io
 import random
 import statistics
 import time
-from pathlib import Path
 
-import requests
-from eth_abi import encode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from PIL import Image
+from raw_chain import RawChain, calldata
 
-from dapp.chain import project
 from dapp.deploy import deploy_platform
 from dapp.gs1 import digital_link, parse_code
 from dapp.labels import Label, label_png
@@ -45,8 +39,6 @@ PRODUCTS_PER_MANUFACTURER, BATCHES_PER_PRODUCT, UNITS_PER_BATCH = 10, 10, 1000
 PHARMACIES_PER_BATCH = 4
 DISPENSED = 500
 VERIFICATIONS = 1000
-GAS = hex(2_000_000)
-BLOCK_GAS_LIMIT = 30_000_000  # mainnet's target block size: 15 transactions of GAS per block
 
 
 def gtin_with_check_digit(body: int) -> int:
@@ -55,74 +47,6 @@ def gtin_with_check_digit(body: int) -> int:
 
     text = f"{body:013d}"
     return int(text + str(gs1_standard_check_digit(text)))
-
-
-class RawChain:
-    """Sends transactions as JSON-RPC batches from impersonated accounts (anvil only)."""
-
-    def __init__(self, uri: str):
-        self.uri = uri
-        self.session = requests.Session()
-        self.nonces: dict[str, int] = {}
-        self.rpc("anvil_autoImpersonateAccount", True)
-        self.rpc("evm_setBlockGasLimit", hex(BLOCK_GAS_LIMIT))
-
-    def __enter__(self) -> RawChain:
-        self.rpc("evm_setAutomine", False)
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.rpc("evm_setAutomine", True)
-
-    def next_nonce(self, sender: str) -> str:
-        """Nonces kept here: a batch's requests are handled concurrently, so one sender's
-        transactions in a batch must carry theirs."""
-        if sender not in self.nonces:
-            self.nonces[sender] = int(self.rpc("eth_getTransactionCount", sender, "pending"), 16)
-        self.nonces[sender] += 1
-        return hex(self.nonces[sender] - 1)
-
-    def rpc(self, method: str, *params):
-        answer = self.session.post(self.uri, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).json()
-        if "error" in answer:
-            raise RuntimeError(f"{method}: {answer['error']}")
-        return answer["result"]
-
-    def send_all(self, transactions: list[tuple[str, str, bytes]], chunk: int = 250) -> None:
-        """Sends (from, to, calldata) transactions in order; raises on the first failure."""
-        for start in range(0, len(transactions), chunk):
-            payload = [
-                {"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction",
-                 "params": [{"from": sender, "to": to, "data": "0x" + data.hex(), "gas": GAS,
-                             "nonce": self.next_nonce(sender)}]}
-                for i, (sender, to, data) in enumerate(transactions[start:start + chunk])
-            ]
-            answers = self.session.post(self.uri, json=payload).json()
-            errors = [answer["error"] for answer in answers if "error" in answer]
-            if errors:
-                raise RuntimeError(f"a benchmark transaction failed: {errors[0]}")
-            self.wait([answer["result"] for answer in answers])
-
-    def wait(self, hashes: list[str], timeout: float = 120.0) -> None:
-        """Waits until every transaction is mined; raises if one reverted."""
-        deadline = time.monotonic() + timeout
-        while hashes:
-            payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_getTransactionReceipt", "params": [h]}
-                       for i, h in enumerate(hashes)]
-            receipts = {a["id"]: a.get("result") for a in self.session.post(self.uri, json=payload).json()}
-            reverted = [hashes[i] for i, r in receipts.items() if r is not None and r["status"] != "0x1"]
-            if reverted:
-                raise RuntimeError(f"a benchmark transaction reverted: {reverted[0]}")
-            hashes = [hashes[i] for i, r in sorted(receipts.items()) if r is None]
-            if hashes and time.monotonic() > deadline:
-                raise RuntimeError(f"{len(hashes)} benchmark transactions still not mined after {timeout} s")
-            if hashes:
-                self.rpc("evm_mine")  # one block, as full as the gas limit allows
-
-
-def calldata(contract: str, method: str, *args) -> bytes:
-    abi = getattr(project(), contract).contract_type.mutable_methods[method]
-    return keccak(text=abi.selector)[:4] + encode([i.canonical_type for i in abi.inputs], list(args))
 
 
 def build_chain(raw: RawChain, deployment, proofs: ProofStore, now: int) -> dict:
