@@ -488,8 +488,8 @@ class _Process:
             "dateMet": date,
             "dateModified": date,
         }
-        return [("delivery", ["implementation"],
-                 {"contracts": [{"id": CONTRACT_ID, "awardID": AWARD_ID, "implementation": {"milestones": [milestone]}}]})]
+        contract = {"id": CONTRACT_ID, "awardID": AWARD_ID, "implementation": {"milestones": [milestone]}}
+        return [("delivery", ["implementation"], {"contracts": [contract]})]
 
     def _payment(self, log: Log, amount: int, date: str) -> dict:
         """The escrow's payment of the supplier; its id is the transaction that released it."""
