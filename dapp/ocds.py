@@ -172,15 +172,23 @@ def write_release_package(package: dict, path: str | Path) -> Path:
     return path
 
 
-def tender_release_package(reader: ChainReader, tender_id: int, uri: str | None = None) -> dict:
-    """The release package of one tender, read from the chain (for the CLI and the dApp)."""
+def tender_release_package(tender_id: int, *, reader: ChainReader | None = None, uri: str | None = None) -> dict:
+    """The release package of one tender, read from the chain (for the CLI and the dApp): through
+    `reader`, by default the node Ape is connected to, with the deployment recorded for it."""
+    reader = reader or _connected_reader()
     return release_package(tender_releases(read_tender_history(reader, tender_id)), uri=uri)
 
 
-def export_tender(reader: ChainReader, tender_id: int, path: str | Path) -> Path:
+def export_tender(tender_id: int, path: str | Path, *, reader: ChainReader | None = None) -> Path:
     """Write the release package of one tender to `path`; the package's uri is the file's."""
     path = Path(path).resolve()
-    return write_release_package(tender_release_package(reader, tender_id, uri=path.as_uri()), path)
+    return write_release_package(tender_release_package(tender_id, reader=reader, uri=path.as_uri()), path)
+
+
+def _connected_reader() -> ChainReader:
+    from dapp.chain import current_deployment
+
+    return ChainReader.connected(current_deployment())
 
 
 def tender_record(releases: list[dict]) -> dict:
