@@ -533,7 +533,7 @@ class _Process:
             "awardID": AWARD_ID,
             "status": "terminated",
             "description": (
-                f"Terminated by the buyer for late delivery: {args['delivered']} of {self.terms['quantity']} units "
+                f"Terminated for late delivery: {args['delivered']} of {self.terms['quantity']} units "
                 f"delivered. The supplier is paid {_rub_text(args['paidToSupplier'])} pro rata; the buyer recovers "
                 f"{_rub_text(args['toHospital'])} and the performance security of "
                 f"{_rub_text(args['securityForfeited'])}."
