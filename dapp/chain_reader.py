@@ -94,7 +94,9 @@ class ChainReader:
         """A reader of the node Ape is connected to."""
         from ape import chain
 
-        uri = getattr(chain.provider, "http_uri", None) or getattr(chain.provider, "uri", None)
+        # Ape's in-process chain has a `uri` too (a default localhost address it never serves):
+        # only a provider that talks to a node has `http_uri`.
+        uri = getattr(chain.provider, "http_uri", None)
         if not uri or not str(uri).startswith("http"):
             raise ChainUnreachable(
                 f"the connected provider ({chain.provider.name}) has no HTTP JSON-RPC address; connect to a node "
