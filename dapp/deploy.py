@@ -25,7 +25,8 @@ def deploy_platform(
     regulator_name: str = "Федеральная служба по надзору в сфере здравоохранения (Росздравнадзор)",
     log: Callable[[str], None] = print,
 ) -> Deployment:
-    """Deploy Participants, Resources, PaymentToken and Custody with `account`, skipping what is deployed.
+    """Deploy Participants, Resources, PaymentToken, Custody and Tenders with `account`, skipping what
+    is deployed.
 
     The record is written after each contract, so an interrupted deployment resumes where
     it stopped. A record is trusted only when the chain's genesis hash matches it and code
@@ -44,6 +45,8 @@ def deploy_platform(
         "Resources": lambda: (deployment.address("Participants"),),
         "PaymentToken": lambda: (account.address,),
         "Custody": lambda: (deployment.address("Participants"), deployment.address("Resources")),
+        "Tenders": lambda: (deployment.address("Participants"), deployment.address("Resources"),
+                            deployment.address("Custody"), deployment.address("PaymentToken")),
     }
     for name, make_arguments in arguments.items():
         existing = deployment.contracts.get(name)

@@ -16,7 +16,7 @@ from dapp.errors import DeploymentError
 from dapp.paths import deployments_dir
 
 # In the order they are deployed (each needs the ones before it).
-CONTRACT_NAMES = ("Participants", "Resources", "PaymentToken", "Custody")
+CONTRACT_NAMES = ("Participants", "Resources", "PaymentToken", "Custody", "Tenders")
 
 
 @dataclass(frozen=True)

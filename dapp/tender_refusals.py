@@ -55,6 +55,9 @@ _SENTENCES = {
     "UnknownTender": lambda a: f"there is no tender {a['tenderId']}",
     "WrongStatus": lambda a: f"tender {a['tenderId']} is {_status(a['status'])}, which does not allow this step",
     "NotHospital": lambda a: f"{a['account']} is not the medical organization that published tender {a['tenderId']}",
+    "AwardReservedToHospital": lambda a: (
+        f"until {moment(a['until'])} only the medical organization that published tender {a['tenderId']} may "
+        "award it; anyone may after that"),
     "NotWinner": lambda a: f"{a['account']} is not the winner of tender {a['tenderId']}",
     "NotHospitalOrWinner": lambda a: (
         f"{a['account']} is neither the medical organization nor the winner of tender {a['tenderId']}"),

@@ -89,8 +89,9 @@ class TenderNeed:
     specification_cid: str = ""
     accepted_gtins: tuple[int, ...] = ()
 
-    def check(self, now: int) -> None:
-        """The contract's rules for the terms, as errors that say what to change."""
+    def check(self, now: int, award_window: int = 0) -> None:
+        """The contract's rules for the terms, as errors that say what to change. `award_window`:
+        the contract's `AWARD_WINDOW`, the time the hospital has to award after the reveals."""
         if bool(self.gtin) == bool(self.specification_cid):
             raise TenderError("name the product: either a GTIN, or a specification document with the GTINs it accepts")
         if self.gtin and self.accepted_gtins:
@@ -112,9 +113,10 @@ class TenderNeed:
                               f"{self.performance_security_bps / 100:g} %")
         if self.security_window < HOUR:
             raise TenderError("give the winner at least one hour to post its performance security")
-        if self.reveal_deadline + self.security_window >= self.delivery_deadline:
-            raise TenderError("the delivery deadline must leave time after the reveals and the security window "
-                              f"(after {moment(self.reveal_deadline + self.security_window)})")
+        if self.reveal_deadline + award_window + self.security_window >= self.delivery_deadline:
+            raise TenderError(
+                "the delivery deadline must leave time after the reveals, the award and the security window: "
+                f"make it later than {moment(self.reveal_deadline + award_window + self.security_window)}")
 
     def as_params(self) -> tuple:
         """The `TenderParams` tuple, in the ABI's field order."""
@@ -271,6 +273,10 @@ class TenderClient:
 
         return chain
 
+    def award_window(self) -> int:
+        """The contract's `AWARD_WINDOW`: how long after the reveals only the hospital may award."""
+        return int(self.tenders.AWARD_WINDOW())
+
     def now(self) -> int:
         """The time the next block will carry at the earliest."""
         return int(self.chain.pending_timestamp)
@@ -323,7 +329,7 @@ class TenderClient:
 
     def create(self, hospital, need: TenderNeed, *, funding: str = "approve") -> int:
         """Publish `need` and fund its escrow with the maximum price; returns the tender id."""
-        need.check(self.now())
+        need.check(self.now(), self.award_window())
         self._check_funds(hospital, need.max_price, "the escrow of the maximum price")
         action = f"publish a tender for {need.quantity} units at most {rubles(need.max_price)}"
         if funding == "permit":
@@ -400,9 +406,10 @@ class TenderClient:
 
     # --- award and contract --------------------------------------------------------------
 
-    def award(self, hospital, tender_id: int) -> Award:
-        """Award to the lowest revealed bid; with none, the tender fails."""
-        receipt = self._send(self.tenders.award, tender_id, sender=hospital, action=f"award tender {tender_id}")
+    def award(self, sender, tender_id: int) -> Award:
+        """Award to the lowest revealed bid; with none, the tender fails. The hospital awards;
+        anyone may once the award window after the reveals is over."""
+        receipt = self._send(self.tenders.award, tender_id, sender=sender, action=f"award tender {tender_id}")
         awarded = receipt.decode_logs(self.tenders.TenderAwarded)
         if awarded:
             event = awarded[0]
@@ -491,10 +498,10 @@ class TenderClient:
         event = receipt.decode_logs(self.tenders.DeliveryAccepted)[0]
         return int(event.counted), int(event.delivered)
 
-    def terminate(self, hospital, tender_id: int) -> tuple[int, int]:
-        """End a contract not delivered in time: returns (paid to the supplier pro rata, back to
-        the hospital with the performance security)."""
-        receipt = self._send(self.tenders.terminate, tender_id, sender=hospital, action=f"terminate tender {tender_id}")
+    def terminate(self, sender, tender_id: int) -> tuple[int, int]:
+        """End a contract not delivered in time (the hospital, or the winner giving up): returns
+        (paid to the supplier pro rata, back to the hospital with the performance security)."""
+        receipt = self._send(self.tenders.terminate, tender_id, sender=sender, action=f"terminate tender {tender_id}")
         event = receipt.decode_logs(self.tenders.TenderTerminated)[0]
         return int(event.paidToSupplier), int(event.toHospital)
 

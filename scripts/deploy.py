@@ -1,4 +1,4 @@
-"""Deploy the platform's contracts (Participants, Resources, PaymentToken, Custody) once per chain.
+"""Deploy the platform's contracts (Participants, Resources, PaymentToken, Custody, Tenders) once per chain.
 
     ape run deploy --network ethereum:local:node --account TEST::0
     ape run deploy --network ethereum:sepolia:node --account my-deployer --regulator 0x...

@@ -263,6 +263,15 @@ def test_create__bad_terms__error_before_any_transaction(client, hospital, need,
     assert nonce(hospital) == sent_before
 
 
+def test_create__delivery_inside_the_award_and_security_windows__error(client, chain, hospital, need):
+    now = chain.pending_timestamp
+    award_window = client.award_window()
+    assert award_window > 0
+
+    with pytest.raises(TenderError, match="leave time after the reveals, the award and the security window"):
+        client.create(hospital, need(delivery_deadline=now + 5 * DAY + award_window + DAY))
+
+
 def test_create__not_enough_tokens__says_how_much(client, hospital, need):
     with pytest.raises(TenderError, match=r"holds 1,000,000.00 RUB .* needs 2,000,000.00 RUB"):
         client.create(hospital, need(max_price=2 * FUNDS))
@@ -458,11 +467,22 @@ def test_award__before_reveal_deadline__decoded_refusal(client, revealed, hospit
         client.award(hospital, revealed)
 
 
-def test_award__not_the_hospital__decoded_refusal(client, revealed, supplier, move_past):
+def test_award__by_anyone_before_the_award_window_ends__decoded_refusal(client, revealed, relayer, move_past):
     move_past(revealed, "revealDeadline")
 
-    with pytest.raises(TransactionRefused, match=r"is not the medical organization that published.*\(NotHospital\)"):
-        client.award(supplier, revealed)
+    with pytest.raises(TransactionRefused, match=r"only the medical organization .* may award it.*\(AwardReservedToHospital\)"):
+        client.award(relayer, revealed)
+
+
+def test_award__by_anyone_after_the_award_window__the_lowest_wins(client, chain, platform, revealed, hospital,
+                                                                  supplier, relayer):
+    chain.mine(timestamp=platform["tenders"].tender(revealed).revealDeadline + client.award_window() + 1)
+
+    award = client.award(relayer, revealed)
+
+    assert award.winner == supplier.address and award.to_hospital == MAX_PRICE - 8_000 * RUBLE
+    assert platform["tenders"].owed(hospital) == MAX_PRICE - 8_000 * RUBLE
+    assert platform["tenders"].owed(relayer) == 0
 
 
 def test_award__nothing_revealed__tender_fails(client, tender_id, hospital, supplier, move_past):
@@ -586,6 +606,16 @@ def test_terminate__after_delivery_deadline__pro_rata(client, chain, contracted,
     price, security = 8_000 * RUBLE, 800 * RUBLE
     assert (paid, to_hospital) == (price // 4, price - price // 4 + security)
     assert client.state(contracted).status == TenderStatus.TERMINATED
+
+
+def test_terminate__by_the_winner_giving_up__hospital_recovers_the_same(client, platform, contracted, hospital,
+                                                                        supplier, move_past):
+    move_past(contracted, "deliveryDeadline")
+
+    paid, to_hospital = client.terminate(supplier, contracted)
+
+    assert (paid, to_hospital) == (0, 8_000 * RUBLE + 800 * RUBLE)
+    assert platform["tenders"].owed(hospital) == MAX_PRICE - 8_000 * RUBLE + to_hospital
 
 
 def test_terminate__before_delivery_deadline__decoded_refusal(client, contracted, hospital):

@@ -28,7 +28,7 @@ def test_deploy__writes_record_of_every_contract(deployed):
     w3, _, record, first, *_ = deployed
     assert record["chain_id"] == 31337
     assert record["genesis_hash"] == w3.eth.get_block(0)["hash"].to_0x_hex()
-    assert set(record["contracts"]) == {"Participants", "Resources", "PaymentToken", "Custody"}
+    assert set(record["contracts"]) == {"Participants", "Resources", "PaymentToken", "Custody", "Tenders"}
     for name, entry in record["contracts"].items():
         assert w3.eth.get_code(entry["address"]) != b""
         receipt = w3.eth.get_transaction_receipt(entry["transaction"])
@@ -47,11 +47,16 @@ def test_deploy__contracts_wired_together(deployed):
     assert resources.functions.participants().call() == participants.address
     assert token.functions.owner().call() == deployer
     assert token.functions.decimals().call() == 2
+    tenders = at(w3, "Tenders", record["contracts"]["Tenders"]["address"])
+    custody = record["contracts"]["Custody"]["address"]
+    assert (tenders.functions.participants().call(), tenders.functions.resources().call(),
+            tenders.functions.custody().call(), tenders.functions.token().call()) == (
+        participants.address, resources.address, custody, token.address)
 
 
 def test_deploy__second_run__changes_nothing(deployed):
     w3, _, record, _, second, block_after_first, record_after_second = deployed
-    assert second.count("already deployed") == 4
+    assert second.count("already deployed") == 5
     assert record_after_second == record
     assert w3.eth.block_number == block_after_first
 

@@ -71,7 +71,7 @@ def test_run__first_start__deploys_seeds_and_says_where(first_and_second_start):
     started, _, _, observed, _ = first_and_second_start[0][0]
     assert "Participants deployed at" in started and "Resources deployed at" in started
     assert "Seed complete" in started and "0 changes made" not in started
-    assert all(observed["code"].values()) and len(observed["code"]) == 4
+    assert all(observed["code"].values()) and len(observed["code"]) == 5
     for label in ("Chain:", "Participants:", "Deployment:", "Serial lists:", "Chain state:"):
         assert label in started
 
@@ -90,7 +90,7 @@ def test_run__second_start__same_state_nothing_redone(first_and_second_start):
     runs, _, _ = first_and_second_start
     first, second = runs
     started = second[0]
-    assert started.count("already deployed at") == 4
+    assert started.count("already deployed at") == 5
     assert "Seed complete: 0 changes made" in started
     assert second[4] == first[4]  # the same deployment record
     assert second[3]["block"] == first[3]["block"]  # the chain came back at the same height
