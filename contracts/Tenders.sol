@@ -71,6 +71,10 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
     uint256 public constant MAX_PERFORMANCE_SECURITY_BPS = 3_000;
     /// @notice The shortest time a winner is given to post its performance security.
     uint256 public constant MIN_SECURITY_WINDOW = 1 hours;
+    /// @inheritdoc ITenders
+    /// @dev Seven days: 44-FZ gives the customer five working days after the results to send
+    /// the winner the contract, and a weekend may fall inside them.
+    uint256 public constant AWARD_WINDOW = 7 days;
 
     /// @notice The `TenderFailed` reason of a tender that had no valid revealed bid.
     uint8 public constant FAILED_NO_VALID_BID = 1;
@@ -257,11 +261,22 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc ITenders
     /// @dev O(1): the leader is already known, and the unrevealed bids are counted, not visited.
+    ///
+    /// Why anyone may award once the hospital's window is over: the award holds no choice (the
+    /// lowest revealed price wins, and the contract knows it), so anyone's award is the very
+    /// award the hospital owes; without it a hospital that never acts would lock its escrow
+    /// and every bid security for good. The other way out, bidders and hospital taking their
+    /// money back, was not taken: it would let a hospital void a tender whose result it
+    /// dislikes just by waiting. The window keeps the hospital's right to award first, and
+    /// `createTender` leaves the winner its security window and time to deliver after it.
     function award(uint256 tenderId) external {
         TenderData storage t = _tenderIn(tenderId, Status.OPEN);
-        _checkHospital(tenderId, t);
         uint256 revealDeadline = t.revealDeadline;
         if (block.timestamp <= revealDeadline) revert RevealNotOver(tenderId, revealDeadline);
+        address hospital = t.hospital;
+        if (msg.sender != hospital && block.timestamp <= revealDeadline + AWARD_WINDOW) {
+            revert AwardReservedToHospital(tenderId, msg.sender, revealDeadline + AWARD_WINDOW);
+        }
 
         uint256 commitments = t.commitments;
         uint256 reveals = t.reveals;
@@ -272,7 +287,7 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         address winner = t.leader;
         if (winner == address(0)) {
             t.status = Status.FAILED;
-            _owed[msg.sender] += maxPrice + forfeited;
+            _owed[hospital] += maxPrice + forfeited;
             emit TenderFailed(tenderId, FAILED_NO_VALID_BID, maxPrice + forfeited);
             return;
         }
@@ -289,7 +304,7 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         t.performanceSecurity = uint128(performanceSecurity);
         t.securityDeadline = uint40(securityDeadline);
         uint256 refund = maxPrice - price;
-        if (refund + forfeited != 0) _owed[msg.sender] += refund + forfeited;
+        if (refund + forfeited != 0) _owed[hospital] += refund + forfeited;
         emit TenderAwarded(tenderId, winner, price, performanceSecurity, securityDeadline, refund, forfeited);
     }
 
@@ -363,9 +378,16 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc ITenders
     /// @dev The supplier is paid price × delivered / quantity, rounded down: the remainder of
     /// the division (less than a kopeck per unit) stays with the hospital.
+    ///
+    /// The winner may terminate too, or a hospital that never acts would keep the payment for
+    /// what was delivered (and its own money) locked; the winner's termination gives the
+    /// hospital exactly what its own would. Nobody else may: a hospital may choose to wait for
+    /// late goods, which count until the contract is terminated.
     function terminate(uint256 tenderId) external {
         TenderData storage t = _tenderIn(tenderId, Status.CONTRACTED);
-        _checkHospital(tenderId, t);
+        address hospital = t.hospital;
+        address winner = t.leader;
+        if (msg.sender != hospital && msg.sender != winner) revert NotHospitalOrWinner(tenderId, msg.sender);
         uint256 deadline = t.deliveryDeadline;
         if (block.timestamp <= deadline) revert DeliveryNotOverdue(tenderId, deadline);
 
@@ -375,8 +397,8 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         uint256 paid = price * delivered / t.quantity;
         uint256 forfeited = t.performanceSecurity;
         uint256 toHospital = price - paid + forfeited;
-        if (paid != 0) _owed[t.leader] += paid;
-        _owed[msg.sender] += toHospital;
+        if (paid != 0) _owed[winner] += paid;
+        _owed[hospital] += toHospital;
         emit TenderTerminated(tenderId, delivered, paid, toHospital, forfeited);
     }
 
@@ -550,7 +572,7 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         if (p.minResidualShelfLife > type(uint32).max) revert InvalidParameter("minResidualShelfLife");
         if (
             p.securityWindow < MIN_SECURITY_WINDOW || p.securityWindow > type(uint32).max
-                || p.revealDeadline + p.securityWindow >= p.deliveryDeadline
+                || p.revealDeadline + AWARD_WINDOW + p.securityWindow >= p.deliveryDeadline
         ) revert InvalidParameter("securityWindow");
 
         unchecked {

@@ -22,6 +22,11 @@ import {IResources} from "./IResources.sol";
 /// performance security) → CONTRACTED (delivering) → COMPLETED; or FAILED (no valid bid, or
 /// no security posted), TERMINATED (not delivered by `deliveryDeadline`), CANCELLED (before
 /// the bid deadline).
+///
+/// No party can lock the money of another by doing nothing: the hospital awards first, and
+/// anyone may award once `AWARD_WINDOW` has passed after the reveal deadline; anyone fails a
+/// tender whose winner posted no security in time; the winner, as well as the hospital, may
+/// terminate a contract not delivered in time.
 interface ITenders {
     /// @notice Where a tender is. NONE: no such tender.
     enum Status {
@@ -59,7 +64,8 @@ interface ITenders {
     /// @param maxPrice The initial maximum contract price (НМЦК) for the whole quantity, kopecks.
     /// @param bidDeadline Last second a bid may be committed.
     /// @param revealDeadline Last second a bid may be revealed.
-    /// @param deliveryDeadline Last second of delivery; after it the hospital may terminate.
+    /// @param deliveryDeadline Last second of delivery; after it the hospital (or the winner) may
+    /// terminate.
     /// @param bidSecurityBps Bid security, in basis points of `maxPrice`: 50 to 500 (0.5–5 %).
     /// @param performanceSecurityBps Performance security, in basis points of the contract
     /// price: 0 to 3,000 (44-FZ allows up to 30 %); 1.5 times that when the price is 25 % or more
@@ -151,6 +157,9 @@ interface ITenders {
     error WrongStatus(uint256 tenderId, Status status);
     /// @notice `account` is not the tender's hospital.
     error NotHospital(uint256 tenderId, address account);
+    /// @notice Until `until` (the reveal deadline plus `AWARD_WINDOW`) only the hospital may
+    /// award; anyone may after it.
+    error AwardReservedToHospital(uint256 tenderId, address account, uint256 until);
     /// @notice `account` is not the tender's winner.
     error NotWinner(uint256 tenderId, address account);
     /// @notice `account` is neither the tender's hospital nor its winner.
@@ -253,8 +262,9 @@ interface ITenders {
     /// product and `acceptedGtins` empty, or `gtin` is 0, `specificationCid` not empty and
     /// `acceptedGtins` holds 1 to MAX_ACCEPTED_GTINS registered products; quantity and maximum
     /// price not zero; now < bidDeadline < revealDeadline < deliveryDeadline; rates in range;
-    /// securityWindow at least one hour and revealDeadline + securityWindow < deliveryDeadline
-    /// (a winner awarded at once still has time to deliver). Amounts below 2**128, quantity
+    /// securityWindow at least one hour and revealDeadline + AWARD_WINDOW + securityWindow <
+    /// deliveryDeadline (a winner awarded as late as the hospital may award still has time to
+    /// deliver). Amounts below 2**128, quantity
     /// below 2**64, deadlines below 2**40, minResidualShelfLife and securityWindow below 2**32.
     /// Emits {TenderCreated}.
     function createTender(TenderParams calldata params) external returns (uint256 tenderId);
@@ -295,11 +305,14 @@ interface ITenders {
     /// commitment. Emits {BidRevealed}.
     function revealBid(uint256 tenderId, address bidder, uint256 price, bytes32 salt) external;
 
-    /// @notice The hospital awards the tender to the lowest revealed bid, without looping over
-    /// bids. With no revealed bid the tender fails and everything goes back to the hospital.
-    /// @dev Requirements: the caller is the hospital; the tender is OPEN; now > revealDeadline.
-    /// Credits the hospital with maxPrice - price and the securities of unrevealed bids.
-    /// Emits {TenderAwarded}, or {TenderFailed} with reason 1.
+    /// @notice Awards the tender to the lowest revealed bid, without looping over bids. With no
+    /// revealed bid the tender fails and everything goes back to the hospital. The hospital
+    /// awards; if it has not within `AWARD_WINDOW` after the reveal deadline, anyone may (the
+    /// outcome is the same whoever calls).
+    /// @dev Requirements: the tender is OPEN; now > revealDeadline ({RevealNotOver}); the
+    /// caller is the hospital, or now > revealDeadline + AWARD_WINDOW
+    /// ({AwardReservedToHospital}). Credits the hospital with maxPrice - price and the
+    /// securities of unrevealed bids. Emits {TenderAwarded}, or {TenderFailed} with reason 1.
     function award(uint256 tenderId) external;
 
     /// @notice The winner posts its performance security; its bid security is owed back to it.
@@ -329,11 +342,11 @@ interface ITenders {
     function acceptDelivery(uint256 tenderId, uint256 shipmentId, ICustody.ShipmentRecord calldata shipment)
         external;
 
-    /// @notice The hospital terminates a contract not delivered in time: the supplier is owed
-    /// price × delivered / quantity (rounded down), the hospital the rest and the performance
-    /// security.
-    /// @dev Requirements: the caller is the hospital; the tender is CONTRACTED; now >
-    /// deliveryDeadline. Emits {TenderTerminated}.
+    /// @notice Terminates a contract not delivered in time: the supplier is owed price ×
+    /// delivered / quantity (rounded down), the hospital the rest and the performance security.
+    /// The hospital terminates, or the winner that gives up.
+    /// @dev Requirements: the tender is CONTRACTED; the caller is the hospital or the winner
+    /// ({NotHospitalOrWinner}); now > deliveryDeadline. Emits {TenderTerminated}.
     function terminate(uint256 tenderId) external;
 
     /// @notice The hospital cancels before the bid deadline: the escrow is owed back to it and
@@ -361,6 +374,8 @@ interface ITenders {
     /// @notice The custody ledger deliveries are checked against.
     function custody() external view returns (ICustody);
     function MAX_ACCEPTED_GTINS() external view returns (uint256);
+    /// @notice Seconds after the reveal deadline during which only the hospital may award.
+    function AWARD_WINDOW() external view returns (uint256);
     function tenderCount() external view returns (uint256);
     function tender(uint256 tenderId) external view returns (Tender memory);
     function stage(uint256 tenderId) external view returns (Stage);

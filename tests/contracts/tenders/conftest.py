@@ -1,13 +1,31 @@
 """Fixtures of the Tenders tests: a hospital and three suppliers, funded and having approved the
 tender contract, and an outsider; registered products; tenders in each state of their life;
-goods delivered through Custody."""
+goods delivered through Custody.
 
+The world every test starts from (the registries, Custody, the token and Tenders deployed, the
+organizations approved, two products registered, everyone funded: about 25 transactions) is
+built once for the package: Ape snapshots the chain before a package-scoped fixture and reverts
+it after each test, so each test pays only for its own tender. The package fixtures below shadow
+the function-scoped ones of tests/conftest.py of the same name and return the same things."""
+
+from dataclasses import dataclass
+
+import ape
 import pytest
 
 from dapp.custody import shipment_record
 from dapp.roles import Role
 from dapp.tender_typed_data import bid_commitment, new_salt
-from tests.conftest import DAY, GTIN, OTHER_GTIN, WAYBILL_CID
+from tests.conftest import (
+    CERTIFICATE_CID,
+    CHARACTERISTICS_CID,
+    DAY,
+    GTIN,
+    ORGANIZATION_CID,
+    OTHER_GTIN,
+    REGULATOR_CID,
+    WAYBILL_CID,
+)
 from tests.contracts.tenders.helpers import (
     BID_SECURITY_BPS,
     FUNDS,
@@ -27,66 +45,169 @@ THIRD_GTIN = 4601234567817
 PRICES = (800_000, 900_000, 950_000)
 
 
-@pytest.fixture
-def active_hospital(create_organization, hospital):
-    return create_organization(hospital, Role.MEDICAL_ORGANIZATION)
+def shared(function):
+    """A package-scoped fixture that only hands out a part of the world (no transaction of its
+    own): `chain_isolation=False` tells Ape it needs no chain snapshot of its own."""
+    return ape.fixture(scope="package", chain_isolation=False)(function)
 
 
-@pytest.fixture
+@shared
 def second_supplier(accounts):
     return accounts[11]
 
 
-@pytest.fixture
+@shared
 def third_supplier(accounts):
     return accounts[3]
 
 
-@pytest.fixture
+@shared
 def outsider(stranger):
     """An account that is no organization at all."""
     return stranger
 
 
-@pytest.fixture
-def suppliers(create_organization, supplier, second_supplier, third_supplier):
-    """Three active suppliers."""
-    return [create_organization(account, Role.SUPPLIER) for account in (supplier, second_supplier, third_supplier)]
+@dataclass(frozen=True)
+class World:
+    participants: object
+    resources: object
+    custody: object
+    token: object
+    tenders: object
+    manufacturer: object
+    hospital: object
+    suppliers: list
 
 
-@pytest.fixture
-def tenders(project, deployer, participants, resources, custody, token):
-    return project.Tenders.deploy(participants, resources, custody, token, sender=deployer)
+@pytest.fixture(scope="package")
+def world(
+    project, deployer, regulator, manufacturer, hospital, supplier, second_supplier, third_supplier,
+    pharmacy, applicant, stranger, distributor, second_regulator,
+):  # fmt: skip
+    """Everything deployed and everyone registered and funded, once for the package.
 
-
-@pytest.fixture
-def products(create_product):
-    """GTIN and OTHER_GTIN registered by the manufacturer."""
+    It also asks for the session's other account fixtures (pharmacy, applicant, ...): Ape then
+    knows them from the first test on. A session fixture first met in a later test makes Ape
+    revert to before this world and build it again (its fixture "rebase")."""
+    suppliers = [supplier, second_supplier, third_supplier]
+    participants = project.Participants.deploy(regulator, REGULATOR_CID, sender=deployer)
+    for account, roles in ((manufacturer, Role.MANUFACTURER), (hospital, Role.MEDICAL_ORGANIZATION)):
+        _approve(participants, regulator, account, roles)
+    for account in suppliers:
+        _approve(participants, regulator, account, Role.SUPPLIER)
+    resources = project.Resources.deploy(participants, sender=deployer)
+    custody = project.Custody.deploy(participants, resources, sender=deployer)
+    resources.set_custody(custody, sender=regulator)
+    token = project.PaymentToken.deploy(deployer, sender=deployer)
+    tenders = project.Tenders.deploy(participants, resources, custody, token, sender=deployer)
     for gtin in (GTIN, OTHER_GTIN):
-        create_product(gtin=gtin)
+        _register_product(resources, manufacturer, gtin)
+    for account in (hospital, *suppliers):
+        _fund(token, tenders, deployer, account)
+    return World(participants, resources, custody, token, tenders, manufacturer, hospital, suppliers)
+
+
+def _approve(participants, regulator, account, roles, cid=ORGANIZATION_CID):
+    participants.apply(cid, sender=account)
+    participants.approve(account, int(roles), sender=regulator)
+    return account
+
+
+def _register_product(resources, manufacturer, gtin, category=1, name="Метформин (Metformin)", form="tablets 500 mg"):
+    return resources.register_product(gtin, category, name, form, CHARACTERISTICS_CID, CERTIFICATE_CID, sender=manufacturer)
+
+
+def _fund(token, tenders, deployer, account, amount=FUNDS, allowance=FUNDS):
+    token.mint(account, amount, sender=deployer)
+    token.approve(tenders, allowance, sender=account)
+    return account
+
+
+@shared
+def participants(world):
+    return world.participants
+
+
+@shared
+def resources(world):
+    return world.resources
+
+
+@shared
+def custody(world):
+    """Custody, named by the regulator as the ledger `Resources` reports recalls to."""
+    return world.custody
+
+
+@shared
+def token(world):
+    return world.token
+
+
+@shared
+def tenders(world):
+    return world.tenders
+
+
+@shared
+def active_manufacturer(world):
+    return world.manufacturer
+
+
+@shared
+def active_hospital(world):
+    return world.hospital
+
+
+@shared
+def suppliers(world):
+    """Three active suppliers: `supplier`, `second_supplier`, `third_supplier`."""
+    return list(world.suppliers)
+
+
+@shared
+def products(world):
+    """GTIN and OTHER_GTIN registered by the manufacturer."""
     return GTIN, OTHER_GTIN
 
 
-@pytest.fixture
+@shared
+def create_organization(participants, regulator):
+    """Apply with `account` and have the regulator approve it with `roles`."""
+
+    def create_organization(account, roles, cid=ORGANIZATION_CID):
+        return _approve(participants, regulator, account, roles, cid)
+
+    return create_organization
+
+
+@shared
+def create_product(resources, active_manufacturer):
+    """Register a drug under `gtin` by `sender` (the active manufacturer by default)."""
+
+    def create_product(gtin=GTIN, sender=None, category=1, name="Метформин (Metformin)", form="tablets 500 mg"):
+        return _register_product(resources, sender or active_manufacturer, gtin, category, name, form)
+
+    return create_product
+
+
+@shared
 def fund(token, tenders, deployer):
     """Mint FUNDS to `account` and have it approve FUNDS (a finite allowance, as a wallet
-    gives: the token then writes it down at each transfer)."""
+    gives: the token then writes it down at each transfer). The hospital and the suppliers
+    are funded already."""
 
     def fund(account, amount=FUNDS, allowance=FUNDS):
-        token.mint(account, amount, sender=deployer)
-        token.approve(tenders, allowance, sender=account)
-        return account
+        return _fund(token, tenders, deployer, account, amount, allowance)
 
     return fund
 
 
-@pytest.fixture
-def funded(fund, active_hospital, suppliers, outsider):
+@shared
+def funded(world, outsider):
     """The hospital and the suppliers funded (the outsider is not: fund it where a test needs
     it); returns (hospital, suppliers, outsider)."""
-    for account in (active_hospital, *suppliers):
-        fund(account)
-    return active_hospital, suppliers, outsider
+    return world.hospital, list(world.suppliers), outsider
 
 
 @pytest.fixture

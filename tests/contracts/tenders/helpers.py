@@ -29,6 +29,8 @@ BID_SECURITY = MAX_PRICE * BID_SECURITY_BPS // BPS
 PERFORMANCE_SECURITY_BPS = 1_000
 SHELF_LIFE = 180 * DAY
 SECURITY_WINDOW = 2 * DAY
+# After the reveal deadline, the time during which only the hospital may award.
+AWARD_WINDOW = 7 * DAY
 SPEC_CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
 # What each account starts with, and the allowance it gives the tender contract.
 FUNDS = 1_000_000 * RUBLE

@@ -1,11 +1,14 @@
 """Tenders: the award (`award`): the leader known without looking at the bids, the maximum
 price's surplus and the unrevealed bids' securities to the hospital, the anti-dumping rule on
-the performance security; a tender without a valid bid fails."""
+the performance security; a tender without a valid bid fails. The hospital awards; once its
+award window is over, anyone may."""
 
 import pytest
 
+from tests.conftest import DAY
 from tests.contracts.tenders.conftest import PRICES
 from tests.contracts.tenders.helpers import (
+    AWARD_WINDOW,
     BID_SECURITY,
     FAILED_NO_VALID_BID,
     MAX_PRICE,
@@ -152,8 +155,10 @@ def test_award__no_valid_bid__fails(tenders, token, create_tender, suppliers, ac
         assert tenders.bid(tender_id, bidder).securityReleased
 
 
+@pytest.mark.parametrize("caller", ["active_hospital", "outsider"])
 @pytest.mark.parametrize("when", ["bidding", "revealing", "at reveal deadline"])
-def test_award__reveal_not_over__reverts(chain, tenders, tender_id, bids, active_hospital, when):
+def test_award__reveal_not_over__reverts(request, chain, tenders, tender_id, bids, when, caller):
+    account = request.getfixturevalue(caller)
     view = tenders.tender(tender_id)
     if when == "revealing":
         chain.pending_timestamp = view.bidDeadline + 1
@@ -161,16 +166,20 @@ def test_award__reveal_not_over__reverts(chain, tenders, tender_id, bids, active
         chain.pending_timestamp = view.revealDeadline
 
     with reverts_with(tenders, "RevealNotOver", tenderId=tender_id, deadline=view.revealDeadline):
-        tenders.award(tender_id, sender=active_hospital)
+        tenders.award(tender_id, sender=account)
 
 
+@pytest.mark.parametrize("when", ["just after reveals", "end of award window"])
 @pytest.mark.parametrize("caller", ["supplier", "outsider", "regulator", "deployer"])
-def test_award__not_the_hospital__reverts(request, tenders, revealed, after_reveal, caller):
+def test_award__not_the_hospital_within_award_window__reverts(request, chain, tenders, revealed, caller, when):
     account = request.getfixturevalue(caller)
-    after_reveal(revealed)
+    until = tenders.tender(revealed).revealDeadline + AWARD_WINDOW
+    chain.pending_timestamp = until - AWARD_WINDOW + 1 if when == "just after reveals" else until
 
-    with reverts_with(tenders, "NotHospital", tenderId=revealed, account=account):
+    with reverts_with(tenders, "AwardReservedToHospital", tenderId=revealed, account=account, until=until):
         tenders.award(revealed, sender=account)
+
+    assert tenders.tender(revealed).status == Status.OPEN
 
 
 def test_award__other_hospitals_tender__reverts(tenders, revealed, after_reveal, create_organization, fund, pharmacy):
@@ -178,8 +187,63 @@ def test_award__other_hospitals_tender__reverts(tenders, revealed, after_reveal,
     other = create_organization(pharmacy, 8)
     after_reveal(revealed)
 
-    with reverts_with(tenders, "NotHospital", tenderId=revealed, account=other):
+    with reverts_with(
+        tenders, "AwardReservedToHospital", tenderId=revealed, account=other, until=tenders.tender(revealed).revealDeadline + AWARD_WINDOW
+    ):
         tenders.award(revealed, sender=other)
+
+
+def test_award__after_award_window__hospital_still_may(chain, tenders, revealed, active_hospital):
+    chain.pending_timestamp = tenders.tender(revealed).revealDeadline + AWARD_WINDOW + DAY
+
+    tx = tenders.award(revealed, sender=active_hospital)
+
+    assert tx.decode_logs(tenders.TenderAwarded)[0].winner == tenders.tender(revealed).winner
+
+
+@pytest.mark.parametrize("caller", ["outsider", "supplier", "second_supplier"], ids=["outsider", "winner", "loser"])
+def test_award__after_award_window__by_anyone(request, chain, tenders, token, revealed, supplier, active_hospital, caller):
+    """A hospital that never awards cannot lock the escrow and the bid securities: once its
+    window is over anyone awards, with the very outcome the hospital's award would have had."""
+    account = request.getfixturevalue(caller)
+    timestamp = tenders.tender(revealed).revealDeadline + AWARD_WINDOW + 1
+    chain.pending_timestamp = timestamp
+    balance = token.balanceOf(tenders)
+    price = PRICES[0]
+
+    tx = tenders.award(revealed, sender=account)
+
+    security = price * PERFORMANCE_SECURITY_BPS // 10_000
+    assert_event(
+        tx,
+        tenders.TenderAwarded,
+        tenderId=revealed,
+        winner=supplier,
+        price=price,
+        performanceSecurity=security,
+        securityDeadline=timestamp + SECURITY_WINDOW,
+        refund=MAX_PRICE - price,
+        forfeited=0,
+    )
+    assert_tender(tenders, revealed, status=Status.AWARDED, winner=supplier, securityDeadline=timestamp + SECURITY_WINDOW)
+    # The refund is the hospital's, not the caller's.
+    assert tenders.owed(active_hospital) == MAX_PRICE - price
+    assert tenders.owed(account) == 0
+    assert tenders.held(revealed) == price + 3 * BID_SECURITY
+    assert token.balanceOf(tenders) == balance
+
+
+def test_award__after_award_window_without_valid_bid__fails_to_the_hospital(
+    chain, tenders, tender_id, bids, active_hospital, outsider
+):
+    chain.pending_timestamp = tenders.tender(tender_id).revealDeadline + AWARD_WINDOW + 1
+
+    tx = tenders.award(tender_id, sender=outsider)
+
+    to_hospital = MAX_PRICE + 3 * BID_SECURITY
+    assert_event(tx, tenders.TenderFailed, tenderId=tender_id, reason=FAILED_NO_VALID_BID, toHospital=to_hospital)
+    assert tenders.owed(active_hospital) == to_hospital
+    assert tenders.owed(outsider) == 0
 
 
 def test_award__twice__reverts(tenders, awarded, active_hospital):

@@ -8,6 +8,7 @@ from dapp.roles import Role
 from tests.conftest import DAY, GTIN, OTHER_GTIN, REASON_CID
 from tests.contracts.tenders.conftest import THIRD_GTIN
 from tests.contracts.tenders.helpers import (
+    AWARD_WINDOW,
     BID_SECURITY,
     BID_SECURITY_BPS,
     BPS,
@@ -71,6 +72,7 @@ def test_constants(tenders):
     assert (tenders.MIN_BID_SECURITY_BPS(), tenders.MAX_BID_SECURITY_BPS()) == (50, 500)
     assert tenders.MAX_PERFORMANCE_SECURITY_BPS() == 3_000
     assert tenders.MIN_SECURITY_WINDOW() == HOUR
+    assert tenders.AWARD_WINDOW() == AWARD_WINDOW == 7 * DAY
     assert (tenders.FAILED_NO_VALID_BID(), tenders.FAILED_NO_SECURITY()) == (1, 2)
 
 
@@ -185,7 +187,8 @@ def test_create_tender__gtin_and_specification_cid__both_kept(tenders, tender_pa
         pytest.param(lambda p: {"performanceSecurityBps": 3_000}, id="performance security 30 %"),
         pytest.param(lambda p: {"securityWindow": HOUR}, id="security window one hour"),
         pytest.param(
-            lambda p: {"securityWindow": p["deliveryDeadline"] - p["revealDeadline"] - 1}, id="window ends a second before delivery"
+            lambda p: {"securityWindow": p["deliveryDeadline"] - p["revealDeadline"] - AWARD_WINDOW - 1},
+            id="latest award's security window ends a second before delivery",
         ),
         pytest.param(lambda p: {"minResidualShelfLife": 0}, id="no shelf life required"),
         pytest.param(lambda p: {"minResidualShelfLife": 2**32 - 1}, id="longest shelf life"),
@@ -285,9 +288,14 @@ INVALID = [
     (lambda p: {"securityWindow": HOUR - 1}, "securityWindow", "security window under an hour"),
     (lambda p: {"securityWindow": 2**32, "deliveryDeadline": 2**40 - 1}, "securityWindow", "window beyond 32 bits"),
     (
-        lambda p: {"securityWindow": p["deliveryDeadline"] - p["revealDeadline"]},
+        lambda p: {"securityWindow": p["deliveryDeadline"] - p["revealDeadline"] - AWARD_WINDOW},
         "securityWindow",
-        "window ends at the delivery deadline",
+        "latest award's security window ends at the delivery deadline",
+    ),
+    (
+        lambda p: {"deliveryDeadline": p["revealDeadline"] + AWARD_WINDOW},
+        "securityWindow",
+        "delivery deadline at the end of the award window",
     ),
 ]
 

@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 from dapp.tender_typed_data import bid_commitment
 from tests.conftest import DAY
 from tests.contracts.tenders.conftest import ship_and_receive
-from tests.contracts.tenders.helpers import FUNDS, HOUR, as_tuple, performance_security
+from tests.contracts.tenders.helpers import AWARD_WINDOW, FUNDS, HOUR, as_tuple, performance_security
 
 # Predictions are skipped this close to a deadline: the block holding a transaction may be a
 # few seconds later than the pending timestamp read before sending it.
@@ -93,15 +93,15 @@ def word_reader(chain, contract, caller):
 
 
 @pytest.fixture
-def world(tenders, funded, products, suppliers, stock, active_hospital, outsider):
+def machine_world(tenders, funded, products, suppliers, stock, active_hospital, outsider):
     """Everyone funded and approving generously; every supplier holds a batch in Custody."""
     hospital, _, _ = funded
     batches = {bidder.address: stock(bidder, lot=f"W{i}", quantity=STOCK) for i, bidder in enumerate(suppliers)}
     return {"hospital": hospital, "suppliers": suppliers, "outsider": outsider, "batches": batches}
 
 
-def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, custody, tender_params, world):
-    hospital, suppliers, outsider = world["hospital"], world["suppliers"], world["outsider"]
+def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, custody, tender_params, machine_world):
+    hospital, suppliers, outsider = machine_world["hospital"], machine_world["suppliers"], machine_world["outsider"]
     actors = [hospital, *suppliers, outsider]
     by_address = {a.address: a for a in actors}
     supplier_addresses = {s.address for s in suppliers}
@@ -225,7 +225,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 performanceSecurityBps=performance_bps,
                 bidDeadline=now + 2 * DAY,
                 revealDeadline=now + 4 * DAY,
-                deliveryDeadline=now + 12 * DAY,
+                deliveryDeadline=now + 16 * DAY,
                 securityWindow=2 * DAY,
                 minResidualShelfLife=30 * DAY,
             )
@@ -320,17 +320,20 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             t = self.tenders.get(tender_id)
             if t and guided:
                 self.jump_into(data, t.reveal_deadline)
+            elif t and data.draw(st.sampled_from([False, True]), label="after the award window"):
+                self.jump_into(data, t.reveal_deadline + AWARD_WINDOW)
             self._award(tender_id, caller)
 
         def _award(self, tender_id, caller):
             t = self.tenders.get(tender_id)
-            if t and self.near(t.reveal_deadline):
+            if t and self.near(t.reveal_deadline, t.reveal_deadline + AWARD_WINDOW):
                 return
+            now = chain.pending_timestamp
             valid = (
                 t is not None
                 and t.status == "open"
-                and chain.pending_timestamp > t.reveal_deadline
-                and caller.address == t.hospital
+                and now > t.reveal_deadline
+                and (caller.address == t.hospital or now > t.reveal_deadline + AWARD_WINDOW)
             )
             tx = self.attempt("award", valid, lambda: tenders.award(tender_id, sender=caller))
             if not tx:
@@ -405,7 +408,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 if self.stock[shipper] < quantity:
                     return
                 shipment_id, record = ship_and_receive(
-                    custody, world["batches"][shipper], by_address[shipper], hospital, quantity, tender_id
+                    custody, machine_world["batches"][shipper], by_address[shipper], hospital, quantity, tender_id
                 )
                 self.stock[shipper] -= quantity
                 t.shipments.append((shipment_id, record))
@@ -429,8 +432,12 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
         def terminate(self, data):
             tender_id = self.pick_tender(data, {"contracted"})
             guided = data.draw(GUIDED, label="guided")
-            caller = hospital if guided else data.draw(any_actor, label="caller")
             t = self.tenders.get(tender_id)
+            if guided and t and t.leader:
+                # The hospital, or a winner that gives up.
+                caller = data.draw(st.sampled_from([hospital, by_address[t.leader]]), label="caller")
+            else:
+                caller = data.draw(any_actor, label="caller")
             if t and guided:
                 self.jump_into(data, t.delivery_deadline)
             if t and self.near(t.delivery_deadline):
@@ -438,7 +445,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             valid = (
                 t is not None
                 and t.status == "contracted"
-                and caller.address == t.hospital
+                and caller.address in (t.hospital, t.leader)
                 and chain.pending_timestamp > t.delivery_deadline
             )
             if self.attempt("terminate", valid, lambda: tenders.terminate(tender_id, sender=caller)):

@@ -97,12 +97,38 @@ def test_terminate__not_overdue__reverts(chain, tenders, contracted, active_hosp
         tenders.terminate(contracted, sender=active_hospital)
 
 
-@pytest.mark.parametrize("caller", ["supplier", "outsider", "regulator"])
-def test_terminate__not_the_hospital__reverts(request, tenders, contracted, overdue, caller):
+def test_terminate__by_the_winner(tenders, contracted, winner_stock, deliver, supplier, active_hospital, overdue):
+    """A winner that gives up (or whose hospital never acts) terminates: the same shares as the
+    hospital's termination, so its own payment for what it delivered is not locked."""
+    tenders.acceptDelivery(contracted, *deliver(contracted, winner_stock, 40), sender=active_hospital)
+    overdue(contracted)
+    owed_hospital = tenders.owed(active_hospital)
+
+    tx = tenders.terminate(contracted, sender=supplier)
+
+    paid = PRICE * 40 // QUANTITY
+    assert_event(
+        tx, tenders.TenderTerminated, tenderId=contracted, delivered=40, paidToSupplier=paid, toHospital=PRICE - paid + SECURITY, securityForfeited=SECURITY
+    )
+    assert tenders.tender(contracted).status == Status.TERMINATED
+    assert tenders.owed(supplier) == BID_SECURITY + paid
+    assert tenders.owed(active_hospital) == owed_hospital + PRICE - paid + SECURITY
+
+
+def test_terminate__by_the_winner_not_overdue__reverts(chain, tenders, contracted, supplier):
+    deadline = tenders.tender(contracted).deliveryDeadline
+    chain.pending_timestamp = deadline
+
+    with reverts_with(tenders, "DeliveryNotOverdue", tenderId=contracted, deadline=deadline):
+        tenders.terminate(contracted, sender=supplier)
+
+
+@pytest.mark.parametrize("caller", ["second_supplier", "outsider", "regulator"])
+def test_terminate__neither_hospital_nor_winner__reverts(request, tenders, contracted, overdue, caller):
     account = request.getfixturevalue(caller)
     overdue(contracted)
 
-    with reverts_with(tenders, "NotHospital", tenderId=contracted, account=account):
+    with reverts_with(tenders, "NotHospitalOrWinner", tenderId=contracted, account=account):
         tenders.terminate(contracted, sender=account)
 
 
