@@ -266,3 +266,86 @@ DEMO_CODES = (
     DemoCode("unknown-product", "04607001120087", "X1", "SERIAL0000001"),
     DemoCode("never-held-by-scanner", INSULIN_ASPART, "NA5K221", None, 10, "gkb1"),
 )
+
+
+# --- Tenders ----------------------------------------------------------------------------------
+# Needs of the demo hospitals, one tender left in each state of its life. Prices are kopecks;
+# every tender is bid by the two demo suppliers. The seed (dapp.tender_seeding) moves the chain's
+# time to get past the deadlines, and creates them in this order: the cancelled and the open
+# tenders come last, with deadlines counted from the end of the seed.
+RUBLE = 100
+
+
+@dataclass(frozen=True)
+class DemoBid:
+    supplier: str  # Organization.key
+    price: int  # kopecks, for the whole quantity
+    revealed: bool = True
+    signed: bool = False  # signed by the supplier and relayed by the platform (no gas for it)
+
+
+@dataclass(frozen=True)
+class DemoDelivery:
+    lot: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class DemoTender:
+    state: str  # what the seed leaves it in: open, reveal, awarded, delivering, completed, failed, ...
+    hospital: str  # Organization.key
+    title: str
+    quantity: int
+    max_price: int  # kopecks (НМЦК)
+    bids: tuple[DemoBid, ...]
+    gtin: str = ""  # the product, or
+    specification: str = ""  # a technical specification, met by
+    accepted: tuple[str, ...] = ()  # these products
+    bid_security_bps: int = 100
+    performance_security_bps: int = 500
+    min_shelf_life_days: int = 180
+    funding: str = "approve"  # or "permit"
+    deliveries: tuple[DemoDelivery, ...] = ()
+
+    def specification_document(self) -> dict:
+        return {"title": self.title, "specification": self.specification,
+                "accepted_gtins": list(self.accepted), "quantity": self.quantity}
+
+
+TENDER_STATES = ("completed", "delivering", "terminated", "awarded", "failed", "reveal", "cancelled", "open")
+
+TENDERS = (
+    DemoTender("completed", "gkb1", "Метформин 500 мг № 60 для эндокринологического отделения", 60,
+               60 * 320 * RUBLE, (DemoBid("centrpharm", 17_400 * RUBLE), DemoBid("sibmed", 18_600 * RUBLE, signed=True)),
+               gtin=METFORMIN, min_shelf_life_days=365, deliveries=(DemoDelivery("MF2406", 60),)),
+    DemoTender("delivering", "rkb", "Иммуноглобулин человека нормальный, ампулы № 10", 30, 30 * 1_650 * RUBLE,
+               (DemoBid("centrpharm", 46_200 * RUBLE), DemoBid("sibmed", 47_900 * RUBLE)),
+               gtin=IMMUNOGLOBULIN, funding="permit", deliveries=(DemoDelivery("IG0424", 20),)),
+    DemoTender("terminated", "gkb1", "Шприцы инъекционные 5 мл для процедурных кабинетов", 300, 300 * 950,
+               (DemoBid("centrpharm", 2_490 * RUBLE), DemoBid("sibmed", 2_700 * RUBLE)),
+               specification="Шприц инъекционный однократного применения трехкомпонентный, 5 мл, с иглой "
+                             "0,7 × 40 мм, стерильный (КТРУ 32.50.13.110-00004)",
+               accepted=(SYRINGE,), performance_security_bps=1_000, min_shelf_life_days=365,
+               deliveries=(DemoDelivery("SY24031", 100),)),
+    DemoTender("awarded", "rkb", "Омепразол 20 мг № 30 для гастроэнтерологического отделения", 200,
+               200 * 165 * RUBLE, (DemoBid("sibmed", 23_800 * RUBLE), DemoBid("centrpharm", 29_500 * RUBLE)),
+               gtin=OMEPRAZOLE),  # 28 % below the maximum: the anti-dumping 1.5 times security
+    DemoTender("failed", "gkb1", "Амоксициллин 500 мг № 16", 150, 150 * 95 * RUBLE,
+               (DemoBid("sibmed", 12_900 * RUBLE), DemoBid("centrpharm", 13_600 * RUBLE)),
+               gtin=AMOXICILLIN),  # its winner never posts the performance security
+    DemoTender("reveal", "gkb1", "Эноксапарин натрия 4000 анти-Ха МЕ № 10 для профилактики тромбозов", 40,
+               40 * 3_300 * RUBLE,
+               (DemoBid("centrpharm", 124_000 * RUBLE), DemoBid("sibmed", 126_500 * RUBLE, revealed=False)),
+               gtin=ENOXAPARIN),  # the second bid still sealed: its salt waits in the data folder
+    DemoTender("cancelled", "rkb", "Катетеры периферические внутривенные 20G", 500, 500 * 58 * RUBLE,
+               (DemoBid("centrpharm", 26_000 * RUBLE),), gtin=CATHETER),  # the need was revised
+    DemoTender("open", "rkb", "Перчатки смотровые нитриловые, размер M, на II квартал", 120, 120 * 720 * RUBLE,
+               (DemoBid("centrpharm", 79_800 * RUBLE), DemoBid("sibmed", 81_000 * RUBLE, signed=True)),
+               specification="Перчатки медицинские смотровые нитриловые, нестерильные, неопудренные, размер M, "
+                             "упаковка № 100 (КТРУ 22.19.60.119-00011)",
+               accepted=(GLOVES,), funding="permit", min_shelf_life_days=365),
+)
+
+
+def tender(state: str) -> DemoTender:
+    return next(t for t in TENDERS if t.state == state)

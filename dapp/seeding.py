@@ -1,4 +1,5 @@
-"""Writing the demo world (dapp.demo) onto a local chain, step by step and idempotently.
+"""Writing the demo world (dapp.demo) onto a local chain, step by step and idempotently: its
+organizations, products, batches and their movements, then its tenders (dapp.tender_seeding).
 
 Each step looks at the chain first and acts only when its effect is missing, so running
 the seed again, or after an interruption, is harmless.
@@ -19,6 +20,7 @@ from dapp.paths import serials_dir
 from dapp.proofs import ProofStore
 from dapp.custody import shipment_record
 from dapp.roles import BatchStatus, ShipmentStatus, Status
+from dapp.tender_seeding import TenderSeeder, keep_clock
 
 # The chain id of anvil and other development chains, whose dev accounts the seed uses.
 DEV_CHAIN_ID = 31337
@@ -85,8 +87,11 @@ class _Seeder:
         self.report.did(line, self.log)
 
     def run(self) -> SeedReport:
+        keep_clock(self.chain, self.log)
         self.organizations()
-        now = self.chain.blocks.head.timestamp
+        tenders = TenderSeeder(self)
+        # Batches are dated from the time the chain will show once the tenders have moved its clock.
+        now = self.chain.blocks.head.timestamp + tenders.time_ahead()
         for product in demo.PRODUCTS:
             self.product(product)
             for batch in product.batches:
@@ -97,6 +102,7 @@ class _Seeder:
             for batch in product.batches:
                 self.retire(product, batch)
         self.suspensions()
+        tenders.run()
         write_demo_labels()
         return self.report
 

@@ -271,8 +271,9 @@ def show(tender_id):
             click.echo("No tender yet.")
         for number in ids:
             state = client.state(number)
-            click.echo(f"{number:>4}  {state.stage.name.lower():<15} {_product(state):<40} × {state.quantity:<6} "
-                       f"max {rubles(state.max_price):>18}  {_name(state.hospital)}")
+            product = f"GTIN {state.gtin:014d}" if state.gtin else "specification"
+            click.echo(f"{number:>4}  {state.stage.name.lower().replace('_', ' '):<15} {state.quantity:>6} × "
+                       f"{product:<20} max {rubles(state.max_price):>18}  {_name(state.hospital, address=False)}")
         return
     _show(client, tender_id)
 
@@ -326,11 +327,14 @@ def _product(state) -> str:
     return f"specification {state.specification_cid} (accepts {accepted})"
 
 
-def _name(account: str) -> str:
-    """The organization's name from its metadata document, when this data folder has it."""
+def _name(account: str, address: bool = True) -> str:
+    """The organization's name from its metadata document (when this data folder has it), and
+    its address."""
     try:
         cid = contract("Participants").organization(account).metadata_cid
         name = json.loads(load_document(cid)).get("name") if cid else None
     except (PlatformError, ValueError):
         name = None
-    return f"{name} ({account})" if name else account
+    if not name:
+        return account
+    return f"{name} ({account})" if address else name

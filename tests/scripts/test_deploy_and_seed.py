@@ -8,6 +8,7 @@ import pytest
 from dapp import demo
 from dapp.merkle import SerialTree
 from dapp.roles import BatchStatus, Role, Status
+from dapp.sealed_bids import BidKey, SealedBidStore
 from tests.scripts.conftest import ape_run, at
 
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -112,3 +113,49 @@ def test_seed__products_and_batches_on_chain(seeded):
             serials = open(serial_file).read().split()
             assert len(serials) == batch.quantity
             assert SerialTree.of(gtin, serials).root == root
+
+
+# The stage each demo tender is left in (ITenders.Stage) and its units delivered.
+TENDER_STAGES = {"completed": (6, 60), "delivering": (5, 20), "terminated": (8, 100), "awarded": (4, 0),
+                 "failed": (7, 0), "reveal": (2, 0), "cancelled": (9, 0), "open": (1, 0)}
+
+
+def test_seed__a_demo_tender_in_each_state(seeded):
+    w3, _, record, *_ = seeded
+    tenders = at(w3, "Tenders", record["contracts"]["Tenders"]["address"])
+    assert tenders.functions.tenderCount().call() == len(demo.TENDERS) == len(TENDER_STAGES)
+    for tender_id, tender in enumerate(demo.TENDERS, start=1):  # created in this order
+        hospital, status, gtin, quantity, max_price, *_ = view = tenders.functions.tender(tender_id).call()
+        assert hospital == w3.eth.accounts[demo.organization(tender.hospital).account_index], tender.state
+        assert (gtin, quantity, max_price) == (int(tender.gtin or 0), tender.quantity, tender.max_price)
+        stage, delivered = TENDER_STAGES[tender.state]
+        assert (tenders.functions.stage(tender_id).call(), view[-1]) == (stage, delivered), tender.state
+        if tender.state in ("completed", "delivering", "terminated", "awarded", "failed"):
+            lowest = min(tender.bids, key=lambda bid: bid.price)
+            assert view[14] == w3.eth.accounts[demo.organization(lowest.supplier).account_index]  # the winner
+            assert view[15] == lowest.price
+
+
+def test_seed__tender_escrow_holds_exactly_what_it_owes(seeded):
+    w3, _, record, *_ = seeded
+    tenders = at(w3, "Tenders", record["contracts"]["Tenders"]["address"])
+    token = at(w3, "PaymentToken", record["contracts"]["PaymentToken"]["address"])
+    held = sum(tenders.functions.held(i).call() for i in range(1, len(demo.TENDERS) + 1))
+    owed = sum(tenders.functions.owed(account).call() for account in w3.eth.accounts)
+    assert held > 0 and owed > 0
+    assert token.functions.balanceOf(tenders.address).call() == held + owed
+
+
+def test_seed__the_sealed_bid_waiting_for_its_reveal__salt_kept_for_its_supplier(seeded):
+    w3, env, record, *_ = seeded
+    tenders = at(w3, "Tenders", record["contracts"]["Tenders"]["address"])
+    tender_id = [t.state for t in demo.TENDERS].index("reveal") + 1
+    [sealed] = [bid for bid in demo.tender("reveal").bids if not bid.revealed]
+    bidder = w3.eth.accounts[demo.organization(sealed.supplier).account_index]
+    commitment, sequence, revealed, _, _ = tenders.functions.bid(tender_id, bidder).call()
+    assert sequence != 0 and not revealed
+    key = BidKey(31337, w3.eth.get_block(0)["hash"].to_0x_hex(), tenders.address, tender_id, bidder)
+    store = SealedBidStore(os.path.join(env["MEDCHAIN_DATA"], "sealed-bids"))
+    kept = store.find(key, commitment)
+    assert kept.price == sealed.price
+    assert oct(os.stat(store.folder(key) / f"0x{kept.commitment.hex()}.json").st_mode & 0o777) == "0o600"
