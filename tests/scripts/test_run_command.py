@@ -60,6 +60,8 @@ def first_and_second_start(platform_env):
         record = json.loads((data / "deployments" / "31337.json").read_text())
         observed = {
             "block": w3.eth.block_number,
+            "latest_time": w3.eth.get_block("latest")["timestamp"],
+            "pending_time": w3.eth.get_block("pending")["timestamp"],
             "code": {name: w3.eth.get_code(c["address"]) != b"" for name, c in record["contracts"].items()},
         }
         stopped = interrupt(process)
@@ -94,6 +96,10 @@ def test_run__second_start__same_state_nothing_redone(first_and_second_start):
     assert "Seed complete: 0 changes made" in started
     assert second[4] == first[4]  # the same deployment record
     assert second[3]["block"] == first[3]["block"]  # the chain came back at the same height
+    # The seed moved the chain's clock ahead (tender deadlines); anvil forgets that on restart,
+    # and the seed puts it back: the next block is never dated before the last one.
+    assert first[3]["latest_time"] > time.time() + 86_400
+    assert second[3]["pending_time"] > second[3]["latest_time"] == first[3]["latest_time"]
     assert second[2] == 0
 
 
