@@ -1,5 +1,5 @@
 """Tenders (44-FZ procurement on-chain): publish a need, bid sealed, reveal, award, post security,
-deliver through Custody, accept, terminate, cancel, withdraw, show.
+deliver through Custody, accept, terminate, cancel, withdraw, show, export (OCDS).
 
     ape run tenders create --gtin 04607001120018 --quantity 60 --max-price 19200 \\
         --bid-deadline +7d --reveal-deadline +10d --delivery-deadline +40d --network ... --account HOSPITAL
@@ -13,6 +13,7 @@ deliver through Custody, accept, terminate, cancel, withdraw, show.
     ape run tenders accept 3 17 --network ... --account HOSPITAL
     ape run tenders withdraw --tender 3 --network ... --account ANY_PARTY
     ape run tenders show 3 --network ...
+    ape run tenders export 3 --out tender-3.json --network ...   # its history as OCDS releases
 
 Amounts are rubles (two decimals at most); deadlines are +DURATION from the chain's time (+36h,
 +7d) or UTC dates. A bid's salt is kept in the data folder (sealed-bids/) before the bid is
@@ -153,19 +154,22 @@ def reveal(account, tender_id, bidder):
                + (", the lowest so far." if leading else ", not the lowest."))
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Award a tender to the lowest bid (medical organization)")
+@cli.command(cls=ConnectedProviderCommand,
+             short_help="Award a tender to the lowest bid (medical organization; anyone after the award window)")
 @account_option()
 @tender_argument
 @platform_errors
 def award(account, tender_id):
-    outcome = _client().award(account, tender_id)
+    client = _client()
+    outcome = client.award(account, tender_id)
+    hospital = client.state(tender_id).hospital
     if outcome.winner is None:
         click.echo(f"Tender {tender_id} failed: no valid bid was revealed. {rubles(outcome.to_hospital)} is owed back "
-                   f"to {account.address} (`ape run tenders withdraw`).")
+                   f"to the medical organization {hospital} (`ape run tenders withdraw`).")
         return
     click.echo(f"Tender {tender_id} awarded to {outcome.winner} at {rubles(outcome.price)}. Performance security "
                f"{rubles(outcome.performance_security)} due by {moment(outcome.security_deadline)}; "
-               f"{rubles(outcome.to_hospital)} is owed back to {account.address}.")
+               f"{rubles(outcome.to_hospital)} is owed back to the medical organization {hospital}.")
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Post the performance security (winner)")
@@ -221,14 +225,17 @@ def accept(account, tender_id, shipment_id):
                    f"{rubles(state.performance_security)} are owed to {state.winner}.")
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Terminate a contract not delivered in time (medical organization)")
+@cli.command(cls=ConnectedProviderCommand,
+             short_help="Terminate a contract not delivered in time (medical organization, or the winner)")
 @account_option()
 @tender_argument
 @platform_errors
 def terminate(account, tender_id):
-    paid, to_hospital = _client().terminate(account, tender_id)
+    client = _client()
+    paid, to_hospital = client.terminate(account, tender_id)
     click.echo(f"Tender {tender_id} terminated: {rubles(paid)} owed to the supplier for what it delivered, "
-               f"{rubles(to_hospital)} (with its performance security) to {account.address}.")
+               f"{rubles(to_hospital)} (with the performance security) to the medical organization "
+               f"{client.state(tender_id).hospital}.")
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Cancel a tender before its bid deadline (medical organization)")
@@ -258,6 +265,19 @@ def withdraw(account, tender_ids):
         return
     amount = client.withdraw(account)
     click.echo(f"Withdrawn: {rubles(amount)} to {account.address}.")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Export a tender's history as OCDS 1.1 releases (JSON)")
+@tender_argument
+@click.option("--out", "path", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The release package file to write.")
+@platform_errors
+def export(tender_id, path):
+    from dapp.ocds import export_tender
+
+    written = export_tender(tender_id, path)
+    releases = json.loads(written.read_text())["releases"]
+    click.echo(f"Tender {tender_id}: {len(releases)} OCDS releases written to {written}.")
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Show a tender and its parties, or list the tenders")

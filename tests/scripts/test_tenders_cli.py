@@ -136,6 +136,7 @@ def whole_tenders(world):
     move_time(w3, 10 * DAY)
     out["terminate"] = tenders_run(world, "terminate", 2, account=HOSPITAL)
     out["list"] = tenders_run(world, "show")
+    out["export"] = tenders_run(world, "export", 1, "--out", files / "tender-1.json")
     return out
 
 
@@ -262,3 +263,11 @@ def test_create__bad_input__clear_error_nothing_sent(world):
 def test_withdraw__nothing_owed__says_so(world):
     out = tenders_run(world, "withdraw", account=RELAYER, expect_success=False)
     assert "Error: nothing is owed to" in out and "name its tender with --tender" in out
+
+
+def test_export__the_tender_as_ocds_releases(world, whole_tenders):
+    package = json.loads((world["files"] / "tender-1.json").read_text())
+    releases = package["releases"]
+    assert f"Tender 1: {len(releases)} OCDS releases written to" in whole_tenders["export"]
+    assert len(releases) > 5 and len({r["ocid"] for r in releases}) == 1
+    assert "award" in {tag for r in releases for tag in r["tag"]}
