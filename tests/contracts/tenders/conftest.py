@@ -3,15 +3,20 @@ tender contract, and an outsider; registered products; tenders in each state of 
 goods delivered through Custody.
 
 The world every test starts from (the registries, Custody, the token and Tenders deployed, the
-organizations approved, two products registered, everyone funded: about 25 transactions) is
-built once for the package: Ape snapshots the chain before a package-scoped fixture and reverts
-it after each test, so each test pays only for its own tender. The package fixtures below shadow
-the function-scoped ones of tests/conftest.py of the same name and return the same things."""
+organizations approved, two products registered, everyone funded, the first supplier holding a
+batch: about 30 transactions) is built once for the package by `tender_world`: Ape snapshots
+the chain before a package-scoped fixture and reverts to after it at the end of each test, so
+each test pays only for its own tender. The fixtures that hand out its parts keep the names
+(and return values) of tests/conftest.py's and stay function-scoped: Ape places a fixture in
+the isolation order by every scope any fixture of that name has anywhere in the session, so a
+name may be wider-scoped only if no other fixture has it (hence `tender_world`, and the
+`module_*_tender` fixtures of the modules that share one tender)."""
 
 from dataclasses import dataclass
+from itertools import count
 
-import ape
 import pytest
+from eth_utils import keccak
 
 from dapp.custody import shipment_record
 from dapp.roles import Role
@@ -20,11 +25,13 @@ from tests.conftest import (
     CERTIFICATE_CID,
     CHARACTERISTICS_CID,
     DAY,
+    DOCUMENTS_CID,
     GTIN,
     ORGANIZATION_CID,
     OTHER_GTIN,
     REGULATOR_CID,
     WAYBILL_CID,
+    batch_id_of,
 )
 from tests.contracts.tenders.helpers import (
     BID_SECURITY_BPS,
@@ -45,30 +52,9 @@ THIRD_GTIN = 4601234567817
 PRICES = (800_000, 900_000, 950_000)
 
 
-def shared(function):
-    """A package-scoped fixture that only hands out a part of the world (no transaction of its
-    own): `chain_isolation=False` tells Ape it needs no chain snapshot of its own."""
-    return ape.fixture(scope="package", chain_isolation=False)(function)
-
-
-@shared
-def second_supplier(accounts):
-    return accounts[11]
-
-
-@shared
-def third_supplier(accounts):
-    return accounts[3]
-
-
-@shared
-def outsider(stranger):
-    """An account that is no organization at all."""
-    return stranger
-
-
 @dataclass(frozen=True)
 class World:
+    chain: object
     participants: object
     resources: object
     custody: object
@@ -77,19 +63,21 @@ class World:
     manufacturer: object
     hospital: object
     suppliers: list
+    winner_stock: bytes
 
 
 @pytest.fixture(scope="package")
-def world(
-    project, deployer, regulator, manufacturer, hospital, supplier, second_supplier, third_supplier,
+def tender_world(
+    project, chain, deployer, regulator, manufacturer, hospital, supplier, accounts,
     pharmacy, applicant, stranger, distributor, second_regulator,
 ):  # fmt: skip
-    """Everything deployed and everyone registered and funded, once for the package.
+    """Everything deployed, everyone registered and funded, and the first supplier holding a
+    batch of QUANTITY units of GTIN (lot "T001") in Custody: once for the package.
 
     It also asks for the session's other account fixtures (pharmacy, applicant, ...): Ape then
     knows them from the first test on. A session fixture first met in a later test makes Ape
     revert to before this world and build it again (its fixture "rebase")."""
-    suppliers = [supplier, second_supplier, third_supplier]
+    suppliers = [supplier, accounts[11], accounts[3]]
     participants = project.Participants.deploy(regulator, REGULATOR_CID, sender=deployer)
     for account, roles in ((manufacturer, Role.MANUFACTURER), (hospital, Role.MEDICAL_ORGANIZATION)):
         _approve(participants, regulator, account, roles)
@@ -104,7 +92,9 @@ def world(
         _register_product(resources, manufacturer, gtin)
     for account in (hospital, *suppliers):
         _fund(token, tenders, deployer, account)
-    return World(participants, resources, custody, token, tenders, manufacturer, hospital, suppliers)
+    winner_stock = _commission(chain, resources, custody, manufacturer, "T001", GTIN, QUANTITY, 365 * DAY)
+    ship_and_receive(custody, winner_stock, manufacturer, supplier, QUANTITY, 0)
+    return World(chain, participants, resources, custody, token, tenders, manufacturer, hospital, suppliers, winner_stock)
 
 
 def _approve(participants, regulator, account, roles, cid=ORGANIZATION_CID):
@@ -123,55 +113,81 @@ def _fund(token, tenders, deployer, account, amount=FUNDS, allowance=FUNDS):
     return account
 
 
-@shared
-def participants(world):
-    return world.participants
+# --- the parts of the world ---------------------------------------------------------------------
 
 
-@shared
-def resources(world):
-    return world.resources
+@pytest.fixture
+def participants(tender_world):
+    return tender_world.participants
 
 
-@shared
-def custody(world):
+@pytest.fixture
+def resources(tender_world):
+    return tender_world.resources
+
+
+@pytest.fixture
+def custody(tender_world):
     """Custody, named by the regulator as the ledger `Resources` reports recalls to."""
-    return world.custody
+    return tender_world.custody
 
 
-@shared
-def token(world):
-    return world.token
+@pytest.fixture
+def token(tender_world):
+    return tender_world.token
 
 
-@shared
-def tenders(world):
-    return world.tenders
+@pytest.fixture
+def tenders(tender_world):
+    return tender_world.tenders
 
 
-@shared
-def active_manufacturer(world):
-    return world.manufacturer
+@pytest.fixture
+def active_manufacturer(tender_world):
+    return tender_world.manufacturer
 
 
-@shared
-def active_hospital(world):
-    return world.hospital
+@pytest.fixture
+def active_hospital(tender_world):
+    return tender_world.hospital
 
 
-@shared
-def suppliers(world):
+@pytest.fixture
+def suppliers(tender_world):
     """Three active suppliers: `supplier`, `second_supplier`, `third_supplier`."""
-    return list(world.suppliers)
+    return list(tender_world.suppliers)
 
 
-@shared
-def products(world):
+@pytest.fixture
+def second_supplier(tender_world):
+    return tender_world.suppliers[1]
+
+
+@pytest.fixture
+def third_supplier(tender_world):
+    return tender_world.suppliers[2]
+
+
+@pytest.fixture
+def outsider(stranger):
+    """An account that is no organization at all."""
+    return stranger
+
+
+@pytest.fixture
+def products(tender_world):
     """GTIN and OTHER_GTIN registered by the manufacturer."""
     return GTIN, OTHER_GTIN
 
 
-@shared
+@pytest.fixture
+def funded(tender_world, outsider):
+    """The hospital and the suppliers funded (the outsider is not: fund it where a test needs
+    it); returns (hospital, suppliers, outsider)."""
+    return tender_world.hospital, list(tender_world.suppliers), outsider
+
+
+@pytest.fixture
 def create_organization(participants, regulator):
     """Apply with `account` and have the regulator approve it with `roles`."""
 
@@ -181,7 +197,7 @@ def create_organization(participants, regulator):
     return create_organization
 
 
-@shared
+@pytest.fixture
 def create_product(resources, active_manufacturer):
     """Register a drug under `gtin` by `sender` (the active manufacturer by default)."""
 
@@ -191,7 +207,7 @@ def create_product(resources, active_manufacturer):
     return create_product
 
 
-@shared
+@pytest.fixture
 def fund(token, tenders, deployer):
     """Mint FUNDS to `account` and have it approve FUNDS (a finite allowance, as a wallet
     gives: the token then writes it down at each transfer). The hospital and the suppliers
@@ -203,11 +219,27 @@ def fund(token, tenders, deployer):
     return fund
 
 
-@shared
-def funded(world, outsider):
-    """The hospital and the suppliers funded (the outsider is not: fund it where a test needs
-    it); returns (hospital, suppliers, outsider)."""
-    return world.hospital, list(world.suppliers), outsider
+# --- factories (no transaction until called) -------------------------------------------------
+
+
+def default_terms(now, **overrides):
+    """TenderParams as a dict: the defaults, deadlines counted from `now`, with overrides."""
+    params = {
+        "gtin": GTIN,
+        "specificationCid": "",
+        "acceptedGtins": [],
+        "quantity": QUANTITY,
+        "maxPrice": MAX_PRICE,
+        "bidDeadline": now + 3 * DAY,
+        "revealDeadline": now + 5 * DAY,
+        "deliveryDeadline": now + 60 * DAY,
+        "bidSecurityBps": BID_SECURITY_BPS,
+        "performanceSecurityBps": PERFORMANCE_SECURITY_BPS,
+        "minResidualShelfLife": SHELF_LIFE,
+        "securityWindow": SECURITY_WINDOW,
+    }
+    params.update(overrides)
+    return params
 
 
 @pytest.fixture
@@ -215,23 +247,7 @@ def tender_params(chain):
     """TenderParams as a dict: the defaults, deadlines counted from now, with overrides."""
 
     def tender_params(**overrides):
-        now = chain.pending_timestamp
-        params = {
-            "gtin": GTIN,
-            "specificationCid": "",
-            "acceptedGtins": [],
-            "quantity": QUANTITY,
-            "maxPrice": MAX_PRICE,
-            "bidDeadline": now + 3 * DAY,
-            "revealDeadline": now + 5 * DAY,
-            "deliveryDeadline": now + 60 * DAY,
-            "bidSecurityBps": BID_SECURITY_BPS,
-            "performanceSecurityBps": PERFORMANCE_SECURITY_BPS,
-            "minResidualShelfLife": SHELF_LIFE,
-            "securityWindow": SECURITY_WINDOW,
-        }
-        params.update(overrides)
-        return params
+        return default_terms(chain.pending_timestamp, **overrides)
 
     return tender_params
 
@@ -287,6 +303,41 @@ def after_reveal(chain, tenders):
     return after_reveal
 
 
+STATES = ("bidding", "revealed", "awarded", "contracted")
+
+
+def drive_tender(world, state):
+    """Publish a default tender, have the three suppliers bid PRICES and take it as far as
+    `state` (one of STATES: every bid revealed from "revealed" on, awarded to the first
+    supplier, its performance security posted); returns (tender id, {bidder: (price, salt)}).
+    For module-scoped fixtures, which cannot use the function-scoped factories above."""
+    chain, tenders, hospital, suppliers = world.chain, world.tenders, world.hospital, world.suppliers
+    tx = tenders.createTender(as_tuple(default_terms(chain.pending_timestamp)), sender=hospital)
+    tender_id = tx.decode_logs(tenders.TenderCreated)[0].tenderId
+    bids = {}
+    for bidder, price in zip(suppliers, PRICES):
+        salt = new_salt()
+        tenders.commitBid(tender_id, bid_commitment(tender_id, bidder, price, salt), sender=bidder)
+        bids[bidder] = (price, salt)
+    if STATES.index(state) >= STATES.index("revealed"):
+        chain.mine(timestamp=tenders.tender(tender_id).bidDeadline + 1)
+        for bidder, (price, salt) in bids.items():
+            tenders.revealBid(tender_id, bidder, price, salt, sender=bidder)
+    if STATES.index(state) >= STATES.index("awarded"):
+        chain.mine(timestamp=tenders.tender(tender_id).revealDeadline + 1)
+        tenders.award(tender_id, sender=hospital)
+    if state == "contracted":
+        tenders.postPerformanceSecurity(tender_id, sender=suppliers[0])
+    return tender_id, bids
+
+
+# --- a tender in each state of its life ---------------------------------------------------------
+# Function-scoped: each test makes its own. A module whose tests all start from one state makes
+# it once in a module-scoped `module_awarded_tender` (or `module_contracted_tender`), built by
+# `drive_tender`, and overrides `awarded` (or `contracted`) with a function-scoped fixture
+# returning it.
+
+
 @pytest.fixture
 def tender_id(create_tender):
     """An open tender (bidding) with the default terms."""
@@ -323,17 +374,7 @@ def contracted(tenders, awarded, supplier):
     return awarded
 
 
-@pytest.fixture
-def stock(custody, create_custody_batch, active_manufacturer):
-    """Commission a batch with the manufacturer and move it to `holder` through Custody;
-    returns the batch id."""
-
-    def stock(holder, lot="T001", gtin=GTIN, quantity=QUANTITY, expires_in=365 * DAY):
-        batch_id, _, _ = create_custody_batch(lot=lot, gtin=gtin, quantity=quantity, expires_in=expires_in)
-        ship_and_receive(custody, batch_id, active_manufacturer, holder, quantity, 0)
-        return batch_id
-
-    return stock
+# --- goods through Custody --------------------------------------------------------------------
 
 
 def ship_and_receive(custody, batch_id, shipper, consignee, quantity, tender_id, receive=True):
@@ -346,10 +387,38 @@ def ship_and_receive(custody, batch_id, shipper, consignee, quantity, tender_id,
     return shipped.shipmentId, record
 
 
+def _commission(chain, resources, custody, manufacturer, lot, gtin, quantity, expires_in):
+    """A batch of `quantity` units commissioned in Resources and in Custody (held by the
+    manufacturer); returns its id."""
+    if resources.product(gtin).manufacturer == "0x0000000000000000000000000000000000000000":
+        _register_product(resources, manufacturer, gtin)
+    now = chain.pending_timestamp
+    serial_root = keccak(lot.encode())  # any root: no unit of these batches is decommissioned
+    resources.commission_batch(gtin, lot, now - 30 * DAY, now + expires_in, quantity, serial_root, DOCUMENTS_CID, sender=manufacturer)
+    custody.commission(gtin, lot, sender=manufacturer)
+    return batch_id_of(gtin, lot)
+
+
 @pytest.fixture
-def winner_stock(stock, supplier):
-    """QUANTITY units of a batch of GTIN, with the winner (the first supplier)."""
-    return stock(supplier)
+def stock(chain, resources, custody, active_manufacturer):
+    """Commission a batch with the manufacturer and move it to `holder` through Custody;
+    returns the batch id. Lots are numbered unless given."""
+    lots = count(1)
+
+    def stock(holder, lot=None, gtin=GTIN, quantity=QUANTITY, expires_in=365 * DAY):
+        lot = lot or f"S{next(lots):03d}"
+        batch_id = _commission(chain, resources, custody, active_manufacturer, lot, gtin, quantity, expires_in)
+        ship_and_receive(custody, batch_id, active_manufacturer, holder, quantity, 0)
+        return batch_id
+
+    return stock
+
+
+@pytest.fixture
+def winner_stock(tender_world):
+    """QUANTITY units of the batch GTIN/"T001", with the winner (the first supplier): part of
+    the world."""
+    return tender_world.winner_stock
 
 
 @pytest.fixture

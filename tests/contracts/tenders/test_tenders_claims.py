@@ -1,9 +1,9 @@
-"""Tenders: money out. `claimBidSecurity` sends a bid security back (after a cancellation, or to
-a revealed loser after the award), once; `withdraw` sends whatever is owed, once."""
+"""Tenders: money out after an award. `claimBidSecurity` sends a revealed loser's bid security
+back, once; `withdraw` sends whatever is owed, once. After a cancellation: test_tenders_cancel.py."""
 
 import pytest
 
-from tests.contracts.tenders.conftest import PRICES
+from tests.contracts.tenders.conftest import PRICES, drive_tender
 from tests.contracts.tenders.helpers import (
     BID_SECURITY,
     FUNDS,
@@ -20,20 +20,21 @@ PRICE = PRICES[0]
 SECURITY = PRICE * PERFORMANCE_SECURITY_BPS // 10_000
 
 
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_awarded_tender(tender_world):
+    """Tender 1, awarded to the first supplier at PRICES[0]: made once for the module."""
+    tender_id, _ = drive_tender(tender_world, "awarded")
+    return tender_id
+
+
+@pytest.fixture
+def awarded(module_awarded_tender):
+    return module_awarded_tender
+
+
 # --- claimBidSecurity ------------------------------------------------------------------------
-
-
-def test_claim_bid_security__cancelled__sealed_bid(tenders, token, tender_id, bids, suppliers, second_supplier, active_hospital):
-    tenders.cancel(tender_id, sender=active_hospital)
-    balance = token.balanceOf(second_supplier)
-
-    tx = tenders.claimBidSecurity(tender_id, sender=second_supplier)
-
-    assert_event(tx, tenders.BidSecurityClaimed, tenderId=tender_id, bidder=second_supplier, amount=BID_SECURITY)
-    assert token.balanceOf(second_supplier) == balance + BID_SECURITY
-    assert_bid(tenders, tender_id, second_supplier, commitment=ZERO_BYTES32, sequence=2, revealed=False, price=0, released=True)
-    assert tenders.held(tender_id) == 2 * BID_SECURITY
-    assert token.balanceOf(tenders) == MAX_PRICE + 2 * BID_SECURITY
 
 
 def test_claim_bid_security__revealed_loser_after_award(tenders, token, awarded, second_supplier):
@@ -77,14 +78,6 @@ def test_claim_bid_security__twice__reverts(tenders, token, awarded, second_supp
         tenders.claimBidSecurity(awarded, sender=second_supplier)
 
     assert token.balanceOf(tenders) == balance
-
-
-def test_claim_bid_security__twice_after_cancel__reverts(tenders, tender_id, bids, supplier, active_hospital):
-    tenders.cancel(tender_id, sender=active_hospital)
-    tenders.claimBidSecurity(tender_id, sender=supplier)
-
-    with reverts_with(tenders, "BidSecurityNotClaimable", tenderId=tender_id, bidder=supplier):
-        tenders.claimBidSecurity(tender_id, sender=supplier)
 
 
 @pytest.mark.parametrize("state", ["awarded", "contracted", "completed", "failed unsecured"])
@@ -168,27 +161,6 @@ def test_withdraw__twice__reverts(tenders, token, awarded, active_hospital):
         tenders.withdraw(sender=active_hospital)
 
     assert token.balanceOf(tenders) == balance
-
-
-@pytest.mark.parametrize("caller", ["outsider", "supplier", "active_hospital"])
-def test_withdraw__nothing_owed__reverts(request, tenders, tender_id, caller):
-    account = request.getfixturevalue(caller)
-
-    with reverts_with(tenders, "NothingOwed", account=account):
-        tenders.withdraw(sender=account)
-
-
-def test_withdraw__sums_over_tenders(tenders, token, create_tender, active_hospital):
-    first, second = create_tender(), create_tender(maxPrice=MAX_PRICE // 4)
-    tenders.cancel(first, sender=active_hospital)
-    tenders.cancel(second, sender=active_hospital)
-    balance = token.balanceOf(active_hospital)
-
-    tx = tenders.withdraw(sender=active_hospital)
-
-    assert_event(tx, tenders.Withdrawn, account=active_hospital, amount=MAX_PRICE * 5 // 4)
-    assert token.balanceOf(active_hospital) == balance + MAX_PRICE * 5 // 4 == FUNDS
-    assert token.balanceOf(tenders) == 0
 
 
 def test_withdraw__winner_after_completion(tenders, token, contracted, winner_stock, deliver, supplier, active_hospital):

@@ -5,7 +5,7 @@ once and never beyond the quantity; the last one completes the contract."""
 import pytest
 
 from tests.conftest import DAY, GTIN, OTHER_GTIN, REASON_CID
-from tests.contracts.tenders.conftest import PRICES, THIRD_GTIN
+from tests.contracts.tenders.conftest import PRICES, THIRD_GTIN, drive_tender
 from tests.contracts.tenders.helpers import (
     BID_SECURITY,
     PERFORMANCE_SECURITY_BPS,
@@ -22,6 +22,18 @@ from tests.contracts.tenders.helpers import (
 
 PRICE = PRICES[0]
 SECURITY = PRICE * PERFORMANCE_SECURITY_BPS // 10_000
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_contracted_tender(tender_world):
+    """Tender 1, under contract with the first supplier: made once for the module."""
+    tender_id, _ = drive_tender(tender_world, "contracted")
+    return tender_id
+
+
+@pytest.fixture
+def contracted(module_contracted_tender):
+    return module_contracted_tender
 
 
 @pytest.fixture

@@ -27,7 +27,13 @@ from hypothesis.stateful import (
 from dapp.tender_typed_data import bid_commitment
 from tests.conftest import DAY
 from tests.contracts.tenders.conftest import ship_and_receive
-from tests.contracts.tenders.helpers import AWARD_WINDOW, FUNDS, HOUR, as_tuple, performance_security
+from tests.contracts.tenders.helpers import (
+    AWARD_WINDOW,
+    FUNDS,
+    HOUR,
+    as_tuple,
+    performance_security,
+)
 
 # Predictions are skipped this close to a deadline: the block holding a transaction may be a
 # few seconds later than the pending timestamp read before sending it.

@@ -3,7 +3,7 @@ and the failure of a tender whose winner posted none (`failUnsecured`)."""
 
 import pytest
 
-from tests.contracts.tenders.conftest import PRICES
+from tests.contracts.tenders.conftest import PRICES, drive_tender
 from tests.contracts.tenders.helpers import (
     BID_SECURITY,
     FAILED_NO_SECURITY,
@@ -20,6 +20,18 @@ from tests.contracts.tenders.helpers import (
 
 PRICE = PRICES[0]
 SECURITY = PRICE * PERFORMANCE_SECURITY_BPS // 10_000
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_awarded_tender(tender_world):
+    """Tender 1, awarded to the first supplier at PRICES[0]: made once for the module."""
+    tender_id, _ = drive_tender(tender_world, "awarded")
+    return tender_id
+
+
+@pytest.fixture
+def awarded(module_awarded_tender):
+    return module_awarded_tender
 
 
 @pytest.fixture

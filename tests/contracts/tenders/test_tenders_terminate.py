@@ -1,10 +1,9 @@
-"""Tenders: the hospital ends a tender early: `terminate` a contract not delivered in time (the
-supplier paid pro rata, rounded down, the hospital the rest and the performance security), or
-`cancel` before the bid deadline (the escrow back, every bid security claimable)."""
+"""Tenders: `terminate` a contract not delivered in time (the supplier paid pro rata, rounded
+down, the hospital the rest and the performance security), by the hospital or by the winner."""
 
 import pytest
 
-from tests.contracts.tenders.conftest import PRICES
+from tests.contracts.tenders.conftest import PRICES, drive_tender
 from tests.contracts.tenders.helpers import (
     BID_SECURITY,
     MAX_PRICE,
@@ -20,6 +19,18 @@ from tests.contracts.tenders.helpers import (
 
 PRICE = PRICES[0]
 SECURITY = PRICE * PERFORMANCE_SECURITY_BPS // 10_000
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_contracted_tender(tender_world):
+    """Tender 1, under contract with the first supplier: made once for the module."""
+    tender_id, _ = drive_tender(tender_world, "contracted")
+    return tender_id
+
+
+@pytest.fixture
+def contracted(module_contracted_tender):
+    return module_contracted_tender
 
 
 @pytest.fixture
@@ -170,72 +181,3 @@ def test_terminate__then_no_delivery_counted(tenders, contracted, winner_stock, 
 def test_terminate__unknown_tender__reverts(tenders, active_hospital):
     with reverts_with(tenders, "UnknownTender", tenderId=3):
         tenders.terminate(3, sender=active_hospital)
-
-
-# --- cancel ----------------------------------------------------------------------------------
-
-
-def test_cancel(tenders, token, tender_id, bids, suppliers, active_hospital):
-    balance = token.balanceOf(tenders)
-
-    tx = tenders.cancel(tender_id, sender=active_hospital)
-
-    assert_event(tx, tenders.TenderCancelled, tenderId=tender_id, refund=MAX_PRICE)
-    assert_tender(tenders, tender_id, status=Status.CANCELLED, commitments=3)
-    assert tenders.stage(tender_id) == Stage.CANCELLED
-    assert tenders.owed(active_hospital) == MAX_PRICE
-    # Every bid security stays until its bidder claims it.
-    assert tenders.held(tender_id) == 3 * BID_SECURITY
-    assert not any(tenders.bid(tender_id, bidder).securityReleased for bidder in suppliers)
-    assert token.balanceOf(tenders) == balance
-
-
-def test_cancel__no_bids(tenders, tender_id, active_hospital):
-    tenders.cancel(tender_id, sender=active_hospital)
-
-    assert tenders.held(tender_id) == 0
-    assert tenders.owed(active_hospital) == MAX_PRICE
-
-
-def test_cancel__at_bid_deadline__accepted(chain, tenders, tender_id, active_hospital):
-    chain.pending_timestamp = tenders.tender(tender_id).bidDeadline
-
-    tenders.cancel(tender_id, sender=active_hospital)
-
-    assert tenders.tender(tender_id).status == Status.CANCELLED
-
-
-@pytest.mark.parametrize("when", ["revealing", "after reveal deadline"])
-def test_cancel__after_bid_deadline__reverts(chain, tenders, tender_id, bids, active_hospital, when):
-    view = tenders.tender(tender_id)
-    chain.pending_timestamp = view.bidDeadline + 1 if when == "revealing" else view.revealDeadline + 1
-
-    with reverts_with(tenders, "BiddingClosed", tenderId=tender_id, deadline=view.bidDeadline):
-        tenders.cancel(tender_id, sender=active_hospital)
-
-
-@pytest.mark.parametrize("caller", ["supplier", "outsider", "regulator"])
-def test_cancel__not_the_hospital__reverts(request, tenders, tender_id, caller):
-    account = request.getfixturevalue(caller)
-
-    with reverts_with(tenders, "NotHospital", tenderId=tender_id, account=account):
-        tenders.cancel(tender_id, sender=account)
-
-
-def test_cancel__twice__reverts(tenders, tender_id, active_hospital):
-    tenders.cancel(tender_id, sender=active_hospital)
-
-    with reverts_with(tenders, "WrongStatus", tenderId=tender_id, status=Status.CANCELLED):
-        tenders.cancel(tender_id, sender=active_hospital)
-
-    assert tenders.owed(active_hospital) == MAX_PRICE
-
-
-def test_cancel__awarded__reverts(tenders, awarded, active_hospital):
-    with reverts_with(tenders, "WrongStatus", tenderId=awarded, status=Status.AWARDED):
-        tenders.cancel(awarded, sender=active_hospital)
-
-
-def test_cancel__unknown_tender__reverts(tenders, active_hospital):
-    with reverts_with(tenders, "UnknownTender", tenderId=1):
-        tenders.cancel(1, sender=active_hospital)
