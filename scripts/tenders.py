@@ -310,8 +310,8 @@ def _show(client: TenderClient, tender_id: int) -> None:
         ("reveals until", moment(state.reveal_deadline)),
         ("delivery by", moment(state.delivery_deadline)),
         ("bid security", f"{rubles(state.bid_security)} per bid"),
-        ("perf. security", f"{state.performance_security_bps / 100:g} % of the price (1.5 times at 25 %+ below "
-                           "the maximum)"),
+        ("perf. security", (f"{state.performance_security_bps / 100:g} % of the price (1.5 times at 25 %+ "
+                            "below the maximum)")),
         ("min shelf life", f"{state.min_residual_shelf_life // DAY} days left at delivery"),
         ("bids", f"{state.commitments} committed, {state.reveals} revealed"),
     ]

@@ -134,7 +134,8 @@ def test_save__written_by_rename_of_a_complete_file(store, monkeypatch):
     real_replace = os.replace
 
     def watching_replace(source, target):
-        renamed.append((os.path.basename(source), os.path.basename(target), open(source).read()))
+        with open(source) as written:
+            renamed.append((os.path.basename(source), os.path.basename(target), written.read()))
         return real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", watching_replace)
@@ -156,7 +157,7 @@ def test_crash_between_saving_and_sending__salt_survives_the_process(store):
         print(bid.commitment.hex(), flush=True)
         os._exit(9)  # killed before the commitment could be sent
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
 
     assert result.returncode == 9, result.stderr
     commitment = bytes.fromhex(result.stdout.strip())

@@ -128,9 +128,10 @@ def need(chain):
 
     def need(**overrides):
         now = chain.pending_timestamp
-        terms = dict(gtin=GTIN, quantity=QUANTITY, max_price=MAX_PRICE, bid_deadline=now + 3 * DAY,
-                     reveal_deadline=now + 5 * DAY, delivery_deadline=now + 60 * DAY, bid_security_bps=100,
-                     performance_security_bps=1_000, min_residual_shelf_life=180 * DAY, security_window=2 * DAY)
+        terms = {"gtin": GTIN, "quantity": QUANTITY, "max_price": MAX_PRICE, "bid_deadline": now + 3 * DAY,
+                 "reveal_deadline": now + 5 * DAY, "delivery_deadline": now + 60 * DAY, "bid_security_bps": 100,
+                 "performance_security_bps": 1_000, "min_residual_shelf_life": 180 * DAY,
+                 "security_window": 2 * DAY}
         terms.update(overrides)
         return TenderNeed(**terms)
 

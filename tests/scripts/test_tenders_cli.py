@@ -46,7 +46,7 @@ def world(anvil_chain, tmp_path_factory):
     and the payment token with the hospital and the suppliers."""
     w3, env = anvil_chain
     ape_run(["deploy"], env)
-    record = json.load(open(f"{env['MEDCHAIN_DATA']}/deployments/31337.json"))["contracts"]
+    record = json.loads(Path(f"{env['MEDCHAIN_DATA']}/deployments/31337.json").read_text())["contracts"]
     contracts = {name: at(w3, name, record[name]["address"]) for name in record}
     accounts = w3.eth.accounts
     documents = Path(env["MEDCHAIN_DATA"]) / "documents"
@@ -58,7 +58,7 @@ def world(anvil_chain, tmp_path_factory):
         (documents / raw_cid(metadata)).write_bytes(metadata)
         transact(w3, participants.functions.apply(raw_cid(metadata)), accounts[index])
         transact(w3, participants.functions.approve(accounts[index], int(roles)), accounts[0])
-    manufacturer, hospital, supplier = accounts[1], accounts[2], accounts[3]
+    manufacturer, supplier = accounts[1], accounts[3]
     cid = raw_cid(b"document")
     transact(w3, resources.functions.register_product(GTIN, 1, "Метформин (Metformin)", "таблетки 500 мг", cid, cid),
              manufacturer)
@@ -144,7 +144,7 @@ def test_create__published_and_escrow_funded(world, whole_tenders):
     tenders = world["tenders"]
     assert "Tender 1 published by" in whole_tenders["create"] and "funded by approve" in whole_tenders["create"]
     assert "Tender 2 published by" in whole_tenders["create_permit"]
-    hospital, status, gtin, quantity, max_price, *_ = tenders.functions.tender(1).call()
+    hospital, _, gtin, quantity, max_price, *_ = tenders.functions.tender(1).call()
     assert (hospital, gtin, quantity, max_price) == (world["accounts"][2], GTIN, QUANTITY, 10_000 * RUBLE)
     assert world["token"].functions.nonces(world["accounts"][2]).call() == 1  # tender 2's permit
 
