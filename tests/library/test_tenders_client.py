@@ -38,12 +38,13 @@ SPEC_CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
 
 
 @pytest.fixture(scope="module")
-def roles(accounts):
+def roles(accounts, hospital, supplier):
     """Role-named accounts: a regulator, a manufacturer, a hospital, three suppliers, a relayer
-    that is no organization."""
+    that is no organization. (Asking for the session's `hospital` and `supplier` here sets them up
+    before any test's snapshot.)"""
     return {
-        "deployer": accounts[0], "regulator": accounts[1], "manufacturer": accounts[2], "hospital": accounts[5],
-        "supplier": accounts[7], "second_supplier": accounts[11], "third_supplier": accounts[3],
+        "deployer": accounts[0], "regulator": accounts[1], "manufacturer": accounts[2], "hospital": hospital,
+        "supplier": supplier, "second_supplier": accounts[11], "third_supplier": accounts[3],
         "relayer": accounts[10],
     }
 
@@ -102,18 +103,11 @@ def client(platform, store):
                         store=store)
 
 
+# `hospital` and `supplier` are the session's (tests/conftest.py): the same accounts as in `roles`.
+# Fixtures named here are never a name another module gives another scope: Ape orders a
+# fixture's snapshots by every scope its name has in the session.
 @pytest.fixture
-def hospital(roles):
-    return roles["hospital"]
-
-
-@pytest.fixture
-def supplier(roles):
-    return roles["supplier"]
-
-
-@pytest.fixture
-def second_supplier(roles):
+def rival_supplier(roles):
     return roles["second_supplier"]
 
 
@@ -162,13 +156,13 @@ def tender_id(create_tender):
 
 
 @pytest.fixture
-def revealed(client, tender_id, supplier, second_supplier, move_past):
+def revealed(client, tender_id, supplier, rival_supplier, move_past):
     """The supplier bid 8,000 rubles, the second supplier 9,000; both revealed."""
     client.commit(supplier, tender_id, 8_000 * RUBLE)
-    client.commit(second_supplier, tender_id, 9_000 * RUBLE)
+    client.commit(rival_supplier, tender_id, 9_000 * RUBLE)
     move_past(tender_id, "bidDeadline")
     client.reveal(supplier, tender_id)
-    client.reveal(second_supplier, tender_id)
+    client.reveal(rival_supplier, tender_id)
     return tender_id
 
 
@@ -366,12 +360,12 @@ def test_sign_bid_and_relay__supplier_sends_nothing(client, platform, chain, sto
     assert kept.commitment == signed.commitment
 
 
-def test_relay__signed_for_another_bidder__decoded_refusal(client, tender_id, supplier, second_supplier, relayer):
+def test_relay__signed_for_another_bidder__decoded_refusal(client, tender_id, supplier, rival_supplier, relayer):
     signed = client.sign_bid(supplier, tender_id, 8_000 * RUBLE)
-    forged = SignedBid(signed.tender_id, second_supplier.address, signed.commitment, signed.deadline,
+    forged = SignedBid(signed.tender_id, rival_supplier.address, signed.commitment, signed.deadline,
                        signed.signature, signed.permit)
 
-    with pytest.raises(TransactionRefused, match=rf"not {second_supplier.address}'s signature.*\(InvalidSignature\)"):
+    with pytest.raises(TransactionRefused, match=rf"not {rival_supplier.address}'s signature.*\(InvalidSignature\)"):
         client.relay(relayer, forged)
 
 
@@ -380,12 +374,12 @@ def test_signed_bid__not_a_signed_bid_file__error():
         SignedBid.from_json(json.dumps({"tender_id": 1}))
 
 
-def test_reveal__reads_the_kept_salt__lowest_leads(client, tender_id, supplier, second_supplier, move_past):
+def test_reveal__reads_the_kept_salt__lowest_leads(client, tender_id, supplier, rival_supplier, move_past):
     client.commit(supplier, tender_id, 8_000 * RUBLE)
-    client.commit(second_supplier, tender_id, 9_000 * RUBLE)
+    client.commit(rival_supplier, tender_id, 9_000 * RUBLE)
     move_past(tender_id, "bidDeadline")
 
-    assert client.reveal(second_supplier, tender_id) == (9_000 * RUBLE, True)
+    assert client.reveal(rival_supplier, tender_id) == (9_000 * RUBLE, True)
     assert client.reveal(supplier, tender_id) == (8_000 * RUBLE, True)
 
     state = client.state(tender_id)
@@ -443,7 +437,7 @@ def test_reveal__no_bid__error(client, tender_id, supplier):
 # --- award, security, failure ---------------------------------------------------------------------
 
 
-def test_award__lowest_wins__parties_and_what_each_may_take(client, revealed, hospital, supplier, second_supplier,
+def test_award__lowest_wins__parties_and_what_each_may_take(client, revealed, hospital, supplier, rival_supplier,
                                                              move_past):
     move_past(revealed, "revealDeadline")
 
@@ -459,7 +453,7 @@ def test_award__lowest_wins__parties_and_what_each_may_take(client, revealed, ho
     positions = {p.account: p for p in client.positions(revealed)}
     assert (positions[hospital.address].role, positions[hospital.address].owed) == ("hospital", MAX_PRICE - price)
     assert (positions[supplier.address].role, positions[supplier.address].claimable) == ("winner", 0)
-    assert (positions[second_supplier.address].role, positions[second_supplier.address].claimable) == (
+    assert (positions[rival_supplier.address].role, positions[rival_supplier.address].claimable) == (
         "bidder", BID_SECURITY)
 
 
@@ -506,9 +500,9 @@ def test_post_security__contract_concluded(client, platform, awarded, supplier, 
     assert platform["tenders"].owed(supplier) == BID_SECURITY  # its bid security, back
 
 
-def test_post_security__by_a_loser__decoded_refusal(client, awarded, second_supplier):
+def test_post_security__by_a_loser__decoded_refusal(client, awarded, rival_supplier):
     with pytest.raises(TransactionRefused, match=r"is not the winner of tender .*\(NotWinner\)"):
-        client.post_security(second_supplier, awarded)
+        client.post_security(rival_supplier, awarded)
 
 
 def test_fail_unsecured__after_the_window__hospital_recovers(client, platform, awarded, supplier, relayer, move_past):
@@ -549,9 +543,9 @@ def test_deliver__more_than_due__error(client, contracted, supplier):
         client.deliver(supplier, contracted, GTIN, "LONG", 101, WAYBILL_CID)
 
 
-def test_deliver__not_the_winner__error(client, contracted, second_supplier):
+def test_deliver__not_the_winner__error(client, contracted, rival_supplier):
     with pytest.raises(TenderError, match="is not the winner"):
-        client.deliver(second_supplier, contracted, GTIN, "LONG", 10, WAYBILL_CID)
+        client.deliver(rival_supplier, contracted, GTIN, "LONG", 10, WAYBILL_CID)
 
 
 def test_deliver__batch_too_close_to_expiry__error_nothing_shipped(client, platform, contracted, supplier):
@@ -658,11 +652,11 @@ def test_claim__the_winner__decoded_refusal(client, awarded, supplier):
         client.claim_bid_security(supplier, awarded)
 
 
-def test_bids__in_commit_order_with_their_state(client, revealed, supplier, second_supplier):
+def test_bids__in_commit_order_with_their_state(client, revealed, supplier, rival_supplier):
     bids = client.bids(revealed)
 
     assert [(b.bidder, b.sequence, b.revealed, b.price) for b in bids] == [
-        (supplier.address, 1, True, 8_000 * RUBLE), (second_supplier.address, 2, True, 9_000 * RUBLE)]
+        (supplier.address, 1, True, 8_000 * RUBLE), (rival_supplier.address, 2, True, 9_000 * RUBLE)]
     assert not any(b.claimable for b in bids)  # not before the award
 
 
@@ -671,12 +665,12 @@ def test_state__unknown_tender__error(client):
         client.state(99)
 
 
-def test_explaining__token_refusal_inside_a_commit__decoded_with_the_token_abi(platform, tender_id, second_supplier):
+def test_explaining__token_refusal_inside_a_commit__decoded_with_the_token_abi(platform, tender_id, rival_supplier):
     from ape.exceptions import ContractLogicError
 
     commitment = b"\x01" * 32
     with pytest.raises(ContractLogicError) as refused:
-        explaining(platform["tenders"].commitBid)(tender_id, commitment, sender=second_supplier)
+        explaining(platform["tenders"].commitBid)(tender_id, commitment, sender=rival_supplier)
 
     assert str(refused.value.message) == (
         f"the payment token allowance of {platform['tenders'].address} is 0.00 RUB, "
