@@ -6,13 +6,12 @@ which actions are valid and what each moves: a valid one must succeed, any other
 After every step: the contract's token balance == Σ owed + Σ held; `owed` and `held` are
 what the model says; every account's token balance is its start, minus what it paid in, plus
 what it was sent, and what it was sent never exceeds what it was ever entitled to (so nothing
-is paid twice: a second claim, withdraw or reveal reverts)."""
+is paid twice: a second claim, withdraw or reveal reverts). The run must have tried each of
+those three. Transactions go straight through web3 (`raw_calls`): hundreds of them."""
 
 from dataclasses import dataclass, field
 
-import ape
 import pytest
-from hexbytes import HexBytes
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -33,6 +32,13 @@ from tests.contracts.tenders.helpers import (
     HOUR,
     as_tuple,
     performance_security,
+)
+from tests.contracts.tenders.raw_calls import (
+    block_time,
+    first_topic,
+    send,
+    transfers,
+    word_reader,
 )
 
 # Predictions are skipped this close to a deadline: the block holding a transaction may be a
@@ -58,6 +64,7 @@ class BidModel:
     salt: bytes
     revealed: bool = False
     held: bool = True  # its bid security is still in the contract
+    claimed: bool = False
 
 
 @dataclass
@@ -86,18 +93,6 @@ class TenderModel:
         return escrow.get(self.status, 0) + self.bid_security * sum(bid.held for bid in self.bids.values())
 
 
-def word_reader(chain, contract, caller):
-    """A view call returning 32-byte words: a raw eth_call, much faster than Ape's formatting."""
-
-    def read(method, *args):
-        data = HexBytes(getattr(contract, method).encode_input(*args))
-        call = {"from": caller.address, "to": contract.address, "data": data.to_0x_hex()}
-        raw = HexBytes(chain.provider.make_request("eth_call", [call, "latest"]))
-        return [int.from_bytes(raw[i : i + 32], "big") for i in range(0, len(raw), 32)]
-
-    return read
-
-
 @pytest.fixture
 def machine_world(tenders, funded, products, suppliers, stock, active_hospital, outsider):
     """Everyone funded and approving generously; every supplier holds a batch in Custody."""
@@ -115,6 +110,8 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
     read_token = word_reader(chain, token, outsider)
     any_actor = st.sampled_from(actors)
     start = {a.address: read_token("balanceOf", a)[0] for a in actors}
+    # The attempts to be paid twice the run made (each must revert): checked at the end.
+    repeats = set()
 
     class TendersMachine(RuleBasedStateMachine):
         def __init__(self):
@@ -129,6 +126,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             # What the token's Transfer logs show moving out of / into the contract, per account.
             self.sent = {a.address: 0 for a in actors}
             self.pulled = {a.address: 0 for a in actors}
+            self.withdrew = set()
             self.changed = True
 
         def teardown(self):
@@ -166,31 +164,34 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 return data.draw(st.sampled_from(ids), label="tender")
             return data.draw(st.integers(1, len(self.tenders) + 1), label="any tender")
 
-        def attempt(self, name, valid, send):
-            """Send the transaction; a valid one must succeed (its token transfers are
-            recorded), any other must revert."""
+        def attempt(self, name, valid, method, *args, sender):
+            """Send `tenders.method(*args)`; a valid call must succeed (its token transfers are
+            recorded; its receipt is returned), any other must revert."""
             event(f"{name} {'succeeds' if valid else 'reverts'}")
+            receipt = send(chain, tenders, method, *args, sender=sender)
             if not valid:
-                with ape.reverts():
-                    send()
+                assert receipt["status"] == 0, f"{name} did not revert"
                 return None
-            tx = send()
+            assert receipt["status"] == 1, f"{name} reverted"
             self.changed = True
-            for log in tx.decode_logs(token.Transfer):
-                if log["from"] == tenders.address:
-                    self.sent[log.to] += log.value
-                if log.to == tenders.address:
-                    self.pulled[log["from"]] += log.value
-            return tx
+            for source, destination, value in transfers(receipt, token):
+                if source == tenders.address:
+                    self.sent[destination] += value
+                if destination == tenders.address:
+                    self.pulled[source] += value
+            return receipt
 
         # --- rules ---
 
         def _drive(self, data, phase):
-            """Publish a tender, bid on it, and drive it as far as `phase`."""
+            """Publish a tender, bid on it, and drive it as far as `phase`. On the way, as the
+            rules might not: a revealed bid is revealed again, and after the award a revealed
+            loser claims its security twice and the hospital withdraws twice (the second of
+            each must revert)."""
             terms = data.draw(TERMS, label="terms")
             tender_id = self._create(hospital, *terms)
             t = self.tenders[tender_id]
-            bidders = data.draw(st.lists(st.sampled_from(suppliers), unique=True, min_size=1), label="bidders")
+            bidders = data.draw(st.lists(st.sampled_from(suppliers), unique=True, min_size=2), label="bidders")
             for bidder in bidders:
                 self._commit(data, tender_id, bidder, data.draw(st.sampled_from(SALTS), label="salt"))
             if phase == "bidding":
@@ -199,10 +200,23 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             for address, bid in sorted(t.bids.items()):
                 if data.draw(st.sampled_from([True, True, True, False]), label="reveal it"):
                     self._reveal(tender_id, address, bid.price, bid.salt, hospital)
+            revealed = [address for address, bid in sorted(t.bids.items()) if bid.revealed]
+            if revealed:
+                # Still inside the reveal window: only the second reveal itself is wrong.
+                address = data.draw(st.sampled_from(revealed), label="bidder")
+                bid = t.bids[address]
+                self._reveal(tender_id, address, bid.price, bid.salt, by_address[address])
             if phase == "revealing":
                 return
             self.jump_into(data, t.reveal_deadline)
             self._award(tender_id, hospital)
+            losers = [address for address in revealed if address != t.leader]
+            if t.status == "awarded" and losers:
+                loser = by_address[data.draw(st.sampled_from(losers), label="loser")]
+                self._claim(tender_id, loser)
+                self._claim(tender_id, loser)
+            self._withdraw(hospital)
+            self._withdraw(hospital)
             if phase == "contracted" and t.leader:
                 self._post_security(tender_id, by_address[t.leader])
 
@@ -212,7 +226,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             most often under contract), so that even short runs reach every stage."""
             self._drive(data, phase)
 
-        @initialize(data=st.data(), phase=st.sampled_from(["contracted", "contracted", "awarded"]))
+        @initialize(data=st.data(), phase=st.sampled_from(["contracted", "contracted", "awarded", "revealing"]))
         def second_tender(self, data, phase):
             self._drive(data, phase)
 
@@ -235,9 +249,9 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 securityWindow=2 * DAY,
                 minResidualShelfLife=30 * DAY,
             )
-            tx = self.attempt("create", sender == hospital, lambda: tenders.createTender(as_tuple(params), sender=sender))
-            if tx:
-                tender_id = tx.decode_logs(tenders.TenderCreated)[0].tenderId
+            receipt = self.attempt("create", sender == hospital, "createTender", as_tuple(params), sender=sender)
+            if receipt:
+                tender_id = first_topic(receipt, tenders)  # TenderCreated's tenderId
                 assert tender_id == len(self.tenders) + 1
                 self.tenders[tender_id] = TenderModel(
                     hospital=hospital.address,
@@ -275,7 +289,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 and bidder.address not in t.bids
             )
             commitment = bid_commitment(tender_id, bidder, price, salt)
-            if self.attempt("commit", valid, lambda: tenders.commitBid(tender_id, commitment, sender=bidder)):
+            if self.attempt("commit", valid, "commitBid", tender_id, commitment, sender=bidder):
                 t.bids[bidder.address] = BidModel(sequence=len(t.bids) + 1, price=price, salt=salt)
                 self.paid_in[bidder.address] += t.bid_security
 
@@ -312,7 +326,9 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 and (price, salt) == (bid.price, bid.salt)
                 and 0 < price <= t.max_price
             )
-            if self.attempt("reveal", valid, lambda: tenders.revealBid(tender_id, address, price, salt, sender=caller)):
+            if bid and bid.revealed and t.status == "open" and t.bid_deadline < now <= t.reveal_deadline:
+                repeats.add("second reveal")
+            if self.attempt("reveal", valid, "revealBid", tender_id, address, price, salt, sender=caller):
                 bid.revealed = True
                 leader = t.bids.get(t.leader)
                 if leader is None or (price, bid.sequence) < (leader.price, leader.sequence):
@@ -341,8 +357,8 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 and now > t.reveal_deadline
                 and (caller.address == t.hospital or now > t.reveal_deadline + AWARD_WINDOW)
             )
-            tx = self.attempt("award", valid, lambda: tenders.award(tender_id, sender=caller))
-            if not tx:
+            receipt = self.attempt("award", valid, "award", tender_id, sender=caller)
+            if not receipt:
                 return
             unrevealed = [bid for bid in t.bids.values() if not bid.revealed]
             forfeited = t.bid_security * len(unrevealed)
@@ -354,7 +370,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 return
             t.status = "awarded"
             t.performance_security = performance_security(t.price, t.max_price, t.performance_bps)
-            t.security_deadline = tx.timestamp + t.window
+            t.security_deadline = block_time(chain, receipt) + t.window
             self.credit(t.hospital, t.max_price - t.price + forfeited)
 
         @rule(data=st.data())
@@ -375,7 +391,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 and caller.address == t.leader
                 and chain.pending_timestamp <= t.security_deadline
             )
-            if self.attempt("post security", valid, lambda: tenders.postPerformanceSecurity(tender_id, sender=caller)):
+            if self.attempt("post security", valid, "postPerformanceSecurity", tender_id, sender=caller):
                 t.status = "contracted"
                 t.bids[t.leader].held = False
                 self.credit(t.leader, t.bid_security)
@@ -391,7 +407,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             if t and self.near(t.security_deadline):
                 return
             valid = t is not None and t.status == "awarded" and chain.pending_timestamp > t.security_deadline
-            if self.attempt("fail unsecured", valid, lambda: tenders.failUnsecured(tender_id, sender=caller)):
+            if self.attempt("fail unsecured", valid, "failUnsecured", tender_id, sender=caller):
                 t.status = "failed"
                 t.bids[t.leader].held = False
                 self.credit(t.hospital, t.price + t.bid_security)
@@ -418,16 +434,17 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 )
                 self.stock[shipper] -= quantity
                 t.shipments.append((shipment_id, record))
-            caller = data.draw(st.sampled_from([hospital, *suppliers, outsider]), label="caller")
+            if t.leader and data.draw(GUIDED, label="guided caller"):
+                caller = data.draw(st.sampled_from([hospital, by_address[t.leader]]), label="caller")
+            else:
+                caller = data.draw(any_actor, label="caller")
             valid = (
                 t.status == "contracted"
                 and caller.address in (t.hospital, t.leader)
                 and record[1] == t.leader
                 and shipment_id not in t.counted
             )
-            if self.attempt(
-                "accept delivery", valid, lambda: tenders.acceptDelivery(tender_id, shipment_id, record, sender=caller)
-            ):
+            if self.attempt("accept delivery", valid, "acceptDelivery", tender_id, shipment_id, record, sender=caller):
                 t.counted.add(shipment_id)
                 t.delivered += min(record[3], t.quantity - t.delivered)
                 if t.delivered == t.quantity:
@@ -454,7 +471,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 and caller.address in (t.hospital, t.leader)
                 and chain.pending_timestamp > t.delivery_deadline
             )
-            if self.attempt("terminate", valid, lambda: tenders.terminate(tender_id, sender=caller)):
+            if self.attempt("terminate", valid, "terminate", tender_id, sender=caller):
                 t.status = "terminated"
                 paid = t.price * t.delivered // t.quantity
                 self.credit(t.leader, paid)
@@ -473,19 +490,29 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 and caller.address == t.hospital
                 and chain.pending_timestamp <= t.bid_deadline
             )
-            if self.attempt("cancel", valid, lambda: tenders.cancel(tender_id, sender=caller)):
+            if self.attempt("cancel", valid, "cancel", tender_id, sender=caller):
                 t.status = "cancelled"
                 self.credit(t.hospital, t.max_price)
 
         @rule(data=st.data())
         def claim(self, data):
-            bids = sorted((i, a) for i, t in self.tenders.items() if t.status != "open" for a in t.bids)
+            # Guided: the bids whose security may come back (or came back already).
+            bids = sorted(
+                (i, a)
+                for i, t in self.tenders.items()
+                for a, bid in t.bids.items()
+                if t.status == "cancelled" or (t.status != "open" and bid.revealed and a != t.leader)
+            )
             if bids and data.draw(GUIDED, label="guided"):
                 tender_id, address = data.draw(st.sampled_from(bids), label="bid")
                 caller = by_address[address]
             else:
                 tender_id = data.draw(st.integers(1, len(self.tenders) + 1), label="any tender")
                 caller = data.draw(any_actor, label="caller")
+            if self._claim(tender_id, caller) and data.draw(st.booleans(), label="claim again"):
+                self._claim(tender_id, caller)
+
+        def _claim(self, tender_id, caller):
             t = self.tenders.get(tender_id)
             bid = t.bids.get(caller.address) if t else None
             valid = (
@@ -496,10 +523,15 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                     or (t.status not in ("open", "cancelled") and bid.revealed and caller.address != t.leader)
                 )
             )
-            if self.attempt("claim", valid, lambda: tenders.claimBidSecurity(tender_id, sender=caller)):
+            if bid and bid.claimed:
+                repeats.add("second claim")
+            if self.attempt("claim", valid, "claimBidSecurity", tender_id, sender=caller):
                 bid.held = False
+                bid.claimed = True
                 self.entitled[caller.address] += t.bid_security
                 self.received[caller.address] += t.bid_security
+                return True
+            return False
 
         @rule(data=st.data())
         def withdraw(self, data):
@@ -508,10 +540,19 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 caller = by_address[data.draw(st.sampled_from(owing), label="caller")]
             else:
                 caller = data.draw(any_actor, label="caller")
+            if self._withdraw(caller) and data.draw(st.booleans(), label="withdraw again"):
+                self._withdraw(caller)
+
+        def _withdraw(self, caller):
             amount = self.owed[caller.address]
-            if self.attempt("withdraw", amount > 0, lambda: tenders.withdraw(sender=caller)):
+            if caller.address in self.withdrew and not amount:
+                repeats.add("second withdrawal")
+            if self.attempt("withdraw", amount > 0, "withdraw", sender=caller):
                 self.received[caller.address] += amount
                 self.owed[caller.address] = 0
+                self.withdrew.add(caller.address)
+                return True
+            return False
 
         @rule(data=st.data())
         def advance_time(self, data):
@@ -547,3 +588,5 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
     )
+    # A second reveal, claim and withdrawal by the same bidder were tried (and reverted).
+    assert repeats == {"second reveal", "second claim", "second withdrawal"}
