@@ -1,11 +1,13 @@
 """Tenders: bids signed as EIP-712 typed data and relayed by anyone (`commitBidBySig`), their
 bid security taken by an EIP-2612 permit signed in Python too. A signature for another tender,
-chain or contract, by another key, a replay or an expired one: refused."""
+chain or contract, by another key, a replay or an expired one: refused. A bidder whose account
+is a contract wallet signs through ERC-1271."""
 
 import pytest
 from eip712.messages import EIP712Message
 from eth_pydantic_types import abi
 
+from dapp.roles import Role
 from dapp.tender_typed_data import (
     bid_commitment,
     bid_typed_data,
@@ -13,9 +15,10 @@ from dapp.tender_typed_data import (
     sign_typed_data,
     typed_data_digest,
 )
-from tests.conftest import DAY
+from tests.conftest import DAY, ORGANIZATION_CID
 from tests.contracts.tenders.helpers import (
     BID_SECURITY,
+    FUNDS,
     MAX_PRICE,
     SUPPLIER_ROLE,
     Status,
@@ -287,3 +290,47 @@ def test_commit_bid_by_sig__then_revealed_and_won(tenders, tender_id, supplier, 
     tx = tenders.award(tender_id, sender=active_hospital)
 
     assert tx.decode_logs(tenders.TenderAwarded)[0].winner == supplier.address
+
+
+# --- a bidder whose account is a contract (ERC-1271) ------------------------------------------
+
+
+@pytest.fixture
+def contract_wallet(project, deployer, regulator, participants, token, tenders, outsider):
+    """A supplier whose account is a smart-contract wallet that the outsider's key acts and
+    signs for (ERC-1271), as an organization using a multisig: approved as a supplier, funded,
+    and approving the tender contract."""
+    wallet = project.ContractWallet.deploy(outsider, sender=deployer)
+    wallet.execute(participants, participants.apply.encode_input(ORGANIZATION_CID), sender=outsider)
+    participants.approve(wallet, int(Role.SUPPLIER), sender=regulator)
+    token.mint(wallet, FUNDS, sender=deployer)
+    wallet.execute(token, token.approve.encode_input(tenders, FUNDS), sender=outsider)
+    return wallet
+
+
+def test_commit_bid_by_sig__contract_wallet__its_owners_signature_accepted(
+    chain, tenders, token, tender_id, contract_wallet, outsider, active_hospital
+):
+    commitment = bid_commitment(tender_id, contract_wallet, PRICE, new_salt())
+    deadline = chain.pending_timestamp + DAY
+    data = bid_typed_data(chain.chain_id, tenders, tender_id, contract_wallet, commitment, deadline)
+    signature, _, _, _ = sign_typed_data(outsider.private_key, data)
+
+    tx = tenders.commitBidBySig(tender_id, contract_wallet, commitment, deadline, signature, NO_PERMIT, sender=active_hospital)
+
+    assert_event(
+        tx, tenders.BidCommitted, tenderId=tender_id, bidder=contract_wallet, commitment=commitment, sequence=1, relayer=active_hospital
+    )
+    assert token.balanceOf(contract_wallet) == FUNDS - BID_SECURITY
+
+
+def test_commit_bid_by_sig__contract_wallet__another_keys_signature__reverts(
+    chain, tenders, tender_id, contract_wallet, supplier, active_hospital
+):
+    commitment = bid_commitment(tender_id, contract_wallet, PRICE, new_salt())
+    deadline = chain.pending_timestamp + DAY
+    data = bid_typed_data(chain.chain_id, tenders, tender_id, contract_wallet, commitment, deadline)
+    signature, _, _, _ = sign_typed_data(supplier.private_key, data)
+
+    with reverts_with(tenders, "InvalidSignature", bidder=contract_wallet):
+        tenders.commitBidBySig(tender_id, contract_wallet, commitment, deadline, signature, NO_PERMIT, sender=active_hospital)
