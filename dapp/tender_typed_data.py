@@ -21,6 +21,8 @@ from eth_abi import encode
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
+from dapp.errors import PlatformError
+
 TENDERS_NAME = "MedChain Tenders"
 TENDERS_VERSION = "1"
 TOKEN_NAME = "Settlement Ruble"
@@ -48,6 +50,16 @@ PERMIT_TYPE = [
 
 TypedData = dict[str, Any]
 
+# What to do about a malformed 32-byte value, by what it is.
+_BYTES32_HINTS = {
+    "salt": "give the salt kept since the bid was committed (new_salt() makes a new one)",
+    "commitment": "compute it with bid_commitment(tender_id, bidder, price, salt)",
+}
+
+
+class MalformedBytes32Error(PlatformError, ValueError):
+    """A salt or a commitment is not 32 bytes (or not hex)."""
+
 
 def _address(account: Any) -> str:
     """A checksummed address from a string or anything with an `address` (an Ape account or
@@ -55,10 +67,16 @@ def _address(account: Any) -> str:
     return to_checksum_address(getattr(account, "address", account))
 
 
-def _bytes32(value: bytes | str) -> bytes:
-    raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else bytes(value)
+def _bytes32(value: bytes | str, what: str) -> bytes:
+    """`value` (bytes, or hex with or without 0x) as 32 bytes; `what` names it in the error."""
+    try:
+        raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else bytes(value)
+    except ValueError:
+        raise MalformedBytes32Error(f"the {what} {value!r} is not hex: {_BYTES32_HINTS[what]}") from None
     if len(raw) != 32:
-        raise ValueError(f"expected 32 bytes, got {len(raw)}")
+        raise MalformedBytes32Error(
+            f"the {what} must be 32 bytes (0x and 64 hex digits), not {len(raw)}: {_BYTES32_HINTS[what]}"
+        )
     return raw
 
 
@@ -80,7 +98,7 @@ def bid_commitment(tender_id: int, bidder: Any, price: int, salt: bytes | str) -
     """keccak256(abi.encode(tenderId, bidder, price, salt)): the sealed bid, as
     `Tenders.commitmentOf` computes it."""
     return keccak(
-        encode(["uint256", "address", "uint256", "bytes32"], [int(tender_id), _address(bidder), int(price), _bytes32(salt)])
+        encode(["uint256", "address", "uint256", "bytes32"], [int(tender_id), _address(bidder), int(price), _bytes32(salt, "salt")])
     )
 
 
@@ -96,7 +114,7 @@ def bid_typed_data(
         "message": {
             "tenderId": int(tender_id),
             "bidder": _address(bidder),
-            "commitment": "0x" + _bytes32(commitment).hex(),
+            "commitment": "0x" + _bytes32(commitment, "commitment").hex(),
             "deadline": int(deadline),
         },
     }

@@ -10,10 +10,12 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
+from dapp.errors import PlatformError
 from dapp.tender_typed_data import (
     BID_TYPE,
     DOMAIN_TYPE,
     PERMIT_TYPE,
+    MalformedBytes32Error,
     bid_commitment,
     bid_typed_data,
     new_salt,
@@ -81,10 +83,25 @@ def test_bid_commitment__every_input_binds(changed):
     assert bid_commitment(*changed) != bid_commitment(7, BIDDER, 850_000, SALT)
 
 
-@pytest.mark.parametrize("salt", [b"\x00" * 31, "0x" + "00" * 33])
-def test_bid_commitment__salt_not_32_bytes__refused(salt):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("salt", [b"\x00" * 31, "0x" + "00" * 33], ids=["31 bytes", "33 bytes in hex"])
+def test_bid_commitment__salt_not_32_bytes__says_what_to_do(salt):
+    with pytest.raises(MalformedBytes32Error, match=r"the salt must be 32 bytes .*, not 3[13]: give the salt kept"):
         bid_commitment(7, BIDDER, 850_000, salt)
+
+
+def test_bid_commitment__salt_not_hex__says_what_to_do():
+    with pytest.raises(MalformedBytes32Error, match=r"the salt '0xsalt' is not hex: give the salt kept"):
+        bid_commitment(7, BIDDER, 850_000, "0xsalt")
+
+
+def test_bid_typed_data__commitment_not_32_bytes__says_what_to_do():
+    with pytest.raises(MalformedBytes32Error, match=r"the commitment must be 32 bytes .*, not 20: compute it with bid_commitment"):
+        bid_typed_data(CHAIN_ID, TENDERS, 7, BIDDER, b"\x11" * 20, 1_900_000_000)
+
+
+def test_malformed_bytes32_error__a_platform_error_and_a_value_error():
+    assert issubclass(MalformedBytes32Error, PlatformError)
+    assert issubclass(MalformedBytes32Error, ValueError)
 
 
 def test_bid_typed_data__the_whole_eip712_document():
