@@ -268,7 +268,8 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
     /// and every bid security for good. The other way out, bidders and hospital taking their
     /// money back, was not taken: it would let a hospital void a tender whose result it
     /// dislikes just by waiting. The window keeps the hospital's right to award first, and
-    /// `createTender` leaves the winner its security window and time to deliver after it.
+    /// `createTender` leaves the winner its security window and time to deliver after it; the
+    /// leader may award itself as soon as the window closes, so no one can shorten that time.
     function award(uint256 tenderId) external {
         TenderData storage t = _tenderIn(tenderId, Status.OPEN);
         uint256 revealDeadline = t.revealDeadline;
