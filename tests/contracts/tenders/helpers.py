@@ -1,10 +1,10 @@
 """Constants, enums and assertion helpers of the Tenders tests."""
 
 from contextlib import contextmanager
-from enum import IntEnum
 
 import ape
 
+from dapp.tenders import TenderStage, TenderStatus
 from tests.conftest import DAY
 from tests.contracts.test_payment_token import custom_error
 
@@ -36,28 +36,9 @@ SPEC_CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
 FUNDS = 1_000_000 * RUBLE
 
 
-class Status(IntEnum):
-    NONE = 0
-    OPEN = 1
-    AWARDED = 2
-    CONTRACTED = 3
-    COMPLETED = 4
-    FAILED = 5
-    TERMINATED = 6
-    CANCELLED = 7
-
-
-class Stage(IntEnum):
-    NONE = 0
-    BIDDING = 1
-    REVEALING = 2
-    AWAITING_AWARD = 3
-    AWARDED = 4
-    CONTRACTED = 5
-    COMPLETED = 6
-    FAILED = 7
-    TERMINATED = 8
-    CANCELLED = 9
+# The contract's enums, as the client library mirrors them (one definition).
+Status = TenderStatus
+Stage = TenderStage
 
 
 PARAM_FIELDS = [
