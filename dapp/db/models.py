@@ -1,9 +1,9 @@
 """The tables, as SQLAlchemy 2 declarative models. Portable types only: every query runs on
 SQLite and on PostgreSQL.
 
-Amounts and token values are uint256 on chain; they are stored as `Numeric(78, 0)` (exact on
-both databases) where they can exceed 64 bits, and as `BigInteger` where the contracts bound
-them (quantities, block numbers, timestamps). Addresses are checksummed strings, bytes32
+Amounts and token values are uint256 on chain; they are stored as `Uint256` (exact on both
+databases, read back as int) where they can exceed 64 bits, and as `BigInteger` where the
+contracts bound them (quantities, block numbers, timestamps). Addresses are checksummed strings, bytes32
 values 0x-prefixed lowercase hex, GTINs 14-digit strings.
 """
 
@@ -14,12 +14,38 @@ from decimal import Decimal
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 ADDRESS = String(42)
 HASH = String(66)
 GTIN = String(14)
 CID = String(128)
-UINT256 = Numeric(78, 0)
+
+
+class Uint256(TypeDecorator):
+    """A uint256 value, read back as int: NUMERIC(78, 0) on PostgreSQL; on SQLite, which has
+    no exact decimal type (it would keep a float), a zero-padded 78-digit string, which sorts
+    and compares like the number."""
+
+    impl = Numeric(78, 0)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(String(78) if dialect.name == "sqlite" else Numeric(78, 0))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = int(value)
+        if not 0 <= value < 2**256:
+            raise ValueError(f"{value} is not a uint256")
+        return f"{value:078d}" if dialect.name == "sqlite" else Decimal(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else int(value)
+
+
+UINT256 = Uint256()
 
 
 class Base(DeclarativeBase):
@@ -170,7 +196,7 @@ class Tender(Base):
     specification_cid: Mapped[str] = mapped_column(CID, default="")
     accepted_gtins: Mapped[str] = mapped_column(Text, default="")  # comma-separated
     quantity: Mapped[int] = mapped_column(BigInteger)
-    max_price: Mapped[Decimal] = mapped_column(UINT256)  # the whole tender's НМЦК, token units
+    max_price: Mapped[int] = mapped_column(UINT256)  # the whole tender's НМЦК, token units
     bid_deadline: Mapped[int] = mapped_column(BigInteger)
     reveal_deadline: Mapped[int] = mapped_column(BigInteger)
     delivery_deadline: Mapped[int] = mapped_column(BigInteger)
@@ -178,7 +204,7 @@ class Tender(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     bids: Mapped[int] = mapped_column(Integer, default=0)
     winner: Mapped[str] = mapped_column(ADDRESS, default="")
-    price: Mapped[Decimal | None] = mapped_column(UINT256)  # the winning price for the whole quantity
+    price: Mapped[int | None] = mapped_column(UINT256)  # the winning price for the whole quantity
     awarded_at: Mapped[int | None] = mapped_column(BigInteger)
     delivered: Mapped[int] = mapped_column(BigInteger, default=0)
     closed_at: Mapped[int | None] = mapped_column(BigInteger)
@@ -190,7 +216,7 @@ class Bid(Base):
     tender_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     bidder: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
     committed_at: Mapped[int] = mapped_column(BigInteger)
-    price: Mapped[Decimal | None] = mapped_column(UINT256)  # once revealed
+    price: Mapped[int | None] = mapped_column(UINT256)  # once revealed
     revealed_at: Mapped[int | None] = mapped_column(BigInteger)
 
 
@@ -218,7 +244,7 @@ class PriceQuote(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     gtin: Mapped[str] = mapped_column(GTIN, index=True)
     supplier: Mapped[str] = mapped_column(String(256))
-    unit_price: Mapped[Decimal] = mapped_column(UINT256)  # token units (kopecks)
+    unit_price: Mapped[int] = mapped_column(UINT256)  # token units (kopecks)
     quoted_on: Mapped[date] = mapped_column(Date)
     document_cid: Mapped[str] = mapped_column(CID, default="")
 
@@ -232,7 +258,7 @@ class PurchaseRequest(Base):
     organization: Mapped[str] = mapped_column(ADDRESS, index=True)
     gtin: Mapped[str] = mapped_column(GTIN, index=True)
     quantity: Mapped[int] = mapped_column(BigInteger)
-    max_unit_price: Mapped[Decimal | None] = mapped_column(UINT256)
+    max_unit_price: Mapped[int | None] = mapped_column(UINT256)
     price_note: Mapped[str] = mapped_column(Text, default="")  # how the price was set, or why not
     needed_by: Mapped[date] = mapped_column(Date)
     created_on: Mapped[date] = mapped_column(Date)

@@ -8,6 +8,8 @@ Create Date: 2026-11-26 09:07:12.243020
 from alembic import op
 import sqlalchemy as sa
 
+from dapp.db.models import Uint256
+
 
 revision = '0001'
 down_revision = None
@@ -77,7 +79,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('gtin', sa.String(length=14), nullable=False),
     sa.Column('supplier', sa.String(length=256), nullable=False),
-    sa.Column('unit_price', sa.Numeric(precision=78, scale=0), nullable=False),
+    sa.Column('unit_price', Uint256(), nullable=False),
     sa.Column('quoted_on', sa.Date(), nullable=False),
     sa.Column('document_cid', sa.String(length=128), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -104,7 +106,7 @@ def upgrade() -> None:
     sa.Column('organization', sa.String(length=42), nullable=False),
     sa.Column('gtin', sa.String(length=14), nullable=False),
     sa.Column('quantity', sa.BigInteger(), nullable=False),
-    sa.Column('max_unit_price', sa.Numeric(precision=78, scale=0), nullable=True),
+    sa.Column('max_unit_price', Uint256(), nullable=True),
     sa.Column('price_note', sa.Text(), nullable=False),
     sa.Column('needed_by', sa.Date(), nullable=False),
     sa.Column('created_on', sa.Date(), nullable=False),
@@ -171,7 +173,7 @@ def upgrade() -> None:
     sa.Column('specification_cid', sa.String(length=128), nullable=False),
     sa.Column('accepted_gtins', sa.Text(), nullable=False),
     sa.Column('quantity', sa.BigInteger(), nullable=False),
-    sa.Column('max_price', sa.Numeric(precision=78, scale=0), nullable=False),
+    sa.Column('max_price', Uint256(), nullable=False),
     sa.Column('bid_deadline', sa.BigInteger(), nullable=False),
     sa.Column('reveal_deadline', sa.BigInteger(), nullable=False),
     sa.Column('delivery_deadline', sa.BigInteger(), nullable=False),
@@ -179,7 +181,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.Column('bids', sa.Integer(), nullable=False),
     sa.Column('winner', sa.String(length=42), nullable=False),
-    sa.Column('price', sa.Numeric(precision=78, scale=0), nullable=True),
+    sa.Column('price', Uint256(), nullable=True),
     sa.Column('awarded_at', sa.BigInteger(), nullable=True),
     sa.Column('delivered', sa.BigInteger(), nullable=False),
     sa.Column('closed_at', sa.BigInteger(), nullable=True),
@@ -193,7 +195,7 @@ def upgrade() -> None:
     sa.Column('tender_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('bidder', sa.String(length=42), nullable=False),
     sa.Column('committed_at', sa.BigInteger(), nullable=False),
-    sa.Column('price', sa.Numeric(precision=78, scale=0), nullable=True),
+    sa.Column('price', Uint256(), nullable=True),
     sa.Column('revealed_at', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('tender_id', 'bidder')
     )
