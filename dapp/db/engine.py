@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 
 from dapp.errors import PlatformError
@@ -48,16 +48,30 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Engine:
     return engine
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Applies the Alembic migrations up to `revision`."""
-    from alembic import command
+def migrations_config(connection: Connection | None = None):
+    """Alembic's configuration for our migrations, run on `connection` when one is given."""
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Applies the Alembic migrations up to `revision`."""
+    from alembic import command
+
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        command.upgrade(migrations_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Undoes the Alembic migrations down to `revision` ("base": an empty schema)."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.downgrade(migrations_config(connection), revision)
 
 
 def table_names(engine: Engine) -> list[str]:
