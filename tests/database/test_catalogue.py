@@ -6,7 +6,12 @@ import pytest
 from eth_utils import to_checksum_address
 from sqlalchemy.orm import Session
 
-from dapp.catalogue import CatalogueError, check_document, manufacturer_card, manufacturers
+from dapp.catalogue import (
+    CatalogueError,
+    check_document,
+    manufacturer_card,
+    manufacturers,
+)
 from dapp.db.models import Batch, Organization, Product
 from dapp.documents import save_document
 from dapp.paths import documents_dir
