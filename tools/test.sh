@@ -9,6 +9,11 @@ source tools/env.sh
 MEDCHAIN_DATA="$(mktemp -d)"
 export MEDCHAIN_DATA
 trap 'rm -rf "$MEDCHAIN_DATA"' EXIT
+# PostgreSQL: a throwaway server on loopback (Debian's packages) unless MEDCHAIN_TEST_POSTGRES_URL
+# answers. Assign, then eval: a failed start must stop the script, and only then may the trap stop it.
+postgres_exports="$(tools/postgres.sh start)"
+eval "$postgres_exports"
+trap 'tools/postgres.sh stop; rm -rf "$MEDCHAIN_DATA"' EXIT
 
 say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
 
