@@ -13,8 +13,9 @@ commissioned units, shipped the units sent out, consumption dispensed − dispen
 write-offs the units written off; closing = opening + receipts − shipped − consumption −
 write-offs, checked. The lowest balance is the stock after each moment that has movements
 (movements at the same second count together), and the opening stock. A resource with a norm
-appears even when nothing moved. The sums and the running balances are computed by the
-database (GROUP BY and a window function, on SQLite and PostgreSQL alike).
+appears even when nothing moved. The database computes it all in one GROUP BY over a covering
+index, the lowest balance as the MIN of the running balances `dapp.stock_balance` keeps on the
+movements (filled first when new movements lack them), on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import BigInteger, Engine, and_, case, cast, exists, func, select
 
 from dapp.db.models import Movement, Product, ReserveNorm
 from dapp.errors import PlatformError
+from dapp.stock_balance import fill_balances
 
 MOSCOW = "Europe/Moscow"
 RULE_PERCENT = 97
@@ -38,6 +41,7 @@ RECEIPT_KINDS = ("received", "returned", "commissioned")
 CONSUMPTION_KINDS = ("dispensed", "dispense_undone")
 SHIPPED = "shipped"
 WRITTEN_OFF = "written_off"
+KNOWN_KINDS = RECEIPT_KINDS + CONSUMPTION_KINDS + (SHIPPED, WRITTEN_OFF)
 CENTS = Decimal("0.01")
 RATIO_PLACES = Decimal("0.0001")
 
@@ -101,8 +105,9 @@ class Quarter:
         return f"{self.year} Q{self.number}"
 
 
-@dataclass(frozen=True)
-class TurnoverRow:
+class TurnoverRow(NamedTuple):
+    """One resource's line (a named tuple: a hundred thousand of them are built quickly)."""
+
     gtin: str
     name: str
     opening: int
@@ -111,12 +116,31 @@ class TurnoverRow:
     consumption: int
     write_offs: int
     closing: int
-    average_daily_use: Decimal  # consumption / days in the quarter, to 0.01
-    days_of_cover: Decimal | None  # closing / average daily use, to 0.01; None without use
     lowest_balance: int
     norm: int | None  # the organization's minimum balance for the resource
-    minimum_balance_ratio: Decimal | None  # lowest balance / norm, to 0.0001
-    below_rule: bool  # lowest balance < 97 % of the norm (compared exactly, not after rounding)
+    days: int  # in the quarter
+
+    @property
+    def average_daily_use(self) -> Decimal:
+        """Consumption / days in the quarter, to 0.01."""
+        return (Decimal(self.consumption) / self.days).quantize(CENTS, ROUND_HALF_UP)
+
+    @property
+    def days_of_cover(self) -> Decimal | None:
+        """Closing stock / average daily use, to 0.01; None when nothing was used."""
+        if self.consumption <= 0:
+            return None
+        return (Decimal(self.closing * self.days) / self.consumption).quantize(CENTS, ROUND_HALF_UP)
+
+    @property
+    def minimum_balance_ratio(self) -> Decimal | None:
+        """Lowest balance / norm, to 0.0001; None without a norm."""
+        return (Decimal(self.lowest_balance) / self.norm).quantize(RATIO_PLACES, ROUND_HALF_UP) if self.norm else None
+
+    @property
+    def below_rule(self) -> bool:
+        """The lowest balance fell below 97 % of the norm (compared exactly, not after rounding)."""
+        return bool(self.norm) and self.lowest_balance * 100 < RULE_PERCENT * self.norm
 
 
 @dataclass(frozen=True)
@@ -158,80 +182,78 @@ def turnover_reports(engine: Engine, quarter: Quarter, organizations: list[str] 
                      time_zone: str = MOSCOW) -> dict[str, TurnoverReport]:
     """The reports of `organizations` (default: every one with movements or norms), by address."""
     start, end = quarter.bounds(time_zone)
+    days = quarter.days
+    with engine.begin() as connection:
+        fill_balances(connection)
     with engine.connect() as connection:
-        opening = {(row.organization, row.gtin): int(row.opening)
-                   for row in connection.execute(_opening_query(start, organizations))}
-        moved = {(row.organization, row.gtin): row for row in connection.execute(_quarter_query(start, end, organizations))}
-        norm_query = select(ReserveNorm.organization, ReserveNorm.gtin, ReserveNorm.minimum_balance)
-        if organizations is not None:
-            norm_query = norm_query.where(ReserveNorm.organization.in_(organizations))
-        norms = {(row.organization, row.gtin): int(row.minimum_balance) for row in connection.execute(norm_query)}
         names = dict(connection.execute(select(Product.gtin, Product.name)).all())
+        moved = connection.execute(
+            _movements_query(start, end, organizations, engine.dialect.name == "postgresql")).all()
+        unmoved = connection.execute(_unmoved_norms_query(end, organizations)).all()
     rows: dict[str, list[TurnoverRow]] = {organization: [] for organization in organizations or ()}
-    for key in sorted(opening.keys() | moved.keys() | norms.keys()):
-        organization, gtin = key
-        rows.setdefault(organization, []).append(
-            _row(gtin, names.get(gtin, ""), opening.get(key, 0), moved.get(key), norms.get(key), quarter.days,
-                 organization, quarter))
-    return {organization: TurnoverReport(organization, quarter, time_zone, start, end, organization_rows)
-            for organization, organization_rows in rows.items()}
+    for organization, gtin, opening, receipts, shipped, consumption, write_offs, closing, lowest, norm in moved:
+        if closing != opening + receipts - shipped - consumption - write_offs:
+            raise ReportError(
+                f"the movements of {gtin} at {organization} in {quarter} include a kind the report does not "
+                f"know; known: {', '.join(KNOWN_KINDS)}")
+        rows.setdefault(organization, []).append(TurnoverRow(
+            gtin, names.get(gtin, ""), opening, receipts, shipped, consumption, write_offs, closing, lowest, norm, days))
+    for organization, gtin, norm in unmoved:
+        rows.setdefault(organization, []).append(TurnoverRow(gtin, names.get(gtin, ""), 0, 0, 0, 0, 0, 0, 0, norm, days))
+    reports = {}
+    for organization in sorted(rows):
+        rows[organization].sort()  # by GTIN (each organization's GTINs are distinct)
+        reports[organization] = TurnoverReport(organization, quarter, time_zone, start, end, rows[organization])
+    return reports
 
 
-def _opening_query(start: int, organizations: list[str] | None):
-    query = (select(Movement.organization, Movement.gtin, func.sum(Movement.quantity).label("opening"))
-             .where(Movement.timestamp < start).group_by(Movement.organization, Movement.gtin))
-    if organizations is not None:
-        query = query.where(Movement.organization.in_(organizations))
-    return query
-
-
-def _quarter_query(start: int, end: int, organizations: list[str] | None):
-    """Per (organization, GTIN): the quarter's sums by kind, and the lowest running sum of its
-    movements (after each second with movements), to add to the opening stock."""
-    # The window's default frame (RANGE ... CURRENT ROW) includes the rows of the same second.
-    running = func.sum(Movement.quantity).over(partition_by=(Movement.organization, Movement.gtin),
-                                               order_by=Movement.timestamp)
-    moves = select(Movement.organization, Movement.gtin, Movement.kind, Movement.quantity,
-                   running.label("running")).where(Movement.timestamp >= start, Movement.timestamp < end)
-    if organizations is not None:
-        moves = moves.where(Movement.organization.in_(organizations))
-    moves = moves.subquery()
+def _movements_query(start: int, end: int, organizations: list[str] | None, postgresql: bool = False):
+    """Per (organization, GTIN) with movements before `end`, every figure of its row (movements
+    out shown as positive amounts; the closing stock is the sum of all, so a kind the report
+    does not know breaks the balance check) and the norm. One pass over the covering index
+    ix_stock_movement_turnover."""
+    in_quarter = Movement.timestamp >= start
 
     def total(condition):
-        return func.coalesce(func.sum(case((condition, moves.c.quantity), else_=0)), 0)
+        return func.coalesce(func.sum(Movement.quantity).filter(condition), 0)
 
-    return select(
-        moves.c.organization, moves.c.gtin,
-        total(moves.c.kind.in_(RECEIPT_KINDS)).label("receipts"),
-        total(moves.c.kind == SHIPPED).label("shipped"),
-        total(moves.c.kind.in_(CONSUMPTION_KINDS)).label("consumption"),
-        total(moves.c.kind == WRITTEN_OFF).label("write_offs"),
-        func.sum(moves.c.quantity).label("change"),
-        func.min(moves.c.running).label("lowest_running"),
-    ).group_by(moves.c.organization, moves.c.gtin)
-
-
-def _row(gtin: str, name: str, opening: int, moved, norm: int | None, days: int, organization: str,
-         quarter: Quarter) -> TurnoverRow:
-    if moved is None:
-        receipts = shipped = consumption = write_offs = change = 0
-        lowest = opening
+    # `timestamp + 0`: reading the covering index in (organization, GTIN) order beats a range
+    # scan of the time index followed by a sort, on SQLite (PostgreSQL hashes either way).
+    sums = (select(
+        Movement.organization, Movement.gtin,
+        total(Movement.timestamp < start).label("opening"),
+        total(in_quarter & Movement.kind.in_(RECEIPT_KINDS)).label("receipts"),
+        total(in_quarter & (Movement.kind == SHIPPED)).label("shipped"),
+        total(in_quarter & Movement.kind.in_(CONSUMPTION_KINDS)).label("consumption"),
+        total(in_quarter & (Movement.kind == WRITTEN_OFF)).label("write_offs"),
+        func.sum(Movement.quantity).label("closing"),
+        func.min(Movement.balance).filter(in_quarter).label("lowest"),
+    ).where(Movement.timestamp + 0 < end).group_by(Movement.organization, Movement.gtin))
+    if organizations is not None:
+        sums = sums.where(Movement.organization.in_(organizations))
+    sums = sums.subquery("sums")
+    if postgresql:  # its SUM of bigint is numeric: back to integers in the database
+        def figure(value):
+            return cast(value, BigInteger)
     else:
-        # Movements out are negative: the report shows them as positive amounts.
-        receipts, shipped = int(moved.receipts), -int(moved.shipped)
-        consumption, write_offs = -int(moved.consumption), -int(moved.write_offs)
-        change = int(moved.change)
-        lowest = min(opening, opening + int(moved.lowest_running))
-    closing = opening + change
-    if closing != opening + receipts - shipped - consumption - write_offs:
-        raise ReportError(f"the movements of {gtin} at {organization} in {quarter} include a kind the report does not "
-                          f"know; known: {', '.join(RECEIPT_KINDS + CONSUMPTION_KINDS + (SHIPPED, WRITTEN_OFF))}")
-    average = (Decimal(consumption) / days).quantize(CENTS, ROUND_HALF_UP)
-    cover = (Decimal(closing * days) / consumption).quantize(CENTS, ROUND_HALF_UP) if consumption > 0 else None
-    ratio = (Decimal(lowest) / norm).quantize(RATIO_PLACES, ROUND_HALF_UP) if norm else None
-    below = bool(norm) and lowest * 100 < RULE_PERCENT * norm
-    return TurnoverRow(gtin, name, opening, receipts, shipped, consumption, write_offs, closing, average, cover,
-                       lowest, norm, ratio, below)
+        def figure(value):
+            return value
+    # The lowest balance of the quarter, or the opening stock when lower (or when nothing moved).
+    lowest = case((sums.c.lowest < sums.c.opening, sums.c.lowest), else_=sums.c.opening)
+    return (select(sums.c.organization, sums.c.gtin, figure(sums.c.opening), figure(sums.c.receipts),
+                   figure(-sums.c.shipped), figure(-sums.c.consumption), figure(-sums.c.write_offs),
+                   figure(sums.c.closing), figure(lowest), ReserveNorm.minimum_balance)
+            .outerjoin(ReserveNorm, and_(ReserveNorm.organization == sums.c.organization,
+                                         ReserveNorm.gtin == sums.c.gtin)))
+
+
+def _unmoved_norms_query(end: int, organizations: list[str] | None):
+    """The norms of resources that never moved before `end`: they appear in the report too."""
+    query = select(ReserveNorm.organization, ReserveNorm.gtin, ReserveNorm.minimum_balance).where(~exists().where(
+        Movement.organization == ReserveNorm.organization, Movement.gtin == ReserveNorm.gtin, Movement.timestamp < end))
+    if organizations is not None:
+        query = query.where(ReserveNorm.organization.in_(organizations))
+    return query
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -170,6 +170,12 @@ class Movement(Base):
         UniqueConstraint("block_number", "log_index", "organization", name="uq_stock_movement_position"),
         Index("ix_stock_movement_org_gtin_time", "organization", "gtin", "timestamp"),
         Index("ix_stock_movement_time", "timestamp"),
+        # The turnover report reads every column it needs from this index, in (organization,
+        # GTIN, time) order, without touching the table.
+        Index("ix_stock_movement_turnover", "organization", "gtin", "timestamp", "kind", "quantity", "balance"),
+        # The movements whose running balance is still to be computed (dapp.stock_balance).
+        Index("ix_stock_movement_balance_pending", "organization", "gtin",
+              sqlite_where=text("balance IS NULL"), postgresql_where=text("balance IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
@@ -185,6 +191,9 @@ class Movement(Base):
     shipment_id: Mapped[int | None] = mapped_column(BigInteger)
     tender_id: Mapped[int] = mapped_column(BigInteger, default=0)
     reason: Mapped[int | None] = mapped_column(Integer)  # the decommissioning reason code
+    # The organization's stock of the GTIN after this movement, same-second inflows first
+    # (dapp.stock_balance fills it; NULL until then).
+    balance: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Tender(Base):

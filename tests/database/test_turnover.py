@@ -238,3 +238,14 @@ def test_pdf__names_the_organization_quarter_and_marks_flagged_rows(engine, scen
         METFORMIN, "Метформин (Metformin)", "200", "105", "30", "162", "10", "103", "1.80", "57.22", "90", "100",
         "0.9000", "BELOW"]
     assert lines[aspirin + 12] == "ok"
+
+
+def test_report__movement_stored_after_a_report_but_earlier_in_time__balances_recomputed(engine, scenario,
+                                                                                       metformin_quarter):
+    assert turnover_report(engine, HOSPITAL, Q1).row(METFORMIN).lowest_balance == 90
+
+    # A dispense on 15 January, stored only now (balances of the later movements shift by 25).
+    scenario.move(HOSPITAL, METFORMIN, metformin_quarter, "dispensed", -25, utc(2026, 1, 15))
+
+    row = turnover_report(engine, HOSPITAL, Q1).row(METFORMIN)
+    assert (row.consumption, row.closing, row.lowest_balance) == (187, 78, 65)
