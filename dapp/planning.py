@@ -36,7 +36,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, insert, select, update
 
-from dapp.db.models import Movement, PriceQuote, Product, PurchaseRequest, ReserveNorm, Tender
+from dapp.db.models import (
+    Movement,
+    PriceQuote,
+    Product,
+    PurchaseRequest,
+    ReserveNorm,
+    Tender,
+)
 from dapp.errors import PlatformError
 from dapp.inventory import usable_stock
 

@@ -331,8 +331,8 @@ def to_pdf(report: TurnoverReport) -> bytes:
     last_day = date.fromordinal(report.quarter.end_day.toordinal() - 1)
     lines = (
         f"Organization: {report.organization}",
-        f"Period: {report.quarter.first_day:%d.%m.%Y} - {last_day:%d.%m.%Y} ({report.quarter.days} days, "
-        f"{report.time_zone} time)",
+        (f"Period: {report.quarter.first_day:%d.%m.%Y} - {last_day:%d.%m.%Y} ({report.quarter.days} days, "
+         f"{report.time_zone} time)"),
         f"Resources: {len(report.rows)}; below the 97 % rule: {len(report.flagged)}",
     )
     for line in lines:

@@ -12,7 +12,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -189,7 +201,7 @@ class Movement(Base):
     quantity: Mapped[int] = mapped_column(BigInteger)  # signed
     counterparty: Mapped[str] = mapped_column(ADDRESS, default="")
     shipment_id: Mapped[int | None] = mapped_column(BigInteger)
-    tender_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    tender_id: Mapped[int] = mapped_column(BigInteger, default=0)  # on the shipper's movement (see `shipment`)
     reason: Mapped[int | None] = mapped_column(Integer)  # the decommissioning reason code
     # The organization's stock of the GTIN after this movement, same-second inflows first
     # (dapp.stock_balance fills it; NULL until then).

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import zlib
 
-_OBJECT = re.compile(rb"(?m)^(\d+) 0 obj\s(.*?)\sendobj", re.S)
+_OBJECT = re.compile(rb"(?m)^(\d+) 0 obj\s(.*?)\sendobj", re.DOTALL)
 _STRING_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
@@ -40,7 +40,7 @@ def _stream(body: bytes) -> bytes:
 
 def _show(content: bytes, fonts: dict) -> str:
     lines, font = [], {}
-    for match in re.finditer(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
+    for match in re.finditer(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", content, re.DOTALL):
         if match.group(1):
             font = fonts.get(match.group(1), {})
             continue
@@ -56,4 +56,4 @@ def _unescape(text: bytes) -> bytes:
             return bytes([int(escaped, 8)])
         return _STRING_ESCAPES.get(escaped, escaped)
 
-    return re.sub(rb"\\([0-7]{1,3}|.)", replace, text, flags=re.S)
+    return re.sub(rb"\\([0-7]{1,3}|.)", replace, text, flags=re.DOTALL)

@@ -4,7 +4,7 @@ straight into the tables the indexer fills, with the figures chosen by the test.
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, insert
 
@@ -19,7 +19,7 @@ ZERO_HASH = "0x" + "00" * 32
 
 def utc(*parts) -> int:
     """Unix seconds of a UTC date and time: utc(2026, 1, 10, 12)."""
-    return int(datetime(*parts, tzinfo=timezone.utc).timestamp())
+    return int(datetime(*parts, tzinfo=UTC).timestamp())
 
 
 class Scenario:

@@ -9,10 +9,23 @@ from sqlalchemy import select
 
 from dapp.db.engine import open_database
 from dapp.db.models import PurchaseRequest
-from dapp.planning import PlanningError, PriceSource, market_price, plan_purchases, price_sources, publish_tender
+from dapp.planning import (
+    PlanningError,
+    PriceSource,
+    market_price,
+    plan_purchases,
+    price_sources,
+    publish_tender,
+)
 from dapp.roles import Role
 from dapp.tenders import TenderClient, TenderStatus
-from tests.conftest import CERTIFICATE_CID, CHARACTERISTICS_CID, GTIN, ORGANIZATION_CID, REGULATOR_CID
+from tests.conftest import (
+    CERTIFICATE_CID,
+    CHARACTERISTICS_CID,
+    GTIN,
+    ORGANIZATION_CID,
+    REGULATOR_CID,
+)
 from tests.database.scenario import DAY, HOSPITAL, Scenario, utc
 
 METFORMIN = f"{GTIN:014d}"

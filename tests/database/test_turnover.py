@@ -212,8 +212,8 @@ def test_csv__exact_content(engine, scenario, metformin_quarter):
     assert text.splitlines() == [
         ",".join(CSV_COLUMNS),
         f"{HOSPITAL},2026Q1,2026-01-01,2026-03-31,{INSULIN},Инсулин,0,0,0,0,0,0,0.00,,0,0,,no",
-        f"{HOSPITAL},2026Q1,2026-01-01,2026-03-31,{METFORMIN},Метформин (Metformin),200,105,30,162,10,103,1.80,57.22,"
-        "90,100,0.9000,yes",
+        (f"{HOSPITAL},2026Q1,2026-01-01,2026-03-31,{METFORMIN},Метформин (Metformin),200,105,30,162,10,103,1.80,"
+         "57.22,90,100,0.9000,yes"),
     ]
     assert CSV_COLUMNS[:6] == ("organization", "quarter", "period_start", "period_end", "gtin", "name")
 
