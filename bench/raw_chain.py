@@ -53,18 +53,21 @@ class RawChain:
             raise RuntimeError(f"{method}: {answer['error']}")
         return answer["result"]
 
-    def send_all(self, transactions: list[tuple[str, str, bytes]], chunk: int = 250) -> list[dict]:
+    def send_all(self, transactions: list[tuple[str, str, bytes]], chunk: int = 250, gas: int | None = None) -> list[dict]:
         """Sends (from, to, calldata) transactions in order; raises on the first failure.
         Returns their receipts (JSON-RPC objects, quantities in hex), in the same order."""
         receipts = []
         for start in range(0, len(transactions), chunk):
             payload = [
                 {"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction",
-                 "params": [{"from": sender, "to": to, "data": "0x" + data.hex(), "gas": GAS,
+                 "params": [{"from": sender, "to": to, "data": "0x" + data.hex(), "gas": hex(gas) if gas else GAS,
                              "nonce": self.next_nonce(sender)}]}
                 for i, (sender, to, data) in enumerate(transactions[start:start + chunk])
             ]
-            answers = sorted(self.session.post(self.uri, json=payload).json(), key=lambda answer: answer["id"])
+            answers = self.session.post(self.uri, json=payload).json()
+            if isinstance(answers, dict):  # the node refused the whole batch
+                raise RuntimeError(f"the node refused a batch of benchmark transactions: {answers}")
+            answers = sorted(answers, key=lambda answer: answer["id"])
             errors = [answer["error"] for answer in answers if "error" in answer]
             if errors:
                 raise RuntimeError(f"a benchmark transaction failed: {errors[0]}")

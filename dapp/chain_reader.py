@@ -8,6 +8,7 @@ decoded revert reasons); this module only reads.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from functools import cached_property
 from types import SimpleNamespace
 from typing import Any, Callable
 
+import msgspec
 import requests
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
@@ -69,6 +71,22 @@ class _Event:
     def data_types(self) -> list[str]:
         return [kind for _, kind, indexed in self.inputs if not indexed]
 
+    @cached_property
+    def fast(self) -> bool:
+        """Whether every input is a type `_decode_fast` reads (all the platform's events are)."""
+        return all(_word_reader(kind) is not None or kind in ("string", "bytes")
+                   or (kind.endswith("[]") and _word_reader(kind[:-2]) is not None)
+                   for _, kind, indexed in self.inputs if not indexed) \
+            and all(_word_reader(kind) is not None or _is_dynamic(kind) for _, kind, indexed in self.inputs if indexed)
+
+    def plan(self, json_values: bool) -> list[tuple[str, int, Callable]]:
+        """How `_decode_fast` reads each input: (name, where from, reader)."""
+        return self._plans[json_values]
+
+    @cached_property
+    def _plans(self) -> dict[bool, list]:
+        return {False: _plan(self.inputs, False), True: _plan(self.inputs, True)}
+
 
 class ChainReader:
     """Reads the contracts of `deployment` through the node at `uri` (HTTP JSON-RPC)."""
@@ -117,16 +135,19 @@ class ChainReader:
         )
 
     def logs(self, contracts: Sequence[str], *topics: bytes | None, from_block: int | None = None,
-             to_block: str | int = "latest") -> Request:
+             to_block: str | int = "latest", json_values: bool = False) -> Request:
         """Every log of `contracts` since the deployment whose topics 1, 2, ... match `topics`
-        (None matches anything); topic 0, the event, is any event of those contracts."""
+        (None matches anything); topic 0, the event, is any event of those contracts.
+
+        `json_values`: arguments as JSON values (bytes as 0x hex, arrays as lists), as the
+        indexer stores them."""
         first = from_block if from_block is not None else self.deployment.first_block
         topic_filter: list = [None] + ["0x" + topic.hex() if topic is not None else None for topic in topics]
         return Request(
             "eth_getLogs",
             [{"address": [self._addresses[name] for name in contracts], "fromBlock": hex(first),
               "toBlock": to_block if isinstance(to_block, str) else hex(to_block), "topics": topic_filter}],
-            lambda result: [log for log in map(self._decode_log, result) if log is not None],
+            lambda result: [log for log in (self._decode_log(raw, json_values) for raw in result) if log is not None],
         )
 
     # --- sending ----------------------------------------------------------------------------
@@ -160,6 +181,9 @@ class ChainReader:
         if block is not None:
             self._block_times[block_hash] = int(block["timestamp"], 16)
 
+    def forget_block_times(self) -> None:
+        self._block_times.clear()
+
     def knows_block(self, block_hash: str) -> bool:
         return block_hash in self._block_times
 
@@ -174,13 +198,13 @@ class ChainReader:
         try:
             response = self._session.post(self.uri, json=payload, timeout=self.timeout)
             response.raise_for_status()
-            answers = response.json()
+            answers = msgspec.json.decode(response.content)
         except requests.RequestException as error:
             raise ChainUnreachable(
                 f"the chain at {self.uri} does not answer ({type(error).__name__}); is the node running? "
                 "Start the local platform with `make run`"
             ) from error
-        except ValueError as error:
+        except (ValueError, msgspec.DecodeError) as error:
             raise ChainUnreachable(f"the node at {self.uri} answered something that is not JSON-RPC") from error
         if isinstance(answers, dict):  # a node that refuses batches answers with one error
             raise ChainUnreachable(f"the node at {self.uri} refused a batch request: {answers.get('error', answers)}")
@@ -204,18 +228,23 @@ class ChainReader:
                 contract=name, name=abi.name, inputs=[(i.name, i.canonical_type, i.indexed) for i in abi.inputs]
             )
 
-    def _decode_log(self, raw: dict) -> Log | None:
+    def _decode_log(self, raw: dict, json_values: bool = False) -> Log | None:
         if raw.get("blockTimestamp"):  # nodes that send it (anvil, recent geth) spare a block request
             self._block_times.setdefault(raw["blockHash"], int(raw["blockTimestamp"], 16))
         topics = [bytes.fromhex(topic[2:]) for topic in raw["topics"]]
         event = self._events.get(topics[0]) if topics else None
         if event is None:
             return None
-        data = decode(event.data_types, bytes.fromhex(raw["data"][2:]))
-        args, indexed_topics, values = {}, iter(topics[1:]), iter(data)
-        for name, kind, indexed in event.inputs:
-            value = _decode_topic(kind, next(indexed_topics)) if indexed else next(values)
-            args[name] = _normalize(value)
+        data = bytes.fromhex(raw["data"][2:])
+        if event.fast:
+            args = _decode_fast(event, topics, data, json_values)
+        else:
+            args, indexed_topics, values = {}, iter(topics[1:]), iter(decode(event.data_types, data))
+            for name, kind, indexed in event.inputs:
+                value = _decode_topic(kind, next(indexed_topics)) if indexed else next(values)
+                args[name] = _normalize(value)
+            if json_values:
+                args = jsonable(args)
         return Log(
             contract=event.contract,
             event=event.name,
@@ -235,6 +264,94 @@ def _decode_output(abi: _Method, result: str):
         for names, value in zip(abi.output_names, values)
     ]
     return outputs[0] if len(outputs) == 1 else outputs
+
+
+def _decode_fast(event: _Event, topics: list[bytes], data: bytes, json_values: bool) -> dict:
+    """The event's arguments read straight from the 32-byte words: the same values as eth_abi
+    gives (checksummed addresses, ints, bytes, str, tuples), or their JSON forms, ten times
+    faster; the indexer decodes every event of the chain with it."""
+    args, topic, head = {}, 1, 0
+    for name, source, read in event.plan(json_values):
+        if source == _TOPIC:
+            args[name] = read(topics[topic])
+            topic += 1
+            continue
+        word = data[head:head + 32]
+        head += 32
+        if source == _WORD:
+            args[name] = read(word)
+            continue
+        offset = int.from_bytes(word, "big")
+        length = int.from_bytes(data[offset + 0:offset + 32], "big")
+        start = offset + 32
+        if source == _ARRAY:
+            args[name] = read([data[start + 32 * i:start + 32 * i + 32] for i in range(length)])
+        else:  # string or bytes
+            args[name] = read(data[start:start + length])
+    return args
+
+
+_TOPIC, _WORD, _ARRAY, _DYNAMIC = range(4)
+
+
+def _plan(inputs: list[tuple[str, str, bool]], json_values: bool) -> list[tuple[str, int, Callable]]:
+    as_hex = lambda value: "0x" + value.hex()  # noqa: E731
+    raw_bytes = as_hex if json_values else (lambda value: value)
+    plan = []
+    for name, kind, indexed in inputs:
+        reader = _word_reader(kind)
+        if json_values and kind.startswith("bytes") and kind[5:].isdigit():
+            reader = (lambda size: lambda word: "0x" + word[:size].hex())(int(kind[5:]))
+        if indexed:
+            plan.append((name, _TOPIC, raw_bytes if _is_dynamic(kind) else reader))
+        elif reader is not None:
+            plan.append((name, _WORD, reader))
+        elif kind == "string":
+            plan.append((name, _DYNAMIC, lambda value: value.decode("utf-8", errors="replace")))
+        elif kind == "bytes":
+            plan.append((name, _DYNAMIC, raw_bytes))
+        else:  # T[] of a static T
+            item = _plan([(name, kind[:-2], False)], json_values)[0][2]
+            plan.append((name, _ARRAY, (lambda read: (lambda words: list(map(read, words)))
+                                        if json_values else (lambda words: tuple(map(read, words))))(item)))
+    return plan
+
+
+def _is_dynamic(kind: str) -> bool:
+    return kind in {"string", "bytes"} or kind.endswith("]") or kind.startswith("(")
+
+
+@functools.cache
+def _word_reader(kind: str) -> Callable[[bytes], Any] | None:
+    """How to read one 32-byte word of a static `kind`; None for other types."""
+    if kind == "address":
+        return lambda word: _checksummed(word[12:])
+    if kind == "bool":
+        return lambda word: word[31] == 1
+    if kind.startswith("uint") and kind[4:].isdigit():
+        return lambda word: int.from_bytes(word, "big")
+    if kind.startswith("int") and kind[3:].isdigit():
+        return lambda word: int.from_bytes(word, "big", signed=True)
+    if kind.startswith("bytes") and kind[5:].isdigit():
+        size = int(kind[5:])
+        return lambda word: word[:size]
+    return None
+
+
+def jsonable(value):
+    """`value` with bytes as 0x hex and tuples as lists."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+@functools.lru_cache(maxsize=65_536)
+def _checksummed(address: bytes) -> str:
+    return to_checksum_address("0x" + address.hex())
 
 
 def _decode_topic(kind: str, topic: bytes):

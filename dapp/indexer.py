@@ -19,24 +19,47 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import msgspec
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, select
 
 from dapp.chain_reader import ChainReader, Log, Request
+from dapp.db.bulk import bulk_insert
 from dapp.db.models import Block, Event, IndexerCursor
 from dapp.deployment import Deployment
 from dapp.errors import PlatformError
 from dapp.projections import Fold, StoredEvent, clear
+from dapp.stock_balance import fill_balances
 
-DEFAULT_RANGE = 2_000  # blocks per eth_getLogs
+DEFAULT_RANGE = 2_000  # blocks per eth_getLogs, at most
+_TARGET_EVENTS = 10_000  # events per eth_getLogs, about
+_EVENT_COLUMNS = ("block_number", "log_index", "transaction_hash", "timestamp", "contract", "name", "args")
 _REORG_WINDOW = 64  # stored blocks checked per request while looking for the fork point
 
 
 class IndexerError(PlatformError):
     """The database belongs to another chain, or the node answered something inconsistent."""
+
+
+@dataclass
+class _Read:
+    """One range as read from the node."""
+
+    start: int
+    end: int
+    last: tuple[int, str] | None  # the last block stored before the range: (number, hash)
+    last_now: dict | None  # that block's header as the chain has it now
+    logs: list[Log] | None
+    end_header: dict | None
+    rows: tuple | None = None  # (events, stored events, blocks), ready to write
+
+    @property
+    def reorged(self) -> bool:
+        return self.last is not None and (self.last_now is None or self.last_now["hash"] != self.last[1])
 
 
 @dataclass
@@ -58,6 +81,7 @@ class Indexer:
         self.range_size = range_size
         self.confirmations = confirmations
         self.contracts = sorted(self.deployment.contracts)
+        self._span = min(range_size, 10)  # blocks in the next range (see _adapt)
 
     # --- the cursor ----------------------------------------------------------------------
 
@@ -94,77 +118,51 @@ class Indexer:
         return self.reader.one(Request("eth_blockNumber", [], lambda n: int(n, 16))) - self.confirmations
 
     def step(self, head: int | None = None) -> StepResult | None:
-        """Reads the next range (up to `head`); None when there is nothing new."""
+        """Reads the next range (up to `head`) and stores it; None when there is nothing new."""
         with self.engine.connect() as connection:
             start = self._cursor(connection).next_block
-            last_stored = connection.execute(
-                select(Block.number, Block.hash).where(Block.number == start - 1)
-            ).first()
+            last = _last_block(connection, start)
         head = self.head() if head is None else head
-        end = min(start + self.range_size - 1, head)
-        requests_ = [_block_by_number(last_stored.number)] if last_stored is not None else []
-        if start <= head:
-            requests_ += [self.reader.logs(self.contracts, from_block=start, to_block=end), _block_by_number(end)]
-        answers = self.reader.batch(requests_)
-        if last_stored is not None:
-            current = answers.pop(0)
-            if current is None or current["hash"] != last_stored.hash:
-                fork = self._rollback()
-                return StepResult(fork + 1, fork, 0, rolled_back_to=fork)
-        if start > head:
-            return None
-        logs, end_header = answers
-        if end_header is None:
-            return None  # the head went back under the read: the next step looks again
-        events, stored, blocks = self._rows(logs, end, end_header)
-        with self.engine.begin() as connection:
-            if self._cursor(connection).next_block != start:
-                raise IndexerError("another indexer is writing to this database; run one indexer per database")
-            if events:
-                connection.execute(insert(Event.__table__), events)
-            connection.execute(insert(Block.__table__), blocks)
-            if last_stored is not None:  # keep only blocks with events, and the last one read
-                connection.execute(delete(Block.__table__).where(
-                    Block.number == last_stored.number, ~exists().where(Event.block_number == last_stored.number)))
-            Fold().apply(connection, stored)
-            self._save_cursor(connection, end + 1)
-        return StepResult(start, end, len(events))
-
-    def _rows(self, logs: Sequence[Log], end: int, end_header: dict) -> tuple[list[dict], list[StoredEvent], list[dict]]:
-        times = self.reader.block_times(logs) if logs else {}
-        blocks: dict[int, dict] = {}
-        events, stored = [], []
-        for log in logs:
-            known = blocks.setdefault(log.block_number, {"number": log.block_number, "hash": log.block_hash,
-                                                         "timestamp": times[log.block_hash]})
-            if known["hash"] != log.block_hash:
-                raise IndexerError(f"the node returned logs of two different blocks {log.block_number}; read again")
-            args = _jsonable(log.args)
-            events.append({
-                "block_number": log.block_number, "log_index": log.log_index,
-                "transaction_hash": log.transaction_hash, "timestamp": known["timestamp"],
-                "contract": log.contract, "name": log.event, "args": json.dumps(args),
-            })
-            stored.append(StoredEvent(log.block_number, log.log_index, known["timestamp"], log.contract, log.event, args))
-        if end in blocks and blocks[end]["hash"] != end_header["hash"]:
-            raise IndexerError(f"block {end} changed while it was read; read again")
-        blocks.setdefault(end, {"number": end, "hash": end_header["hash"], "timestamp": int(end_header["timestamp"], 16)})
-        return events, stored, list(blocks.values())
-
-    # --- catching up and following ---------------------------------------------------------
+        read = self._read(start, min(start + self._span - 1, head), last) if start <= head else self._check(last)
+        return self._store(read)
 
     def catch_up(self, progress: bool = False, on_step: Callable[[StepResult], None] | None = None) -> int:
-        """Reads every range up to the current head; the number of events stored."""
+        """Reads every range up to the current head; the number of events stored.
+
+        The next range is read while the current one is written (the node works while
+        Python decodes and the database writes)."""
         head = self.head()
         total = 0
         bar = None
+        with self.engine.connect() as connection:
+            start = self._cursor(connection).next_block
+            last = _last_block(connection, start)
         if progress:
             from tqdm import tqdm
 
-            first = self.next_block()
-            bar = tqdm(total=max(head - first + 1, 0), unit="block", desc="indexing", dynamic_ncols=True)
+            bar = tqdm(total=max(head - start + 1, 0), unit="block", desc="indexing", dynamic_ncols=True)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-read")
         try:
-            while (result := self.step(head)) is not None:
+            pending = pool.submit(self._read, start, min(start + self._span - 1, head), last) if start <= head \
+                else pool.submit(self._check, last)
+            while pending is not None:
+                read = pending.result()
+                pending = None
+                if read is not None and read.rows is not None and read.end < head:
+                    following = read.end + 1
+                    pending = pool.submit(self._read, following, min(following + self._span - 1, head),
+                                          (read.end, read.end_header["hash"]))
+                result = self._store(read)
+                if result is None:
+                    break
+                if result.rolled_back_to is not None:
+                    if pending is not None:
+                        pending.result()  # read from the old branch: dropped
+                    with self.engine.connect() as connection:
+                        last = _last_block(connection, result.rolled_back_to + 1)
+                    start = result.rolled_back_to + 1
+                    pending = pool.submit(self._read, start, min(start + self._span - 1, head), last) \
+                        if start <= head else None
                 total += result.events
                 if bar is not None:
                     if result.rolled_back_to is not None:
@@ -176,9 +174,84 @@ class Indexer:
                 if on_step is not None:
                     on_step(result)
         finally:
+            pool.shutdown(wait=True)
             if bar is not None:
                 bar.close()
         return total
+
+    # --- one range: read, then store -------------------------------------------------------
+
+    def _check(self, last: tuple[int, str] | None) -> _Read | None:
+        """Only the reorg check of the last block stored (when there is nothing new to read)."""
+        if last is None:
+            return None
+        current = self.reader.one(_block_by_number(last[0]))
+        return _Read(last[0] + 1, last[0], last, current, None, None)
+
+    def _read(self, start: int, end: int, last: tuple[int, str] | None) -> _Read:
+        """The logs of blocks start..end, the header of `end`, and `last`'s header as the chain
+        has it now, in one round trip."""
+        requests_ = [self.reader.logs(self.contracts, from_block=start, to_block=end, json_values=True),
+                     _block_by_number(end)]
+        if last is not None:
+            requests_.append(_block_by_number(last[0]))
+        answers = self.reader.batch(requests_)
+        logs, end_header = answers[0], answers[1]
+        read = _Read(start, end, last, answers[2] if last is not None else None, logs, end_header)
+        if not read.reorged:
+            read.rows = self._rows(logs, end, end_header) if end_header is not None else None
+            self._adapt(end - start + 1, len(logs))
+        return read
+
+    def _adapt(self, span: int, events: int) -> None:
+        """Ranges of about TARGET_EVENTS events: short where the chain is busy, up to
+        `range_size` blocks where it is quiet."""
+        wanted = span * _TARGET_EVENTS // max(events, 1)
+        self._span = max(1, min(self.range_size, wanted, span * 4))
+
+    def _store(self, read: _Read | None) -> StepResult | None:
+        if read is None:
+            return None
+        if read.reorged:
+            fork = self._rollback()
+            return StepResult(fork + 1, fork, 0, rolled_back_to=fork)
+        if read.logs is None or read.rows is None:
+            return None  # nothing new, or the head went back under the read: the next step looks again
+        events, stored, blocks = read.rows
+        with self.engine.begin() as connection:
+            if self._cursor(connection).next_block != read.start:
+                raise IndexerError("another indexer is writing to this database; run one indexer per database")
+            bulk_insert(connection, Event.__table__, _EVENT_COLUMNS, events)
+            bulk_insert(connection, Block.__table__, ("number", "hash", "timestamp"), blocks)
+            if read.last is not None:  # keep only blocks with events, and the last one read
+                connection.execute(delete(Block.__table__).where(
+                    Block.number == read.last[0], ~exists().where(Event.block_number == read.last[0])))
+            Fold().apply(connection, stored)
+            fill_balances(connection)  # the running stock balances the reports read
+            self._save_cursor(connection, read.end + 1)
+        return StepResult(read.start, read.end, len(events))
+
+    def _rows(self, logs: Sequence[Log], end: int, end_header: dict) -> tuple[list[tuple], list[StoredEvent], list[tuple]]:
+        times = self.reader.block_times(logs) if logs else {}
+        blocks: dict[int, tuple] = {}
+        events, stored = [], []
+        encode = msgspec.json.encode
+        for log in logs:
+            known = blocks.get(log.block_number)
+            if known is None:
+                known = blocks[log.block_number] = (log.block_number, log.block_hash, times[log.block_hash])
+            elif known[1] != log.block_hash:
+                raise IndexerError(f"the node returned logs of two different blocks {log.block_number}; read again")
+            events.append((log.block_number, log.log_index, log.transaction_hash, known[2], log.contract, log.event,
+                           encode(log.args).decode()))
+            stored.append(StoredEvent(log.block_number, log.log_index, known[2], log.contract, log.event, log.args))
+        if end in blocks and blocks[end][1] != end_header["hash"]:
+            raise IndexerError(f"block {end} changed while it was read; read again")
+        blocks.setdefault(end, (end, end_header["hash"], int(end_header["timestamp"], 16)))
+        self.reader.forget_block_times()  # kept only for the range: a long follow would hoard them
+        return events, stored, list(blocks.values())
+
+    # --- following -------------------------------------------------------------------------
 
     def follow(self, poll_seconds: float = 1.0, should_stop: Callable[[], bool] = lambda: False,
                on_step: Callable[[StepResult], None] | None = None) -> None:
@@ -236,6 +309,7 @@ def replay(connection: Connection, chunk: int = 20_000) -> None:
         Fold().apply(connection, [
             StoredEvent(r.block_number, r.log_index, r.timestamp, r.contract, r.name, json.loads(r.args)) for r in rows
         ])
+        fill_balances(connection)
         last = (rows[-1].block_number, rows[-1].log_index)
 
 
@@ -251,15 +325,10 @@ def event_count(engine: Engine) -> int:
         return connection.execute(select(func.count()).select_from(Event.__table__)).scalar_one()
 
 
+def _last_block(connection: Connection, next_block: int) -> tuple[int, str] | None:
+    row = connection.execute(select(Block.number, Block.hash).where(Block.number == next_block - 1)).first()
+    return (row.number, row.hash) if row is not None else None
+
+
 def _block_by_number(number: int) -> Request:
     return Request("eth_getBlockByNumber", [hex(number), False], lambda block: block)
-
-
-def _jsonable(value):
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
 from sqlalchemy.sql.expression import bindparam
 
+from dapp.db.bulk import bulk_insert, bulk_update
 from dapp.db.models import PROJECTION_TABLES, Batch, Bid, Movement, Organization, Product, Shipment, Tender
 
 # Participants' statuses (Participants.vy STATUS_*), Resources' batch statuses, Custody's reasons.
@@ -29,6 +30,8 @@ DISPENSED = 1
 TENDER_CLOSING = {"TenderCompleted": "completed", "TenderFailed": "failed", "TenderTerminated": "terminated",
                   "TenderCancelled": "cancelled"}
 NO_GTIN = "0" * 14  # a tender by specification
+_MOVEMENT_COLUMNS = ("block_number", "log_index", "timestamp", "organization", "gtin", "batch_id", "kind", "quantity",
+                     "counterparty", "shipment_id", "tender_id", "reason")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class _Rows:
         self.new: set[tuple] = set()
         self.dirty: set[tuple] = set()
         self.wanted: set[tuple] = set()
+        self.blind: dict[tuple, dict] = {}  # changes to rows not loaded: written by key alone
+        self.blind_groups: dict[tuple, list] = {}
 
     def want(self, *key) -> None:
         self.wanted.add(key)
@@ -88,7 +93,21 @@ class _Rows:
         if key not in self.new:
             self.dirty.add(key)
 
+    def change_unloaded(self, key: tuple, **values) -> None:
+        """Changes a row without reading it first (the change needs nothing from it)."""
+        if key in self.rows:
+            self.change(key, **values)
+        else:
+            self.blind.setdefault(key, {}).update(values)
+
     def flush(self, connection: Connection) -> None:
+        for key, values in self.blind.items():  # one statement for all rows with the same columns
+            self.blind_groups.setdefault(tuple(sorted(values)), []).append((key, values))
+        for names, group in self.blind_groups.items():  # plain values only (ints, strings)
+            bulk_update(connection, self.table, self.key_columns, names,
+                        [tuple(values[name] for name in names) + key for key, values in group])
+        self.blind.clear()
+        self.blind_groups.clear()
         if self.new:
             connection.execute(insert(self.table), [self.rows[key] for key in self.new])
         if self.dirty:
@@ -119,7 +138,7 @@ class Fold:
         self.tenders = _Rows(Tender, ["tender_id"])
         self.bids = _Rows(Bid, ["tender_id", "bidder"])
         self._tables = [self.organizations, self.products, self.batches, self.shipments, self.tenders, self.bids]
-        self._movements: list[dict] = []
+        self._movements: list[tuple] = []
 
     def apply(self, connection: Connection, events: Iterable[StoredEvent]) -> None:
         events = list(events)
@@ -134,7 +153,7 @@ class Fold:
         for rows in self._tables:
             rows.flush(connection)
         if self._movements:
-            connection.execute(insert(Movement.__table__), self._movements)
+            bulk_insert(connection, Movement.__table__, _MOVEMENT_COLUMNS, self._movements)
             self._movements = []
 
     # --- which rows a chunk needs ------------------------------------------------------
@@ -150,8 +169,6 @@ class Fold:
                 self.products.want(gtin_text(args["gtin"]))
         elif event.contract == "Custody":
             self.batches.want(args["batchId"])
-            if "shipmentId" in args:
-                self.shipments.want(args["shipmentId"])
         elif event.contract == "Tenders" and "tenderId" in args:
             self.tenders.want(args["tenderId"])
             if "bidder" in args:
@@ -161,12 +178,9 @@ class Fold:
               counterparty: str = "", shipment_id: int | None = None, tender_id: int = 0,
               reason: int | None = None) -> None:
         batch = self.batches.get(batch_id)
-        self._movements.append({
-            "block_number": event.block_number, "log_index": event.log_index, "timestamp": event.timestamp,
-            "organization": organization, "gtin": batch["gtin"] if batch else NO_GTIN, "batch_id": batch_id,
-            "kind": kind, "quantity": quantity, "counterparty": counterparty, "shipment_id": shipment_id,
-            "tender_id": tender_id, "reason": reason,
-        })
+        self._movements.append((event.block_number, event.log_index, event.timestamp, organization,
+                                batch["gtin"] if batch else NO_GTIN, batch_id, kind, quantity, counterparty,
+                                shipment_id, tender_id, reason))
 
 
 # --- Participants ----------------------------------------------------------------------
@@ -251,16 +265,14 @@ def _shipped(fold: Fold, event: StoredEvent) -> None:
 
 def _settled(fold: Fold, event: StoredEvent) -> None:
     args = event.args
-    shipment = fold.shipments.get(args["shipmentId"]) or {}
-    tender_id = shipment.get("tender_id", 0)
     if event.name == "Received":
-        fold.shipments.change((args["shipmentId"],), status="received", settled_at=event.timestamp)
+        fold.shipments.change_unloaded((args["shipmentId"],), status="received", settled_at=event.timestamp)
         fold._move(event, args["consignee"], args["batchId"], "received", args["quantity"], args["shipper"],
-                   args["shipmentId"], tender_id)
+                   args["shipmentId"])
     else:
-        fold.shipments.change((args["shipmentId"],), status="rejected", settled_at=event.timestamp)
+        fold.shipments.change_unloaded((args["shipmentId"],), status="rejected", settled_at=event.timestamp)
         fold._move(event, args["shipper"], args["batchId"], "returned", args["quantity"], args["consignee"],
-                   args["shipmentId"], tender_id)
+                   args["shipmentId"])
 
 
 def _decommissioned(fold: Fold, event: StoredEvent) -> None:

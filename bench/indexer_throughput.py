@@ -1,0 +1,191 @@
+"""Indexer throughput: the platform's events from an anvil holding over 100,000 of them, into
+SQLite and into PostgreSQL, against the same events read through Ape's
+`Contract.EventName.query` in the same run.
+
+The events are real platform events: two organizations whose accounts are `BulkCaller`
+contracts ship one unit at a time to each other, 250 shipments (then 250 receipts) per
+transaction, so 100,000 `Shipped`/`Received` events take a few hundred transactions. They
+come on top of whatever the chain already holds (the verification benchmark's world).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+
+import requests
+
+from eth_abi import encode
+from eth_utils import keccak, to_checksum_address
+from raw_chain import RawChain, calldata
+
+from dapp.chain import project
+from dapp.chain_reader import ChainReader
+from dapp.db.engine import open_database
+from dapp.deploy import deploy_platform
+from dapp.indexer import Indexer, event_count
+from dapp.roles import Category, Role
+
+CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+GTIN = 4607001120995
+LOT = "BULK-1"
+SHIPMENTS = 50_000  # and as many receipts
+PER_TRANSACTION = 250
+BULK_GAS = 60_000_000
+DAY = 86400
+
+
+def batch_id(gtin: int, lot: str) -> bytes:
+    return keccak(encode(["uint256", "string"], [gtin, lot]))
+
+
+def deploy_bulk_caller(raw: RawChain, owner: str) -> str:
+    contract_type = project().BulkCaller.contract_type
+    data = bytes.fromhex(contract_type.deployment_bytecode.bytecode[2:]) + encode(["address"], [owner])
+    tx = raw.rpc("eth_sendTransaction", {"from": owner, "data": "0x" + data.hex(), "gas": hex(3_000_000),
+                                         "nonce": raw.next_nonce(owner)})
+    receipt = raw.wait([tx])[tx]
+    return to_checksum_address(receipt["contractAddress"])
+
+
+def bulk(raw: RawChain, owner: str, caller: str, target: str, calls: list[bytes]) -> None:
+    """`calls` made by `caller` on `target`, PER_TRANSACTION a transaction."""
+    data = [
+        calldata("BulkCaller", "callAll", target, calls[start:start + PER_TRANSACTION])
+        for start in range(0, len(calls), PER_TRANSACTION)
+    ]
+    raw.send_all([(owner, caller, d) for d in data], chunk=8, gas=BULK_GAS)
+
+
+def build_events(raw: RawChain, deployment, now: int) -> int:
+    """Adds 2 × SHIPMENTS custody events; returns the number of the first shipment."""
+    participants, resources, custody = (deployment.address(n) for n in ("Participants", "Resources", "Custody"))
+    regulator = deployment.deployer
+    owner = to_checksum_address("0x" + "d4" * 20)
+    manufacturer = to_checksum_address("0x" + "d5" * 20)
+    for account in (owner, manufacturer):
+        raw.rpc("anvil_setBalance", account, hex(10**24))
+    raw.rpc("evm_setBlockGasLimit", hex(BULK_GAS * 4))
+    sender, consignee = deploy_bulk_caller(raw, owner), deploy_bulk_caller(raw, owner)
+    raw.send_all([(manufacturer, participants, calldata("Participants", "apply", CID))]
+                 + [(owner, caller, calldata("BulkCaller", "callAll", participants, [calldata("Participants", "apply", CID)]))
+                    for caller in (sender, consignee)])
+    raw.send_all([(regulator, participants, calldata("Participants", "approve", manufacturer, int(Role.MANUFACTURER)))]
+                 + [(regulator, participants, calldata("Participants", "approve", c, int(Role.DISTRIBUTOR)))
+                    for c in (sender, consignee)])
+    batch = batch_id(GTIN, LOT)
+    raw.send_all([(manufacturer, resources, calldata("Resources", "register_product", GTIN, int(Category.DRUG),
+                                                      "Natrii chloridum 0.9% 100 ml", "solution for infusion", CID, CID))])
+    raw.send_all([(manufacturer, resources, calldata("Resources", "commission_batch", GTIN, LOT, now - 10 * DAY,
+                                                      now + 700 * DAY, SHIPMENTS, b"\x11" * 32, CID))])
+    raw.send_all([(manufacturer, custody, calldata("Custody", "commission", GTIN, LOT))])
+    first = int(raw.rpc("eth_call", {"to": custody, "data": "0x" + keccak(text="shipmentCount()")[:4].hex()},
+                        "latest"), 16) + 1
+    raw.send_all([(manufacturer, custody, calldata("Custody", "ship", batch, sender, SHIPMENTS, 0, CID))])
+    bulk(raw, owner, sender, custody, [calldata("Custody", "receiveShipment", first, (batch, manufacturer, sender,
+                                                                                      SHIPMENTS, 0))])
+    bulk(raw, owner, sender, custody, [calldata("Custody", "ship", batch, consignee, 1, 0, CID)] * SHIPMENTS)
+    bulk(raw, owner, consignee, custody, [
+        calldata("Custody", "receiveShipment", first + 1 + n, (batch, sender, consignee, 1, 0)) for n in range(SHIPMENTS)
+    ])
+    return first
+
+
+def ape_query_all(deployment) -> int:
+    """Every event of every platform contract through Ape's `Contract.EventName.query`."""
+    total = 0
+    for name, record in deployment.contracts.items():
+        instance = getattr(project(), name).at(record.address)
+        for abi in instance.contract_type.events:
+            frame = getattr(instance, abi.name).query("*", start_block=record.block)
+            total += len(frame)
+    return total
+
+
+def index_into(url: str, deployment, uri: str) -> tuple[int, float]:
+    engine = open_database(url)
+    indexer = Indexer(engine, ChainReader(deployment, uri))
+    start = time.perf_counter()
+    indexer.catch_up()
+    seconds = time.perf_counter() - start
+    count = event_count(engine)
+    engine.dispose()
+    return count, seconds
+
+
+@contextmanager
+def own_anvil():
+    """An anvil of the benchmark's own, connected through Ape. The one ape-foundry starts traces
+    every opcode step (`--steps-tracing`) and ran out of 24 GiB on 250 shipments a transaction."""
+    from ape import networks
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(["anvil", "--host", "127.0.0.1", "--port", str(port), "--silent",
+                                "--chain-id", "1337"],  # the id Ape gives a local network by URL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        with networks.parse_network_choice(f"ethereum:local:{url}"):
+            yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def bench_indexer(results: dict) -> None:
+    """`indexer_events_per_s_sqlite`, `indexer_events_per_s_postgres`, `ape_query_events_per_s`."""
+    with own_anvil():
+        _bench_indexer(results)
+
+
+def _bench_indexer(results: dict) -> None:
+    from ape import accounts, chain
+
+    deployment = deploy_platform(accounts.test_accounts[0], log=lambda _: None)
+    raw = RawChain(chain.provider.uri)
+    start = time.perf_counter()
+    with raw:
+        build_events(raw, deployment, chain.blocks.head.timestamp)
+    results["indexer_chain_build_s"] = round(time.perf_counter() - start, 1)
+    uri = raw.uri
+
+    from dapp.paths import data_dir
+
+    sqlite_events, sqlite_s = index_into(f"sqlite:///{data_dir() / 'bench-index.db'}", deployment, uri)
+    results["indexer_chain_events"] = sqlite_events
+    results["indexer_chain_blocks"] = int(raw.rpc("eth_blockNumber"), 16) - deployment.first_block + 1
+    results["indexer_events_per_s_sqlite"] = round(sqlite_events / sqlite_s)
+
+    postgres = os.environ.get("MEDCHAIN_TEST_POSTGRES_URL")
+    if postgres:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        server = make_url(postgres).set(drivername="postgresql+psycopg")
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text('DROP DATABASE IF EXISTS "medchain_bench"'))
+            connection.execute(text('CREATE DATABASE "medchain_bench"'))
+        postgres_events, postgres_s = index_into(
+            server.set(database="medchain_bench").render_as_string(hide_password=False), deployment, uri)
+        assert postgres_events == sqlite_events, "SQLite and PostgreSQL indexed different numbers of events"
+        results["indexer_events_per_s_postgres"] = round(postgres_events / postgres_s)
+        admin.dispose()
+
+    start = time.perf_counter()
+    ape_events = ape_query_all(deployment)
+    ape_s = time.perf_counter() - start
+    assert ape_events == sqlite_events, f"Ape read {ape_events} events, the indexer {sqlite_events}"
+    results["ape_query_events_per_s"] = round(ape_events / ape_s)
+    results["indexer_speedup_vs_ape_query"] = round(results["indexer_events_per_s_sqlite"] / results["ape_query_events_per_s"], 1)
