@@ -81,7 +81,7 @@ class Indexer:
         self.range_size = range_size
         self.confirmations = confirmations
         self.contracts = sorted(self.deployment.contracts)
-        self._span = min(range_size, 10)  # blocks in the next range (see _adapt)
+        self._span = 1  # blocks in the next range: from one, so that the first write soon overlaps a read (see _adapt)
 
     # --- the cursor ----------------------------------------------------------------------
 

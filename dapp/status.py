@@ -17,13 +17,29 @@ def describe(deployment: Deployment, rpc_url: str) -> list[str]:
         lines.append(f"{name + ':':<17}{entry.address} (block {entry.block})")
     lines += [
         f"Deployment:      {record_path(deployment.chain_id)}",
-        f"Documents:       {documents_dir()}",
+        f"Database:        {_database()} (kept up to date from the chain's events by `ape run index --follow`)",
+        f"Documents:       {_documents()}",
         f"Serial lists:    {serials_dir()} (private to the manufacturers; only roots are on-chain)",
         f"Demo labels:     {data_dir() / 'labels'} (one pack per verdict; print sheets/ to scan)",
         "Verify a pack:   source tools/env.sh && ape run verify data/labels/genuine.png --network ethereum:local:foundry",
         "Dev accounts:    anvil's 20 accounts (mnemonic 'test test ... junk'); #0 is the first regulator",
     ]
     return lines
+
+
+def _database() -> str:
+    from sqlalchemy.engine import make_url
+
+    from dapp.db.engine import database_url
+
+    return make_url(database_url()).render_as_string(hide_password=True)
+
+
+def _documents() -> str:
+    from dapp.document_store import IPFS_API_VARIABLE
+
+    api = os.environ.get(IPFS_API_VARIABLE)
+    return f"the IPFS node at {api}" if api else f"{documents_dir()} (CIDv1 named files; MEDCHAIN_IPFS=1 make run uses a js-ipfs node)"
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ then
   exit 1
 fi
 
+NEW_CHAIN=1; [ -f "$STATE" ] && NEW_CHAIN=0
 if [ -f "$STATE" ]; then say "starting anvil on $MEDCHAIN_RPC_URL with the saved state $STATE"
 else say "starting a new anvil chain on $MEDCHAIN_RPC_URL (state will be saved in $STATE)"; fi
 # Its own session: a Ctrl-C in this terminal reaches only this script, which stops anvil
@@ -35,8 +36,11 @@ setsid anvil --host 127.0.0.1 --port "$PORT" --chain-id 31337 --accounts 20 \
   --state "$STATE" --state-interval 60 > "$LOG" 2>&1 &
 ANVIL_PID=$!
 
+INDEXER_PID=""
 stop() {
   trap - INT TERM
+  if [ -n "$INDEXER_PID" ]; then kill -INT "$INDEXER_PID" 2>/dev/null || true; wait "$INDEXER_PID" 2>/dev/null || true; fi
+  if [ "${MEDCHAIN_IPFS:-}" = "1" ]; then IPFS_PATH="$DATA/ipfs" tools/ipfs.sh stop || true; fi
   say "stopping anvil (saving its state)..."
   kill -TERM "$ANVIL_PID" 2>/dev/null || true
   wait "$ANVIL_PID" 2>/dev/null || true
@@ -52,10 +56,24 @@ for _ in $(seq 1 100); do
 done
 
 NETWORK="ethereum:local:foundry"
+# Documents go to a js-ipfs node instead of the folder when asked (MEDCHAIN_IPFS=1 make run).
+if [ "${MEDCHAIN_IPFS:-}" = "1" ]; then
+  say "starting a js-ipfs node for the documents (repository $DATA/ipfs)"
+  ipfs_exports="$(IPFS_PATH="$DATA/ipfs" tools/ipfs.sh start)" || stop
+  eval "$ipfs_exports"
+fi
 say "deploying the contracts (skipped when already deployed)"
 ape run deploy --network "$NETWORK" --account TEST::0 < /dev/null 2>&1 | grep -v '^INFO' || { stop; }
 say "seeding the demo data (skipped when already there)"
 ape run seed --network "$NETWORK" --account TEST::0 < /dev/null 2>&1 | grep -v '^INFO' | tail -n 1
+# The database (data/platform.db, or MEDCHAIN_DATABASE_URL): caught up now, then kept up to
+# date by an indexer following the chain. A new chain means the old events are another
+# chain's: they are dropped (the organizations' own norms and quotes stay).
+say "indexing the chain's events into the database"
+if [ "$NEW_CHAIN" = "1" ]; then INDEX_ARGS=(--rebuild); else INDEX_ARGS=(); fi
+ape run index "${INDEX_ARGS[@]}" --network "$NETWORK" < /dev/null 2>&1 | grep -v '^INFO' | tail -n 1
+ape run index --follow --network "$NETWORK" < /dev/null > "$DATA/indexer.log" 2>&1 &
+INDEXER_PID=$!
 python -m dapp.status --state "$STATE" --log "$LOG"
 say "running. Press Ctrl-C to stop."
 wait "$ANVIL_PID"

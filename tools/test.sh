@@ -14,8 +14,15 @@ trap 'rm -rf "$MEDCHAIN_DATA"' EXIT
 postgres_exports="$(tools/postgres.sh start)"
 eval "$postgres_exports"
 trap 'tools/postgres.sh stop; rm -rf "$MEDCHAIN_DATA"' EXIT
-
+# IPFS: a js-ipfs node (npm) for the document store tests. Its address goes to those tests
+# only (MEDCHAIN_TEST_IPFS_API): everything else keeps the default folder store.
 say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
+say "starting a js-ipfs node for the document store tests (tools/ipfs.sh)"
+ipfs_exports="$(IPFS_PATH="$MEDCHAIN_DATA/ipfs" tools/ipfs.sh start)"
+eval "$ipfs_exports"
+export MEDCHAIN_TEST_IPFS_API="$MEDCHAIN_IPFS_API"
+unset MEDCHAIN_IPFS_API
+trap 'IPFS_PATH="$MEDCHAIN_DATA/ipfs" tools/ipfs.sh stop; tools/postgres.sh stop; rm -rf "$MEDCHAIN_DATA"' EXIT
 
 say "1/2 all tests, contracts on Ape's in-process chain"
 ape test tests "$@" < /dev/null

@@ -180,7 +180,6 @@ class Movement(Base):
     __tablename__ = "stock_movement"
     __table_args__ = (
         UniqueConstraint("block_number", "log_index", "organization", name="uq_stock_movement_position"),
-        Index("ix_stock_movement_org_gtin_time", "organization", "gtin", "timestamp"),
         Index("ix_stock_movement_time", "timestamp"),
         # The turnover report reads every column it needs from this index, in (organization,
         # GTIN, time) order, without touching the table.

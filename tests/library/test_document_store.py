@@ -4,7 +4,8 @@ gives an error that says how to start one; bytes that do not match their CID are
 whether a file in the folder was edited or a node answers with other bytes.
 
 The IPFS tests need the node that `eval "$(tools/ipfs.sh start)"` starts (tools/test.sh does
-it): without MEDCHAIN_IPFS_API they fail and say so.
+it and hands its address over as MEDCHAIN_TEST_IPFS_API, so that the rest of the suite keeps the
+folder store): without that variable they fail and say so.
 """
 
 import json
@@ -31,17 +32,18 @@ from dapp.documents import load_document, save_document
 from tests.library.document_samples import CHUNK, ISSUE_SIZES, NODE_CIDS, sample, size_id
 
 NEVER_ADDED = file_cid(b"a document no store was given")
+TEST_IPFS_API_VARIABLE = "MEDCHAIN_TEST_IPFS_API"
 
 
 @pytest.fixture(scope="session")
 def ipfs_api():
-    """The js-ipfs node's API address, from MEDCHAIN_IPFS_API."""
-    api = os.environ.get(IPFS_API_VARIABLE, "").strip()
+    """The test node's API address, from MEDCHAIN_TEST_IPFS_API."""
+    api = os.environ.get(TEST_IPFS_API_VARIABLE, "").strip()
     if not api:
         pytest.fail(
-            f"{IPFS_API_VARIABLE} is not set: the IPFS tests need a running node. Start js-ipfs with "
-            '`eval "$(tools/ipfs.sh start)"` (it prints the export line; tools/test.sh does it), '
-            "run the tests again, then `tools/ipfs.sh stop`",
+            f"{TEST_IPFS_API_VARIABLE} is not set: the IPFS tests need a running node. Start js-ipfs with "
+            '`eval "$(tools/ipfs.sh start)"; export MEDCHAIN_TEST_IPFS_API=$MEDCHAIN_IPFS_API` '
+            "(tools/test.sh does it), run the tests again, then `tools/ipfs.sh stop`",
             pytrace=False,
         )
     return api

@@ -3,12 +3,14 @@ Ctrl-C, and comes back with the same state."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import time
 
 import pytest
+from sqlalchemy import create_engine, text
 from web3 import Web3
 
 from dapp.paths import PROJECT_ROOT
@@ -38,6 +40,29 @@ def interrupt(process):
     return rest
 
 
+def followed_by_indexer(w3, record, data, timeout=60):
+    """A new organization applies while the platform runs: the following indexer stores it."""
+    participants = w3.eth.contract(address=record["contracts"]["Participants"]["address"], abi=[{
+        "type": "function", "name": "apply", "stateMutability": "nonpayable",
+        "inputs": [{"name": "metadata_cid", "type": "string"}], "outputs": []}])
+    account = w3.eth.accounts[19]
+    w3.eth.wait_for_transaction_receipt(participants.functions.apply(
+        "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku").transact({"from": account}))
+    engine = create_engine(f"sqlite:///{data / 'platform.db'}")
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                status = connection.execute(
+                    text("SELECT status FROM organization WHERE address = :a"), {"a": account}).scalar()
+            if status is not None:
+                return status
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    return None
+
+
 @pytest.fixture(scope="module")
 def platform_env(tmp_path_factory):
     port = free_port()
@@ -58,7 +83,9 @@ def first_and_second_start(platform_env):
         started = read_until_ready(process)
         w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
         record = json.loads((data / "deployments" / "31337.json").read_text())
+        followed = followed_by_indexer(w3, record, data) if not runs else None
         observed = {
+            "followed": followed,
             "block": w3.eth.block_number,
             "latest_time": w3.eth.get_block("latest")["timestamp"],
             "pending_time": w3.eth.get_block("pending")["timestamp"],
@@ -74,8 +101,15 @@ def test_run__first_start__deploys_seeds_and_says_where(first_and_second_start):
     assert "Participants deployed at" in started and "Resources deployed at" in started
     assert "Seed complete" in started and "0 changes made" not in started
     assert all(observed["code"].values()) and len(observed["code"]) == 5
-    for label in ("Chain:", "Participants:", "Deployment:", "Serial lists:", "Chain state:"):
+    for label in ("Chain:", "Participants:", "Deployment:", "Database:", "Serial lists:", "Chain state:"):
         assert label in started
+    added, stored = map(int, re.search(r"(\d+) new events; (\d+) in sqlite", started).groups())
+    assert added == stored > 200
+
+
+def test_run__while_running__indexer_follows_the_chain(first_and_second_start):
+    _, _, _, observed, _ = first_and_second_start[0][0]
+    assert observed["followed"] == "pending"
 
 
 def test_run__ctrl_c__stops_cleanly_and_saves_state(first_and_second_start):
@@ -94,6 +128,7 @@ def test_run__second_start__same_state_nothing_redone(first_and_second_start):
     started = second[0]
     assert started.count("already deployed at") == 5
     assert "Seed complete: 0 changes made" in started
+    assert re.search(r"^0 new events; \d+ in sqlite", started, re.M)
     assert second[4] == first[4]  # the same deployment record
     assert second[3]["block"] == first[3]["block"]  # the chain came back at the same height
     # The seed moved the chain's clock ahead (tender deadlines); anvil forgets that on restart,
