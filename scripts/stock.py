@@ -328,7 +328,8 @@ def quote_add(gtin, supplier, price, quoted_on, database_url):
         raise PlatformError("--supplier is empty; give the supplier's name")
     with engine.begin() as connection:
         quote_id = connection.execute(insert(PriceQuote).values(
-            gtin=gtin, supplier=supplier.strip(), unit_price=kopecks, quoted_on=day).returning(PriceQuote.id)).scalar_one()
+            gtin=gtin, supplier=supplier.strip(), unit_price=kopecks, quoted_on=day)
+            .returning(PriceQuote.id)).scalar_one()
     click.echo(f"Quote {quote_id} recorded: {gtin} at {token_amount(kopecks)} a unit from {supplier.strip()}, {day}.")
 
 
@@ -357,14 +358,16 @@ def request_withdraw(request_id, database_url):
         found = connection.execute(select(PurchaseRequest.status, PurchaseRequest.tender_id)
                                    .where(PurchaseRequest.id == request_id)).first()
         if found is None:
-            raise PlatformError(f"there is no purchase request {request_id}; list them with `ape run stock request list`")
+            raise PlatformError(f"there is no purchase request {request_id}; list them with "
+                                "`ape run stock request list`")
         if found.status != "published":
             raise PlatformError(f"purchase request {request_id} is {found.status}"
                                 + (f" (tender {found.tender_id}: cancel it with `ape run tenders cancel`)"
                                    if found.tender_id else "") + "; only a published request can be withdrawn")
         connection.execute(update(PurchaseRequest).where(PurchaseRequest.id == request_id)
                            .values(status="withdrawn", published=False))
-    click.echo(f"Purchase request {request_id} withdrawn; `ape run stock plan --save` makes a new one when still needed.")
+    click.echo(f"Purchase request {request_id} withdrawn; `ape run stock plan --save` makes a new one when "
+               "still needed.")
 
 
 @request.command("publish", cls=ConnectedProviderCommand,
