@@ -20,6 +20,7 @@ from eth_utils import is_address, to_checksum_address
 from sqlalchemy import Engine, case, func, select
 
 from dapp.db.models import Batch, Organization, Product
+from dapp.document_store import document_status
 from dapp.documents import load_document
 from dapp.errors import PlatformError
 from dapp.roles import Category, Role
@@ -44,7 +45,8 @@ class DocumentCheck:
     """A document read back and checked against its CID.
 
     `status`: "verified" (bytes match the CID and hold a JSON object), "none" (no CID on chain),
-    "missing" (not in the store), "altered" (bytes do not match the CID), "unreadable" (the
+    "missing" (not in the store), "altered" (bytes do not match the CID), "unreachable" (the IPFS
+    node does not answer), "unreadable" (the
     bytes match but are not a JSON object). `content` is empty unless verified.
     """
 
@@ -64,8 +66,7 @@ def check_document(cid: str, load: DocumentLoader = load_document) -> DocumentCh
     try:
         data = load(cid)
     except PlatformError as error:
-        # The store's two refusals differ only in wording (as in dapp.verify).
-        return DocumentCheck(cid, "altered" if "altered" in str(error) else "missing", problem=str(error))
+        return DocumentCheck(cid, document_status(error), problem=str(error))
     try:
         content = json.loads(data)
     except ValueError as error:

@@ -196,3 +196,15 @@ def _multiaddr(api: str) -> str:
         host = f"/dns/{url.hostname}"
     port = url.port or (443 if url.scheme == "https" else 5001)
     return f"{host}/tcp/{port}/{url.scheme}"
+
+
+def document_status(error: PlatformError) -> str:
+    """How a failed read is shown beside a document: "altered" (bytes that do not match the
+    CID), "unreachable" (the IPFS node does not answer: nothing is known about the document),
+    or "missing" (the store does not have it)."""
+    if isinstance(error, DocumentAlteredError):
+        return "altered"
+    if isinstance(error, DocumentStoreUnreachable):
+        return "unreachable"
+    return "missing"
+

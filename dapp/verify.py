@@ -21,6 +21,7 @@ from eth_utils import is_address, keccak, to_checksum_address
 
 from dapp.chain import current_deployment
 from dapp.chain_reader import ChainReader, FollowedLogs, Log
+from dapp.document_store import document_status
 from dapp.documents import load_document
 from dapp.errors import PlatformError
 from dapp.gs1 import UnitCode, parse_code
@@ -72,7 +73,8 @@ class Event:
 class Document:
     label: str
     cid: str
-    status: str  # "verified", "missing" (not in this store), "altered" (bytes do not match the CID)
+    status: str  # "verified", "missing" (not in this store), "altered" (bytes do not match the CID),
+    # "unreachable" (the IPFS node does not answer)
 
 
 @dataclass
@@ -371,5 +373,5 @@ def _document(label: str, cid: str) -> Document:
         load_document(cid)
         status = "verified"
     except PlatformError as error:
-        status = "altered" if "altered" in str(error) else "missing"
+        status = document_status(error)
     return Document(label=label, cid=cid, status=status)

@@ -26,6 +26,7 @@ from dapp.document_store import (
     DocumentStoreUnreachable,
     FolderStore,
     IpfsStore,
+    document_status,
     open_store,
 )
 from dapp.documents import load_document, save_document
@@ -176,6 +177,33 @@ def test_save_document__variable_names_a_node_that_is_down__unreachable_error(mo
     monkeypatch.setenv(IPFS_API_VARIABLE, f"/ip4/127.0.0.1/tcp/{closed_port}/http")
     with pytest.raises(DocumentStoreUnreachable, match=f"tcp/{closed_port}/http does not answer"):
         save_document(b"licence")
+
+
+def test_document_status__each_refusal__named_by_its_kind(folder_store, closed_port):
+    cid = folder_store.add(b"licence")
+    (folder_store.folder / cid).write_bytes(b"licence, edited")
+    refusals = {}
+    for name, read in {
+        "edited": lambda: folder_store.get(cid),
+        "absent": lambda: folder_store.get(NEVER_ADDED),
+        "node down": lambda: IpfsStore(f"/ip4/127.0.0.1/tcp/{closed_port}/http").get(NEVER_ADDED),
+    }.items():
+        with pytest.raises(DocumentStoreError) as refusal:
+            read()
+        refusals[name] = document_status(refusal.value)
+
+    assert refusals == {"edited": "altered", "absent": "missing", "node down": "unreachable"}
+
+
+def test_verify_and_catalogue__node_down__documents_unreachable_not_missing(monkeypatch, closed_port):
+    from dapp.catalogue import check_document
+    from dapp.verify import _document
+
+    monkeypatch.setenv(IPFS_API_VARIABLE, f"/ip4/127.0.0.1/tcp/{closed_port}/http")
+
+    assert _document("Certificate", NEVER_ADDED).status == "unreachable"
+    check = check_document(NEVER_ADDED)
+    assert check.status == "unreachable" and f"tcp/{closed_port}/http does not answer" in check.problem
 
 
 def test_ipfs_store_get__node_answers_other_bytes__refused(create_fake_node):
