@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -233,7 +234,8 @@ How each figure is measured:
 - `turnover_report_100x1000_s`: the quarterly turnover reports of 100 organizations × 1,000
   resources (a norm for every pair, 500,000 stock movements over the quarter and before it),
   computed from a SQLite file after the movements are in (the indexer fills the running
-  balances as it writes each range; not timed here). Target: at most 2 s.
+  balances as it writes each range; not timed here), in a Python process of its own as a
+  report command would be. Target: at most 2 s.
 - `merkle_build_100000_s` against `merkle_build_100000_naive_s`: the same 100,000 serials built by
   the platform and by a naive port of StandardMerkleTree (eth-abi encoding, eth-hash keccak,
   one core), in the same process; both give the same root. `merkle_speedup_vs_naive` is their ratio.
@@ -241,17 +243,17 @@ How each figure is measured:
 
 
 def bench_turnover(results: dict) -> None:
-    """`turnover_report_100x1000_s`: every organization's quarterly report, on SQLite."""
-    from turnover_bench import measure
-
-    from dapp.db.engine import open_database
+    """`turnover_report_100x1000_s`: every organization's quarterly report, on SQLite, in a
+    process of its own as a report command runs: this one holds the benchmarks' large heaps,
+    which the garbage collector walks while the report makes its 100,000 rows (2.1 s here
+    against 1.4 s in a fresh process)."""
     from dapp.paths import data_dir
 
-    engine = open_database(f"sqlite:///{data_dir() / 'bench-turnover.db'}")
-    try:
-        results["turnover_report_100x1000_s"] = round(measure(engine), 3)
-    finally:
-        engine.dispose()
+    output = subprocess.run(
+        [sys.executable, str(HERE / "turnover_bench.py"), f"sqlite:///{data_dir() / 'bench-turnover.db'}"],
+        check=True, capture_output=True, text=True, cwd=HERE.parent,
+    ).stdout
+    results["turnover_report_100x1000_s"] = float(output.rsplit("turnover_report_100x1000_s:", 1)[1].split()[0])
 
 
 def main() -> None:

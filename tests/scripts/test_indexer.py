@@ -54,6 +54,21 @@ def create_indexer(seeded, deployment):
     return create
 
 
+@pytest.fixture
+def indexed_from_scratch(create_indexer, tmp_path):
+    """The tables of a new database indexed in one pass up to the head, when called."""
+
+    def index():
+        fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+        try:
+            create_indexer(fresh, range_size=10_000).catch_up()
+            return snapshot_of(fresh)
+        finally:
+            fresh.dispose()
+
+    return index
+
+
 def all_logs(w3, deployment):
     addresses = [Web3.to_checksum_address(c.address) for c in deployment.contracts.values()]
     return w3.eth.get_logs({"address": addresses, "fromBlock": deployment.first_block, "toBlock": "latest"})
@@ -143,7 +158,8 @@ def test_step__nothing_new__returns_none_and_stores_nothing(create_indexer, engi
     assert snapshot_of(engine) == before
 
 
-def test_resume__killed_mid_catch_up__no_duplicate_no_gap(seeded, deployment, create_indexer, tmp_path):
+def test_resume__killed_mid_catch_up__no_duplicate_no_gap(seeded, deployment, create_indexer, tmp_path,
+                                                         indexed_from_scratch):
     w3, env = seeded
     url = f"sqlite:///{tmp_path / 'killed.db'}"
     open_database(url).dispose()
@@ -171,12 +187,11 @@ def test_resume__killed_mid_catch_up__no_duplicate_no_gap(seeded, deployment, cr
 
     expected = [(log["blockNumber"], log["logIndex"]) for log in all_logs(w3, deployment)]
     assert [tuple(p) for p in positions(engine)] == expected
-    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
-    create_indexer(fresh, range_size=10_000).catch_up()
-    assert snapshot_of(engine) == snapshot_of(fresh)
+    assert snapshot_of(engine) == indexed_from_scratch()
 
 
-def test_reorg__snapshot_and_revert__rolled_back_and_read_again(seeded, deployment, create_indexer, engine, tmp_path):
+def test_reorg__snapshot_and_revert__rolled_back_and_read_again(seeded, deployment, create_indexer, engine,
+                                                              indexed_from_scratch):
     w3, _ = seeded
     indexer = create_indexer(engine)
     indexer.catch_up()
@@ -201,12 +216,11 @@ def test_reorg__snapshot_and_revert__rolled_back_and_read_again(seeded, deployme
     with engine.connect() as connection:
         addresses = set(connection.execute(select(Organization.address)).scalars())
     assert kept in addresses and orphaned not in addresses
-    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
-    create_indexer(fresh, range_size=10_000).catch_up()
-    assert snapshot_of(engine) == snapshot_of(fresh)
+    assert snapshot_of(engine) == indexed_from_scratch()
 
 
-def test_reorg__chain_shorter_than_the_index__rolled_back(seeded, deployment, create_indexer, engine, tmp_path):
+def test_reorg__chain_shorter_than_the_index__rolled_back(seeded, deployment, create_indexer, engine,
+                                                         indexed_from_scratch):
     w3, _ = seeded
     indexer = create_indexer(engine)
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
@@ -219,9 +233,7 @@ def test_reorg__chain_shorter_than_the_index__rolled_back(seeded, deployment, cr
     indexer.catch_up()
 
     assert indexer.next_block() == w3.eth.block_number + 1
-    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
-    create_indexer(fresh, range_size=10_000).catch_up()
-    assert snapshot_of(engine) == snapshot_of(fresh)
+    assert snapshot_of(engine) == indexed_from_scratch()
 
 
 def test_rebuild__equals_the_database_built_step_by_step(seeded, deployment, create_indexer, engine, tmp_path):
