@@ -14,13 +14,23 @@ integers), the same whether they come from the node or from the `chain_event` ta
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
+import msgspec
+from sqlalchemy import Connection, Table, delete, select, tuple_, update
 from sqlalchemy.sql.expression import bindparam
 
 from dapp.db.bulk import bulk_insert, bulk_update
-from dapp.db.models import PROJECTION_TABLES, Batch, Bid, Movement, Organization, Product, Shipment, Tender
+from dapp.db.models import (
+    PROJECTION_TABLES,
+    Batch,
+    Bid,
+    Movement,
+    Organization,
+    Product,
+    Shipment,
+    Tender,
+)
+from dapp.stock_balance import with_balances
 
 # Participants' statuses (Participants.vy STATUS_*), Resources' batch statuses, Custody's reasons.
 ORGANIZATION_STATUS = {"Applied": "pending", "Approved": "active", "Suspended": "suspended",
@@ -32,10 +42,14 @@ TENDER_CLOSING = {"TenderCompleted": "completed", "TenderFailed": "failed", "Ten
 NO_GTIN = "0" * 14  # a tender by specification
 _MOVEMENT_COLUMNS = ("block_number", "log_index", "timestamp", "organization", "gtin", "batch_id", "kind", "quantity",
                      "counterparty", "shipment_id", "tender_id", "reason")
+_BALANCE_INPUTS = tuple(_MOVEMENT_COLUMNS.index(name)
+                        for name in ("timestamp", "organization", "gtin", "quantity", "block_number", "log_index"))
 
 
-@dataclass(frozen=True)
-class StoredEvent:
+class StoredEvent(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """An event as the fold takes it (a msgspec struct: the indexer's reading process sends
+    ranges of them as JSON, decoded straight into these)."""
+
     block_number: int
     log_index: int
     timestamp: int
@@ -103,13 +117,17 @@ class _Rows:
     def flush(self, connection: Connection) -> None:
         for key, values in self.blind.items():  # one statement for all rows with the same columns
             self.blind_groups.setdefault(tuple(sorted(values)), []).append((key, values))
-        for names, group in self.blind_groups.items():  # plain values only (ints, strings)
+        for names, group in self.blind_groups.items():
             bulk_update(connection, self.table, self.key_columns, names,
                         [tuple(values[name] for name in names) + key for key, values in group])
         self.blind.clear()
         self.blind_groups.clear()
-        if self.new:
-            connection.execute(insert(self.table), [self.rows[key] for key in self.new])
+        by_columns: dict[tuple, list[tuple]] = {}
+        for key in self.new:  # one bulk insert per set of columns given
+            row = self.rows[key]
+            by_columns.setdefault(tuple(row), []).append(tuple(row.values()))
+        for names, rows in by_columns.items():
+            bulk_insert(connection, self.table, names, rows)
         if self.dirty:
             changed = [self.rows[key] for key in self.dirty]
             names = [name for name in changed[0] if name not in self.key_columns and name != "id"]
@@ -153,7 +171,8 @@ class Fold:
         for rows in self._tables:
             rows.flush(connection)
         if self._movements:
-            bulk_insert(connection, Movement.__table__, _MOVEMENT_COLUMNS, self._movements)
+            bulk_insert(connection, Movement.__table__, (*_MOVEMENT_COLUMNS, "balance"),
+                        with_balances(connection, self._movements, _BALANCE_INPUTS))
             self._movements = []
 
     # --- which rows a chunk needs ------------------------------------------------------

@@ -2,16 +2,17 @@
 style of whichever driver the engine uses, so one code path serves SQLite and PostgreSQL.
 
 SQLAlchemy's `insert()` with a list of rows spends most of its time building each row's
-parameters; the indexer writes tens of thousands of rows a second and cannot afford it. Only
-for columns whose values need no conversion (ints, strings): the types' own bind processing
-(`Uint256`, dates) is skipped here.
+parameters; the indexer writes tens of thousands of rows a second and cannot afford it. The
+columns' own bind processing (`Uint256`, dates) is applied, and only to the columns that
+have one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Dialect, Table
 
 _ROWS_PER_STATEMENT = 500
 _MAX_STATEMENT_LENGTH = 4_000
@@ -23,6 +24,7 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
     multi-row VALUES statements elsewhere (SQLite)."""
     if not rows:
         return
+    rows = _processed(connection, table, columns, rows)
     preparer = connection.dialect.identifier_preparer
     if connection.dialect.driver == "psycopg":
         # PostgreSQL's own bulk path: COPY streams the rows; a multi-row INSERT would be parsed
@@ -33,9 +35,9 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
             for row in rows:
                 copy.write_row(row)
         return
-    placeholder = _placeholder(connection)
+    mark = placeholder(connection)
     head = f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(c) for c in columns)}) VALUES "
-    one = "(" + ", ".join([placeholder] * len(columns)) + ")"
+    one = "(" + ", ".join([mark] * len(columns)) + ")"
     per_statement = max(1, min(_ROWS_PER_STATEMENT, (_MAX_STATEMENT_LENGTH - len(head)) // (len(one) + 2)))
     full = head + ", ".join([one] * per_statement)
     cursor = connection.connection.dbapi_connection.cursor()
@@ -54,18 +56,41 @@ def bulk_update(connection: Connection, table: Table, key_columns: Sequence[str]
     then the keys."""
     if not rows:
         return
-    placeholder = _placeholder(connection)
+    rows = _processed(connection, table, [*value_columns, *key_columns], rows)
+    mark = placeholder(connection)
     preparer = connection.dialect.identifier_preparer
     statement = (
         f"UPDATE {preparer.format_table(table)} SET "
-        + ", ".join(f"{preparer.quote(c)} = {placeholder}" for c in value_columns)
-        + " WHERE " + " AND ".join(f"{preparer.quote(c)} = {placeholder}" for c in key_columns)
+        + ", ".join(f"{preparer.quote(c)} = {mark}" for c in value_columns)
+        + " WHERE " + " AND ".join(f"{preparer.quote(c)} = {mark}" for c in key_columns)
     )
     connection.exec_driver_sql(statement, list(rows))
 
 
-def _placeholder(connection: Connection) -> str:
-    placeholder = _PLACEHOLDERS.get(connection.dialect.paramstyle)
-    if placeholder is None:
+def _processed(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple]) -> Sequence[tuple]:
+    """`rows` with each value as the column's type binds it (unchanged when no column converts)."""
+    steps = _bind_steps(connection.dialect, table, tuple(columns))
+    if not steps:
+        return rows
+    processed = []
+    for row in rows:
+        row = list(row)
+        for i, process in steps:
+            row[i] = process(row[i])
+        processed.append(row)
+    return processed
+
+
+@functools.lru_cache(maxsize=256)
+def _bind_steps(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> list[tuple[int, Callable]]:
+    """(position, processor) of the columns whose type converts values as it binds them."""
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    return [(i, process) for i, process in enumerate(processors) if process is not None]
+
+
+def placeholder(connection: Connection) -> str:
+    """The driver's positional parameter marker ("?" or "%s")."""
+    mark = _PLACEHOLDERS.get(connection.dialect.paramstyle)
+    if mark is None:
         raise NotImplementedError(f"bulk writes need a qmark or format driver, not {connection.dialect.paramstyle}")
-    return placeholder
+    return mark
