@@ -40,6 +40,7 @@ from dapp.stock_balance import fill_balances
 
 DEFAULT_RANGE = 2_000  # blocks per eth_getLogs, at most
 _TARGET_EVENTS = 10_000  # events per eth_getLogs, about
+_TAIL_BLOCKS = 4  # the last blocks of a range, whose density sizes the next one too
 _EVENT_COLUMNS = ("block_number", "log_index", "transaction_hash", "timestamp", "contract", "name", "args")
 _REORG_WINDOW = 64  # stored blocks checked per request while looking for the fork point
 
@@ -59,6 +60,7 @@ class _Read:
     events: int | None  # how many logs the range holds (None: nothing was read)
     end_header: dict | None
     rows: tuple | None = None  # (events, stored events, blocks), ready to write
+    tail_events: int = 0  # how many of the logs are in the range's last _TAIL_BLOCKS blocks
 
     @property
     def reorged(self) -> bool:
@@ -205,6 +207,8 @@ class Indexer:
         answers = self.reader.batch(requests_)
         logs, end_header = answers[0], answers[1]
         read = _Read(start, end, last, answers[2] if last is not None else None, len(logs), end_header)
+        tail = max(start, end - _TAIL_BLOCKS + 1)
+        read.tail_events = sum(1 for log in logs if log[0] >= tail)
         if not read.reorged:
             read.rows = self._rows(logs, end, end_header) if end_header is not None else None
         return read
@@ -215,7 +219,11 @@ class Indexer:
         if read is None or read.rows is None:
             return
         span = read.end - read.start + 1
-        wanted = span * _TARGET_EVENTS // max(read.events, 1)
+        tail = min(span, _TAIL_BLOCKS)
+        # The busier of the whole range and its end: where quiet blocks turn busy, the average
+        # would make the next range several times too long (and the writer wait for it).
+        per_block = max(read.events / span, read.tail_events / tail, 1 / span)
+        wanted = int(_TARGET_EVENTS / per_block)
         self._span = max(1, min(self.range_size, wanted, span * 4))
 
     def _store(self, read: _Read | None) -> StepResult | None:
