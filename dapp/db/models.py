@@ -94,7 +94,6 @@ class Event(Base):
     __tablename__ = "chain_event"
     __table_args__ = (
         UniqueConstraint("block_number", "log_index", name="uq_chain_event_position"),
-        Index("ix_chain_event_contract_name", "contract", "name"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)

@@ -2,6 +2,7 @@
 catch-up, resume after a kill, reorgs made with anvil's snapshot and revert, rebuilds that
 equal step-by-step indexing, follow mode, and the `ape run index` command."""
 
+import os
 import re
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from dapp.chain_reader import ChainReader
 from dapp.db.engine import open_database
 from dapp.db.models import Block, Event, IndexerCursor, Movement, Organization, Shipment, Tender
 from dapp.deployment import read_record
+from dapp import indexer as indexer_module
 from dapp.indexer import Indexer, IndexerError, event_count
 from dapp.paths import PROJECT_ROOT
 from dapp.projections import gtin_text
@@ -187,6 +189,24 @@ def test_resume__killed_mid_catch_up__no_duplicate_no_gap(seeded, deployment, cr
 
     expected = [(log["blockNumber"], log["logIndex"]) for log in all_logs(w3, deployment)]
     assert [tuple(p) for p in positions(engine)] == expected
+    assert snapshot_of(engine) == indexed_from_scratch()
+
+
+def _reading_process_dies(method, *args):
+    os._exit(3)  # as a process killed by the OOM killer would
+
+
+def test_catch_up__reading_process_dies__clear_error_then_resumes(seeded, deployment, create_indexer, engine,
+                                                                 indexed_from_scratch, monkeypatch):
+    monkeypatch.setattr(indexer_module, "_read_in_child", _reading_process_dies)
+
+    with pytest.raises(IndexerError, match="reading process died.*run the indexer again"):
+        create_indexer(engine).catch_up()
+
+    stored = event_count(engine)
+    monkeypatch.undo()
+    create_indexer(engine).catch_up()
+    assert event_count(engine) > stored
     assert snapshot_of(engine) == indexed_from_scratch()
 
 
