@@ -72,68 +72,83 @@ def with_balances(connection: Connection, movements: Sequence[tuple], where: tup
     groups: dict[tuple[str, str], list[int]] = {}
     for i, movement in enumerate(movements):
         groups.setdefault((movement[org], movement[gtin]), []).append(i)
-    since = {key: min(movements[i][at] for i in positions) for key, positions in groups.items()}
-    stored = _stored_around(connection, since)
+
+    def place(i: int) -> tuple:  # a movement's position in the ledger: by second, inflows first, then chain order
+        movement = movements[i]
+        return movement[at], -movement[qty], movement[block], movement[log]
+
+    first = {key: min(map(place, positions)) for key, positions in groups.items()}
+    bases, after = _stored_around(connection, first)
     balances: list[int | None] = [None] * len(movements)
     changed = []
     for key, positions in groups.items():
-        earlier, later = [], []
-        for row in stored.get(key, ()):
-            (earlier if row[0] < since[key] else later).append(row)
-        # The order of the ledger: by second, inflows first, then by chain position.
-        base = max(earlier, key=lambda row: (row[0], -row[1], row[2], row[3]))[4] if earlier else 0
-        timeline = [(row[0], -row[1], row[2], row[3], row[1], ("stored", row)) for row in later]
-        timeline += [(movements[i][at], -movements[i][qty], movements[i][block], movements[i][log], movements[i][qty],
-                      ("new", i)) for i in positions]
-        timeline.sort(key=lambda entry: entry[:4])
-        running = base
-        for *_, quantity, (source, ref) in timeline:
+        timeline = [((row[0], -row[1], row[2], row[3]), row[1], None, row) for row in after.get(key, ())]
+        timeline += [(place(i), movements[i][qty], i, None) for i in positions]
+        timeline.sort(key=lambda entry: entry[0])
+        running = bases.get(key, 0)
+        for _, quantity, new, stored in timeline:
             running += quantity
-            if source == "new":
-                balances[ref] = running
-            elif ref[4] != running:
-                changed.append((running, ref[5]))
+            if new is not None:
+                balances[new] = running
+            elif stored[4] != running:
+                changed.append((running, stored[5]))
     bulk_update(connection, Movement.__table__, ["id"], ["balance"], changed)
     return [(*movement, balance) for movement, balance in zip(movements, balances)]
 
 
-def _stored_around(connection: Connection, since: dict[tuple[str, str], int]) -> dict[tuple[str, str], list[tuple]]:
-    """For each (organization, GTIN): its stored movements from the second `since` on, and the
-    last movement (in the ledger's order) of the second before, as (timestamp, quantity, block,
-    log index, balance, id)."""
-    found: dict[tuple[str, str], list[tuple]] = {}
-    keys = list(since.items())
+def _stored_around(connection: Connection, first: dict[tuple[str, str], tuple]) -> tuple[dict, dict]:
+    """For each (organization, GTIN) and the ledger position of its first new movement: the
+    balance just before that position (of the stored movement that precedes it), and the
+    stored movements after it (chunks that start inside a second, rows out of time order) as
+    (timestamp, quantity, block, log index, balance, id)."""
+    bases: dict[tuple[str, str], int] = {}
+    after: dict[tuple[str, str], list[tuple]] = {}
+    keys = list(first.items())
     for start in range(0, len(keys), _KEYS_PER_QUERY):
         part = keys[start:start + _KEYS_PER_QUERY]
-        rows = connection.exec_driver_sql(_around_sql(connection, len(part)),
-                                          tuple(value for (organization, gtin), at in part
-                                                for value in (organization, gtin, at))).all()
-        for row in rows:
-            found.setdefault((row[0], row[1]), []).append(tuple(row[2:]))
-    return found
+        parameters = tuple(value for (organization, gtin), (second, inflow, block, log) in part
+                           for value in (organization, gtin, second, -inflow, block, log))
+        for row in connection.exec_driver_sql(_around_sql(connection, len(part)), parameters).all():
+            if row[0] == "base":
+                bases[(row[1], row[2])] = row[7]
+            else:
+                after.setdefault((row[1], row[2]), []).append(tuple(row[3:]))
+    return bases, after
+
+
+# A stored movement m before / after the position (w.at_second, -w.quantity, w.at_block, w.log_index)
+# in the ledger's order, within the same second.
+_BEFORE_IN_SECOND = ("(m.quantity > w.quantity OR (m.quantity = w.quantity AND (m.block_number < w.at_block "
+                     "OR (m.block_number = w.at_block AND m.log_index < w.log_index))))")
+_AFTER_IN_SECOND = ("(m.quantity < w.quantity OR (m.quantity = w.quantity AND (m.block_number > w.at_block "
+                    "OR (m.block_number = w.at_block AND m.log_index > w.log_index))))")
+_AROUND_COLUMNS = "m.organization, m.gtin, m.timestamp, m.quantity, m.block_number, m.log_index, m.balance, m.id"
+_KEYS = "m.organization = w.organization AND m.gtin = w.gtin"
 
 
 def _around_sql(connection: Connection, keys: int) -> str:
     mark = placeholder(connection)
     if connection.dialect.name == "postgresql":  # parameters in VALUES have no type of their own there
-        row = f"(CAST({mark} AS VARCHAR), CAST({mark} AS VARCHAR), CAST({mark} AS BIGINT))"
+        row = (f"(CAST({mark} AS VARCHAR), CAST({mark} AS VARCHAR), CAST({mark} AS BIGINT), CAST({mark} AS BIGINT), "
+               f"CAST({mark} AS BIGINT), CAST({mark} AS BIGINT))")
     else:
-        row = f"({mark}, {mark}, {mark})"
+        row = "(" + ", ".join([mark] * 6) + ")"
     values = ", ".join([row] * keys)
     return (
-        # MATERIALIZED: each key's previous second found once, not once per movement row compared.
-        f"WITH wanted (organization, gtin, since) AS (VALUES {values}), "
-        "bounds AS MATERIALIZED (SELECT organization, gtin, since, (SELECT MAX(p.timestamp) FROM stock_movement AS p "
-        "WHERE p.organization = wanted.organization AND p.gtin = wanted.gtin AND p.timestamp < wanted.since) "
-        "AS before FROM wanted) "
-        f"SELECT {_AROUND_COLUMNS} FROM bounds JOIN stock_movement AS m ON m.organization = bounds.organization "
-        "AND m.gtin = bounds.gtin AND m.timestamp >= bounds.since "
-        # of the previous second, only its last movement in the ledger's order (its balance is the base)
-        f"UNION ALL SELECT {_AROUND_COLUMNS.replace('m.', 'ranked.')} FROM (SELECT {_AROUND_COLUMNS}, ROW_NUMBER() "
-        "OVER (PARTITION BY m.organization, m.gtin ORDER BY m.quantity, m.block_number DESC, m.log_index DESC) AS n "
-        "FROM bounds JOIN stock_movement AS m ON m.organization = bounds.organization AND m.gtin = bounds.gtin "
-        "AND m.timestamp = bounds.before) AS ranked WHERE ranked.n = 1"
+        f"WITH w (organization, gtin, at_second, quantity, at_block, log_index) AS (VALUES {values}), "
+        # The second of the stored movement just before each key's position: its own second when
+        # one there precedes it, else the last second before. MATERIALIZED: found once per key.
+        "bounds AS MATERIALIZED (SELECT w.*, CASE WHEN EXISTS (SELECT 1 FROM stock_movement AS m "
+        f"WHERE {_KEYS} AND m.timestamp = w.at_second AND {_BEFORE_IN_SECOND}) THEN w.at_second "
+        "ELSE (SELECT MAX(p.timestamp) FROM stock_movement AS p WHERE p.organization = w.organization "
+        "AND p.gtin = w.gtin AND p.timestamp < w.at_second) END AS before FROM w) "
+        f"SELECT 'after', {_AROUND_COLUMNS} FROM bounds AS w JOIN stock_movement AS m ON {_KEYS} "
+        # (the first condition, implied by the second, lets the index seek to the second)
+        f"AND m.timestamp >= w.at_second AND (m.timestamp > w.at_second OR {_AFTER_IN_SECOND}) "
+        # of that second, only the last movement before the position (its balance is the base)
+        f"UNION ALL SELECT 'base', {_AROUND_COLUMNS.replace('m.', 'ranked.')} FROM (SELECT {_AROUND_COLUMNS}, "
+        "ROW_NUMBER() OVER (PARTITION BY m.organization, m.gtin "
+        "ORDER BY m.quantity, m.block_number DESC, m.log_index DESC) AS n "
+        f"FROM bounds AS w JOIN stock_movement AS m ON {_KEYS} AND m.timestamp = w.before "
+        f"AND (m.timestamp < w.at_second OR {_BEFORE_IN_SECOND})) AS ranked WHERE ranked.n = 1"
     )
-
-
-_AROUND_COLUMNS = "m.organization, m.gtin, m.timestamp, m.quantity, m.block_number, m.log_index, m.balance, m.id"
