@@ -179,3 +179,11 @@ def test_uint256__values_beyond_64_bits__sort_and_compare_as_numbers(engine):
         assert ordered == [0, 9, 10, 2**64, UINT256_MAX]
         assert largest == UINT256_MAX
         assert sorted(above) == [2**64, UINT256_MAX]
+
+
+def test_migrations__postgresql__shipments_leave_room_for_their_settlement(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL storage parameter")
+    with engine.connect() as connection:
+        options = connection.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'shipment'")).scalar_one()
+    assert options == ["fillfactor=50"]
