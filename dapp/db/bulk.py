@@ -10,6 +10,7 @@ have one.
 from __future__ import annotations
 
 import functools
+from itertools import chain
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, Dialect, Table
@@ -41,7 +42,7 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
         for start in range(0, len(rows), per_statement):
             part = rows[start:start + per_statement]
             statement = full if len(part) == per_statement else head + ", ".join([one] * len(part))
-            cursor.execute(statement, [value for row in part for value in row])
+            cursor.execute(statement, list(chain.from_iterable(part)))
     finally:
         cursor.close()
 
