@@ -227,7 +227,9 @@ How each figure is measured:
   and 100,000 real `Shipped`/`Received` custody events, 250 a transaction through `BulkCaller`
   contracts), into a fresh SQLite file and into a fresh database of a PostgreSQL 15 on loopback
   (fsync on), projections and running balances included, each range in its own database
-  transaction; the median of `indexer_runs` indexings from scratch of each. The indexer reads
+  transaction; the median of `indexer_runs` indexings from scratch of each, each timed in a
+  Python process of its own as `ape run index` runs (not in this one, which holds the other
+  benchmarks' heaps, a tree of a million serials among them). The indexer reads
   and decodes the next range in a child process while it writes the current one, so the two
   cores share the reading, anvil and the writing. `ape_query_events_per_s`: the same events
   read through Ape's `Contract.EventName.query` for every event of every platform contract,
