@@ -208,16 +208,20 @@ class ChainReader:
         ids = [next(self._ids) for _ in requests_]
         payload = [{"jsonrpc": "2.0", "id": i, "method": r.method, "params": r.params} for i, r in zip(ids, requests_)]
         answers = self._post(payload)
-        by_id = {_JSON.decode(answer["id"]) if "id" in answer else None: answer for answer in answers}
+        by_id = {_plain(answer.get("id")): answer for answer in answers}
         results = []
         for i, request in zip(ids, requests_):
             answer = by_id.get(i)
             if answer is None or "error" in answer:
-                error = _JSON.decode(answer["error"]) if answer is not None else {"message": "no answer"}
+                error = _plain(answer["error"]) if answer is not None else {"message": "no answer"}
                 message = error.get("message", error) if isinstance(error, dict) else error
                 raise ChainUnreachable(f"the node refused {request.method}: {message}")
-            result = answer.get("result", msgspec.Raw(b"null"))
-            results.append(request.decode(result if request.raw else _JSON.decode(result)))
+            result = answer.get("result")
+            if request.raw:
+                results.append(request.decode(result if isinstance(result, msgspec.Raw)
+                                              else msgspec.Raw(msgspec.json.encode(result))))
+            else:
+                results.append(request.decode(_plain(result)))
         return results
 
     def one(self, request: Request):
@@ -329,6 +333,12 @@ _RAW_LOGS = msgspec.json.Decoder(list[_RawLog])
 # its request asks (typed structs for logs, plain values otherwise).
 _ANSWERS = msgspec.json.Decoder(list[dict[str, msgspec.Raw]] | dict[str, Any])
 _JSON = msgspec.json.Decoder()
+
+
+def _plain(value):
+    """A part of an answer as Python values: `_post` keeps results as raw JSON until their
+    request says how to decode them (readers over other transports may answer plain values)."""
+    return _JSON.decode(value) if isinstance(value, msgspec.Raw) else value
 
 
 def _hex_decoder(inputs: list[tuple[str, str, bool]]) -> Callable[[list[str], str], dict]:
