@@ -363,18 +363,19 @@ def _hex_decoder(inputs: list[tuple[str, str, bool]]) -> Callable[[list[str], st
     return namespace["decode"]
 
 
-def _hex_word(kind: str, start: int) -> str:
-    """The expression reading a static `kind` from the word of data at hex position `start`."""
+def _hex_word(kind: str, start: int, source: str = "d") -> str:
+    """The expression reading a static `kind` from the 64-digit word of `source` (the data, or
+    a topic) at hex position `start`."""
     end = start + 64
     if kind == "address":
-        return f"A(d[{start + 24}:{end}])"
+        return f"A({source}[{start + 24}:{end}])"
     if kind == "bool":
-        return f"(d[{end - 1}] == '1')"
+        return f"({source}[{end - 1}] == '1')"
     if kind.startswith("uint"):
-        return f"int(d[{start}:{end}], 16)"
+        return f"int({source}[{start}:{end}], 16)"
     if kind.startswith("int"):
-        return f"I(d[{start}:{end}])"
-    return f"'0x' + d[{start}:{start + 2 * int(kind[5:])}]"  # bytesN
+        return f"I({source}[{start}:{end}])"
+    return f"'0x' + {source}[{start}:{start + 2 * int(kind[5:])}]"  # bytesN
 
 
 def _hex_dynamic(kind: str, start: int) -> str:
@@ -389,15 +390,7 @@ def _hex_dynamic(kind: str, start: int) -> str:
 def _hex_topic(kind: str, topic: str) -> str:
     if _is_dynamic(kind):
         return topic  # a dynamic value's topic is its hash
-    if kind == "address":
-        return f"A({topic}[26:])"
-    if kind == "bool":
-        return f"({topic}[-1] == '1')"
-    if kind.startswith("uint"):
-        return f"int({topic}, 16)"
-    if kind.startswith("int"):
-        return f"I({topic}[2:])"
-    return f"{topic}[:{2 + 2 * int(kind[5:])}]"  # bytesN
+    return _hex_word(kind, 2, topic)  # a static value's topic is its word, after the "0x"
 
 
 @functools.lru_cache(maxsize=65_536)
