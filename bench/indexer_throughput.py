@@ -25,11 +25,11 @@ from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 from raw_chain import RawChain, calldata
 
-from dapp.chain import project
-from dapp.chain_reader import ChainReader
-from dapp.db.engine import open_database
-from dapp.deploy import deploy_platform
-from dapp.indexer import Indexer, event_count
+from dapp.chain.connection import project
+from dapp.chain.reader import ChainReader
+from dapp.records.engine import open_database
+from dapp.chain.deploy import deploy_platform
+from dapp.records.indexer import Indexer, event_count
 from dapp.roles import Category, Role
 
 CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
@@ -124,7 +124,7 @@ def index_into(url: str, deployment, uri: str) -> tuple[int, float]:
 
 
 def _index_here(url: str, uri: str, chain_id: int, genesis_hash: str) -> None:
-    from dapp.deployment import read_record
+    from dapp.chain.deployment import read_record
 
     deployment = read_record(chain_id, genesis_hash)
     engine = open_database(url)

@@ -16,7 +16,7 @@ import requests
 from eth_abi import encode
 from eth_utils import keccak
 
-from dapp.chain import project
+from dapp.chain.connection import project
 
 GAS = hex(2_000_000)
 BLOCK_GAS_LIMIT = 30_000_000  # mainnet's target block size: 15 transactions of GAS per block

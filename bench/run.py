@@ -18,9 +18,9 @@ from pathlib import Path
 
 from ape import accounts, chain, networks
 
-from dapp.chain import project
-from dapp.custody import shipment_record
-from dapp.merkle import SerialTree
+from dapp.chain.connection import project
+from dapp.actions.custody import shipment_record
+from dapp.verification.merkle import SerialTree
 from dapp.roles import Category, Role
 from indexer_throughput import bench_indexer
 from tenders_gas import bench_tenders
@@ -139,8 +139,8 @@ def bench_decoding(results: dict) -> None:
 
     sys.path.insert(0, str(HERE.parent))
     from dapp.errors import PlatformError
-    from dapp.qr import decode_codes
-    from tests.library.phone_photos import phone_photos
+    from dapp.codes.qr import decode_codes
+    from tests.codes.phone_photos import phone_photos
 
     photos = phone_photos(200, seed=4321)
     decoded = 0
@@ -208,7 +208,7 @@ How each figure is measured:
   is their ratio.
 - `qr_decode_rate_phone_like`: share of 200 simulated phone photos of project labels
   (rotation, perspective, blur, noise, uneven light, JPEG 25-85; seed 4321) whose code
-  `dapp.qr.decode_codes` reads back exactly; `qr_decode_mean_ms` the mean time per photo.
+  `dapp.codes.qr.decode_codes` reads back exactly; `qr_decode_mean_ms` the mean time per photo.
   Target: at least 0.95.
 - `verify_p50_ms`, `verify_p95_ms`: scan-to-verdict time of 1,000 verifications, each from a
   640x480 JPEG camera frame of a label: QR decoding, code parsing, the chain read

@@ -20,11 +20,11 @@ from typing import Any
 from eth_utils import to_checksum_address
 from raw_chain import RawChain, calldata
 
-from dapp.chain import project
-from dapp.custody import shipment_record
-from dapp.gs1 import complete_gtin
+from dapp.chain.connection import project
+from dapp.actions.custody import shipment_record
+from dapp.codes.gs1 import complete_gtin
 from dapp.roles import Category, Role
-from dapp.tender_typed_data import (
+from dapp.tenders.typed_data import (
     bid_commitment,
     bid_typed_data,
     permit_typed_data,

@@ -18,9 +18,9 @@ import time
 
 from sqlalchemy import Engine, insert
 
-from dapp.db.models import Batch, Movement, Product, ReserveNorm
-from dapp.stock_balance import fill_balances
-from dapp.turnover import Quarter, turnover_reports
+from dapp.records.models import Batch, Movement, Product, ReserveNorm
+from dapp.records.stock_balance import fill_balances
+from dapp.reports.turnover import Quarter, turnover_reports
 
 ORGANIZATIONS = 100
 RESOURCES = 1_000
@@ -105,7 +105,7 @@ def measure(engine: Engine) -> float:
 
 
 def main() -> None:
-    from dapp.db.engine import open_database
+    from dapp.records.engine import open_database
 
     with tempfile.TemporaryDirectory() as folder:
         url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{folder}/bench.db"

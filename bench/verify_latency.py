@@ -23,14 +23,14 @@ from eth_utils import to_checksum_address
 from PIL import Image
 from raw_chain import RawChain, calldata
 
-from dapp.deploy import deploy_platform
-from dapp.gs1 import digital_link, parse_code
-from dapp.labels import Label, label_png
-from dapp.merkle import SerialTree, leaf_hash
-from dapp.proofs import ProofStore
-from dapp.qr import decode_codes
+from dapp.chain.deploy import deploy_platform
+from dapp.codes.gs1 import digital_link, parse_code
+from dapp.codes.labels import Label, label_png
+from dapp.verification.merkle import SerialTree, leaf_hash
+from dapp.verification.proofs import ProofStore
+from dapp.codes.qr import decode_codes
 from dapp.roles import Role
-from dapp.verify import Verifier, batch_id
+from dapp.verification.verdicts import Verifier, batch_id
 
 CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 DAY = 86400
@@ -117,7 +117,7 @@ def build_chain(raw: RawChain, deployment, proofs: ProofStore, now: int) -> dict
 
 def receive_all(raw: RawChain, custody: str, deployment) -> None:
     """Every shipment still in transit, received by its consignee."""
-    from dapp.chain_reader import ChainReader
+    from dapp.chain.reader import ChainReader
 
     reader = ChainReader(deployment, raw.uri)
     logs = reader.one(reader.logs(["Custody"]))

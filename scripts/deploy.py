@@ -10,8 +10,8 @@ read. Running it again deploys only what is missing.
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from dapp.deploy import deploy_platform
-from dapp.deployment import record_path
+from dapp.chain.deploy import deploy_platform
+from dapp.chain.deployment import record_path
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy the platform's contracts")

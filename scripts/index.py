@@ -10,7 +10,7 @@ Safe to stop at any moment (Ctrl-C, a crash): the next run resumes after the las
 import click
 from ape.cli import ConnectedProviderCommand
 
-from dapp.cli_support import platform_errors
+from dapp.cli.errors import platform_errors
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Index the platform's events into the database")
@@ -25,10 +25,10 @@ from dapp.cli_support import platform_errors
 @click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.05), help="Seconds between polls.")
 @platform_errors
 def cli(database_url, follow, rebuild, range_size, confirmations, poll):
-    from dapp.chain import current_deployment
-    from dapp.chain_reader import ChainReader
-    from dapp.db.engine import open_database
-    from dapp.indexer import Indexer, event_count
+    from dapp.chain.connection import current_deployment
+    from dapp.chain.reader import ChainReader
+    from dapp.records.engine import open_database
+    from dapp.records.indexer import Indexer, event_count
 
     engine = open_database(database_url)
     indexer = Indexer(engine, ChainReader.connected(current_deployment()), range_size=range_size,

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 import click
 
-from dapp.cli_support import platform_errors
-from dapp.database_cli import (
+from dapp.cli.errors import platform_errors
+from dapp.cli.database import (
     MOSCOW,
     database_option,
     open_indexed,
@@ -36,7 +36,7 @@ def cli():
 
 
 def _resource(gtin: str) -> str:
-    from dapp.market import SPECIFICATION_GTIN
+    from dapp.reports.market import SPECIFICATION_GTIN
 
     return "specification" if gtin == SPECIFICATION_GTIN else gtin
 
@@ -54,7 +54,7 @@ def _day(timestamp: int | None) -> str:
 @database_option
 @platform_errors
 def manufacturers(origin, ownership, search, database_url):
-    from dapp.catalogue import manufacturers as find
+    from dapp.reports.catalogue import manufacturers as find
 
     found = find(open_indexed(database_url), origin=origin, ownership=ownership, search=search)
     if not found:
@@ -72,7 +72,7 @@ def manufacturers(origin, ownership, search, database_url):
 @database_option
 @platform_errors
 def manufacturer(address, database_url):
-    from dapp.catalogue import manufacturer_card
+    from dapp.reports.catalogue import manufacturer_card
 
     card = manufacturer_card(open_indexed(database_url), address)
     m = card.manufacturer
@@ -108,7 +108,7 @@ def manufacturer(address, database_url):
 @database_option
 @platform_errors
 def needs(gtin, database_url):
-    from dapp.market import needs as published_needs
+    from dapp.reports.market import needs as published_needs
 
     engine = open_indexed(database_url)
     found = published_needs(engine, gtin=product_gtin(engine, gtin) if gtin else None)
@@ -137,7 +137,7 @@ SUPPLY_DEMAND_COLUMNS = ("period", "gtin", "product", "demand", "requested", "te
 @database_option
 @platform_errors
 def supply_demand(period, gtin, csv_path, database_url):
-    from dapp.market import supply_demand as figures
+    from dapp.reports.market import supply_demand as figures
 
     engine = open_indexed(database_url)
     rows = figures(engine, period=period, time_zone=MOSCOW, gtins=[product_gtin(engine, gtin)] if gtin else None)

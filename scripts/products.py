@@ -15,15 +15,15 @@ from datetime import datetime, timezone
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from dapp.chain import contract
-from dapp.cli_support import platform_errors
-from dapp.documents import save_document
-from dapp.gs1 import gtin_to_int, parse_gtin
-from dapp.inputs import parse_category, parse_day, read_document, read_serial_list
-from dapp.merkle import SerialTree
-from dapp.proofs import ProofStore
+from dapp.chain.connection import contract
+from dapp.cli.errors import platform_errors
+from dapp.documents.default_store import save_document
+from dapp.codes.gs1 import gtin_to_int, parse_gtin
+from dapp.inputs.registry import parse_category, parse_day, read_document, read_serial_list
+from dapp.verification.merkle import SerialTree
+from dapp.verification.proofs import ProofStore
 from dapp.roles import BatchStatus, Category
-from dapp.transactions import send
+from dapp.chain.transactions import send
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 REASONS = {1: "quality defect", 2: "falsified", 3: "regulatory decision", 4: "labelling error", 5: "other"}

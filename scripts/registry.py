@@ -12,12 +12,12 @@ go on-chain.
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from dapp.chain import contract
-from dapp.cli_support import platform_errors
-from dapp.documents import save_document
-from dapp.inputs import parse_roles, read_document
+from dapp.chain.connection import contract
+from dapp.cli.errors import platform_errors
+from dapp.documents.default_store import save_document
+from dapp.inputs.registry import parse_roles, read_document
 from dapp.roles import Role, Status
-from dapp.transactions import send
+from dapp.chain.transactions import send
 
 
 @click.group(short_help="The registry of organizations")

@@ -11,9 +11,9 @@ only what is missing.
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from dapp.demo_labels import labels_dir
+from dapp.demo.labels import labels_dir
 from dapp.paths import serials_dir
-from dapp.seeding import seed_demo
+from dapp.demo.seeding import seed_demo
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Seed demo data on a local chain")

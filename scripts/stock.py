@@ -24,8 +24,8 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 from sqlalchemy import insert, select, update
 
-from dapp.cli_support import platform_errors
-from dapp.database_cli import (
+from dapp.cli.errors import platform_errors
+from dapp.cli.database import (
     MOSCOW,
     database_option,
     described,
@@ -40,16 +40,16 @@ from dapp.database_cli import (
     table,
     token_amount,
 )
-from dapp.db.models import PriceQuote, Product, PurchaseRequest, ReserveNorm
+from dapp.records.models import PriceQuote, Product, PurchaseRequest, ReserveNorm
 from dapp.errors import PlatformError
-from dapp.inventory import (
+from dapp.reports.inventory import (
     ExpiryAlert,
     ReserveLevel,
     holdings,
     product_stock,
     reserve_levels,
 )
-from dapp.tender_inputs import parse_rubles
+from dapp.inputs.tenders import parse_rubles
 
 org_option = click.option("--org", "organization", required=True, metavar="ADDRESS",
                           help="The organization's address (checksummed or not).")
@@ -74,7 +74,7 @@ def _header(engine, organization: str, what: str, at: int) -> None:
 
 
 def _expiry_day(expires: int | None) -> str:
-    # `expires` is the last second of the last valid day, in UTC (dapp.inputs.parse_day).
+    # `expires` is the last second of the last valid day, in UTC (dapp.inputs.registry.parse_day).
     return "-" if expires is None else datetime.fromtimestamp(expires, UTC).date().isoformat()
 
 
@@ -223,7 +223,7 @@ def norm_list(organization, database_url):
 @database_option
 @platform_errors
 def turnover(organization, quarter, csv_path, pdf_path, time_zone, database_url):
-    from dapp.turnover import Quarter, turnover_report, write_csv, write_pdf
+    from dapp.reports.turnover import Quarter, turnover_report, write_csv, write_pdf
 
     engine, organization = _open(database_url, organization)
     report = turnover_report(engine, organization, Quarter.parse(quarter), time_zone)
@@ -260,7 +260,7 @@ def turnover(organization, quarter, csv_path, pdf_path, time_zone, database_url)
 @database_option
 @platform_errors
 def plan(organization, save, database_url):
-    from dapp.planning import plan_purchases
+    from dapp.reports.planning import plan_purchases
 
     engine, organization = _open(database_url, organization)
     at = index_now(engine)
@@ -382,9 +382,9 @@ def request_withdraw(request_id, database_url):
 @database_option
 @platform_errors
 def request_publish(account, request_id, bid_days, reveal_days, delivery_days, database_url):
-    from dapp.planning import publish_tender
-    from dapp.tender_refusals import moment
-    from dapp.tenders import TenderClient
+    from dapp.reports.planning import publish_tender
+    from dapp.chain.refusals import moment
+    from dapp.tenders.client import TenderClient
 
     engine = open_indexed(database_url)
     client = TenderClient.connected()

@@ -25,15 +25,15 @@ import json
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from dapp.chain import contract
-from dapp.cli_support import platform_errors
-from dapp.documents import load_document, save_document
+from dapp.chain.connection import contract
+from dapp.cli.errors import platform_errors
+from dapp.documents.default_store import load_document, save_document
 from dapp.errors import PlatformError
-from dapp.gs1 import gtin_to_int, parse_gtin
-from dapp.inputs import read_document
-from dapp.tender_inputs import parse_deadline, parse_duration, parse_percent, parse_rubles
-from dapp.tender_refusals import moment, rubles
-from dapp.tenders import DAY, SignedBid, TenderClient, TenderNeed, TenderStatus
+from dapp.codes.gs1 import gtin_to_int, parse_gtin
+from dapp.inputs.registry import read_document
+from dapp.inputs.tenders import parse_deadline, parse_duration, parse_percent, parse_rubles
+from dapp.chain.refusals import moment, rubles
+from dapp.tenders.client import DAY, SignedBid, TenderClient, TenderNeed, TenderStatus
 
 
 @click.group(short_help="Tenders: needs, sealed bids, award, escrow, delivery and payment")
@@ -273,7 +273,7 @@ def withdraw(account, tender_ids):
               help="The release package file to write.")
 @platform_errors
 def export(tender_id, path):
-    from dapp.ocds import export_tender
+    from dapp.tenders.ocds import export_tender
 
     written = export_tender(tender_id, path)
     releases = json.loads(written.read_text())["releases"]

@@ -17,7 +17,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from dapp.errors import InvalidCodeError, PlatformError
-from dapp.verdict_text import render_verdict
+from dapp.verification.text import render_verdict
 
 EXIT_GENUINE, EXIT_SUSPECT, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
@@ -26,7 +26,7 @@ def _codes(code_or_image: str) -> list[str]:
     """The code texts: the argument itself, or every code decoded from the image file it names."""
     path = Path(code_or_image)
     if path.is_file():
-        from dapp.qr import decode_codes
+        from dapp.codes.qr import decode_codes
 
         return [decoded.text for decoded in decode_codes(path)]
     return [code_or_image]
@@ -37,7 +37,7 @@ def _codes(code_or_image: str) -> list[str]:
 @click.option("--at", "scanner", default=None, help="The organization scanning (its account): flags batches it never held.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def cli(code_or_image, scanner, as_json):
-    from dapp.verify import Verifier
+    from dapp.verification.verdicts import Verifier
 
     try:
         codes = _codes(code_or_image)

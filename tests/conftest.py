@@ -4,6 +4,10 @@ import pytest
 
 from dapp.roles import Role
 
+
+# Fixtures used across subjects: databases (SQLite and PostgreSQL) and a throwaway anvil.
+pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.anvil"]
+
 # Realistic CIDv1 strings (raw leaves, sha2-256), as the document store produces them.
 REGULATOR_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 ORGANIZATION_CID = "bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akba"
@@ -172,7 +176,7 @@ def custody(project, deployer, regulator, participants, resources):
 def create_custody_batch(custody, create_batch, active_manufacturer):
     """Commission the batch `lot` (of `quantity` units with a real serial tree) in Resources,
     then in Custody; returns (batch_id, tree, serials)."""
-    from dapp.merkle import SerialTree
+    from dapp.verification.merkle import SerialTree
 
     def create_custody_batch(lot="L001", gtin=GTIN, quantity=8, expires_in=365 * DAY, sender=None, serials=None):
         serials = list(serials) if serials is not None else serials_for(lot, quantity)
@@ -189,7 +193,7 @@ def create_shipment(custody, active_manufacturer):
     """Ship `quantity` units of `batch_id` from `sender` (the manufacturer by default) to `to`;
     returns (shipment_id, record), the record being the terms `receiveShipment` and `reject`
     take back, built from the `Shipped` log as the dapp builds it."""
-    from dapp.custody import shipment_record
+    from dapp.actions.custody import shipment_record
 
     def create_shipment(batch_id, to, quantity=3, sender=None, tender_id=0, cid=WAYBILL_CID):
         tx = custody.ship(batch_id, to, quantity, tender_id, cid, sender=sender or active_manufacturer)

@@ -73,9 +73,9 @@ say "indexing the chain's events into the database"
 if [ "$NEW_CHAIN" = "1" ]; then INDEX_ARGS=(--rebuild); else INDEX_ARGS=(); fi
 ape run index "${INDEX_ARGS[@]}" --network "$NETWORK" < /dev/null 2>&1 | grep -v '^INFO' | tail -n 1
 # The demo organizations' own reserve norms and price quotes (once), for the stock commands.
-python -m dapp.local_demo
+python -m dapp.demo.local_data
 ape run index --follow --network "$NETWORK" < /dev/null > "$DATA/indexer.log" 2>&1 &
 INDEXER_PID=$!
-python -m dapp.status --state "$STATE" --log "$LOG"
+python -m dapp.cli.status --state "$STATE" --log "$LOG"
 say "running. Press Ctrl-C to stop."
 wait "$ANVIL_PID"

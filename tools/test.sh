@@ -28,6 +28,6 @@ say "1/2 all tests, contracts on Ape's in-process chain"
 ape test tests "$@" < /dev/null
 
 say "2/2 contracts and on-chain proofs again, on anvil (ape-foundry)"
-MEDCHAIN_RPC_URL=auto ape test tests/contracts tests/merkle/test_onchain_proofs.py \
+MEDCHAIN_RPC_URL=auto ape test tests/contracts tests/verification/test_onchain_proofs.py \
   --network ethereum:local:foundry "$@" < /dev/null
 say "all tests passed"

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 import ape
 import pytest
 
-from dapp.custody import shipment_record
-from dapp.merkle import SerialTree, leaf_hash
+from dapp.actions.custody import shipment_record
+from dapp.verification.merkle import SerialTree, leaf_hash
 from dapp.roles import BatchStatus, Role, ShipmentStatus
 from tests.conftest import (
     DAY,
@@ -56,7 +56,7 @@ def reverts_with(contract, name, **inputs):
 
 
 def record_of(batch_id, shipper, consignee, quantity, tender_id=0):
-    """A ShipmentRecord tuple, as `dapp.custody.shipment_record` builds it from a `Shipped` log."""
+    """A ShipmentRecord tuple, as `dapp.actions.custody.shipment_record` builds it from a `Shipped` log."""
     def address(account):
         return getattr(account, "address", account)
 

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from dapp.custody import shipment_record
-from dapp.merkle import leaf_hash
+from dapp.actions.custody import shipment_record
+from dapp.verification.merkle import leaf_hash
 from dapp.roles import BatchStatus, Role, ShipmentStatus
 from tests.conftest import DAY, GTIN, REASON_CID, WAYBILL_CID
 

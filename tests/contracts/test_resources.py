@@ -7,7 +7,7 @@ from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dapp import gs1
+from dapp.codes import gs1
 from dapp.roles import BatchStatus, Category, Role
 from tests.conftest import (
     BAD_GTIN,

@@ -5,10 +5,10 @@ back, and clear errors from a node that is down or refuses."""
 import pytest
 from eth_utils import to_checksum_address
 
-from dapp.chain_reader import ChainReader, ChainUnreachable, FollowedLogs
-from dapp.deployment import read_record
+from dapp.chain.reader import ChainReader, ChainUnreachable, FollowedLogs
+from dapp.chain.deployment import read_record
 
-from .conftest import ape_run, at, free_port
+from tests.fixtures.anvil import ape_run, at, free_port
 
 CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 

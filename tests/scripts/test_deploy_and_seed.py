@@ -5,11 +5,11 @@ import os
 
 import pytest
 
-from dapp import demo
-from dapp.merkle import SerialTree
+from dapp.demo import world as demo
+from dapp.verification.merkle import SerialTree
 from dapp.roles import BatchStatus, Role, Status
-from dapp.sealed_bids import BidKey, SealedBidStore
-from tests.scripts.conftest import ape_run, at
+from dapp.tenders.sealed_bids import BidKey, SealedBidStore
+from tests.fixtures.anvil import ape_run, at
 
 ZERO = "0x0000000000000000000000000000000000000000"
 

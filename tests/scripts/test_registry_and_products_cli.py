@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from dapp.merkle import SerialTree
+from dapp.verification.merkle import SerialTree
 from dapp.roles import BatchStatus, Role, Status
-from tests.scripts.conftest import ape_run, at
+from tests.fixtures.anvil import ape_run, at
 
 REGULATOR, MANUFACTURER, APPLICANT = "TEST::0", "TEST::1", "TEST::2"
 GTIN = "04607001120056"

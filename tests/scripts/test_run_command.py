@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from web3 import Web3
 
 from dapp.paths import PROJECT_ROOT
-from tests.scripts.conftest import free_port
+from tests.fixtures.anvil import free_port
 
 READY = "running. Press Ctrl-C to stop."
 

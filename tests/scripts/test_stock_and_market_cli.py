@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from dapp import demo
-from dapp.db.engine import open_database
-from dapp.db.models import Movement, PriceQuote
+from dapp.demo import world as demo
+from dapp.records.engine import open_database
+from dapp.records.models import Movement, PriceQuote
 from dapp.paths import PROJECT_ROOT
-from dapp.turnover import Quarter
-from tests.scripts.conftest import ape_run
+from dapp.reports.turnover import Quarter
+from tests.fixtures.anvil import ape_run
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -34,7 +34,7 @@ def db_run(arguments, env, expect_success=True):
 
 
 def local_demo(env):
-    result = subprocess.run([sys.executable, "-m", "dapp.local_demo"], check=False, env=env, cwd=PROJECT_ROOT,
+    result = subprocess.run([sys.executable, "-m", "dapp.demo.local_data"], check=False, env=env, cwd=PROJECT_ROOT,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -82,7 +82,7 @@ def test_local_demo__second_run__adds_nothing(world):
 
 def test_local_demo__database_without_the_index__clear_error(world, tmp_path):
     _, env, _, _ = world
-    result = subprocess.run([sys.executable, "-m", "dapp.local_demo", "--database", f"sqlite:///{tmp_path}/empty.db"],
+    result = subprocess.run([sys.executable, "-m", "dapp.demo.local_data", "--database", f"sqlite:///{tmp_path}/empty.db"],
                             check=False, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
 
     assert result.returncode == 1

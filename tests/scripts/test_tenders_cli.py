@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from dapp.cid import raw_cid
-from dapp.merkle import SerialTree
+from dapp.documents.cid import raw_cid
+from dapp.verification.merkle import SerialTree
 from dapp.roles import Role
 from tests.conftest import DAY, GTIN
-from tests.scripts.conftest import ape_run, at
+from tests.fixtures.anvil import ape_run, at
 
 REGULATOR, MANUFACTURER, HOSPITAL, SUPPLIER, SECOND_SUPPLIER, RELAYER = (f"TEST::{i}" for i in range(6))
 RUBLE = 100

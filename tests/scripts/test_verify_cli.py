@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dapp import demo
-from tests.scripts.conftest import ape_run
+from dapp.demo import world as demo
+from tests.fixtures.anvil import ape_run
 
 EXPECTED = {
     "genuine": [],

@@ -18,9 +18,9 @@ from itertools import count
 import pytest
 from eth_utils import keccak
 
-from dapp.custody import shipment_record
+from dapp.actions.custody import shipment_record
 from dapp.roles import Role
-from dapp.tender_typed_data import bid_commitment, new_salt
+from dapp.tenders.typed_data import bid_commitment, new_salt
 from tests.conftest import (
     CERTIFICATE_CID,
     CHARACTERISTICS_CID,
@@ -443,8 +443,8 @@ def deliver(custody, supplier, active_hospital):
 @pytest.fixture
 def sign_permit(chain, token, tenders):
     """An EIP-2612 permit by `owner` for the tender contract, signed in Python from
-    `dapp.tender_typed_data`: the Permit tuple (deadline, v, r, s)."""
-    from dapp.tender_typed_data import permit_typed_data, sign_typed_data
+    `dapp.tenders.typed_data`: the Permit tuple (deadline, v, r, s)."""
+    from dapp.tenders.typed_data import permit_typed_data, sign_typed_data
 
     def sign_permit(owner, value, deadline=None, nonce=None, spender=None, signer=None):
         deadline = chain.pending_timestamp + DAY if deadline is None else deadline

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 import ape
 
-from dapp.tenders import TenderStage, TenderStatus
+from dapp.tenders.client import TenderStage, TenderStatus
 from tests.conftest import DAY
 from tests.contracts.test_payment_token import custom_error
 

@@ -4,7 +4,7 @@ bids are in test_tenders_eip712.py."""
 import pytest
 
 from dapp.roles import Role
-from dapp.tender_typed_data import bid_commitment, new_salt
+from dapp.tenders.typed_data import bid_commitment, new_salt
 from tests.conftest import REASON_CID
 from tests.contracts.tenders.helpers import (
     BID_SECURITY,

@@ -3,7 +3,7 @@ views of a tender just published."""
 
 import pytest
 
-from dapp.gs1 import complete_gtin
+from dapp.codes.gs1 import complete_gtin
 from dapp.roles import Role
 from tests.conftest import DAY, GTIN, OTHER_GTIN, REASON_CID
 from tests.contracts.tenders.conftest import THIRD_GTIN

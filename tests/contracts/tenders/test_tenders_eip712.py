@@ -8,7 +8,7 @@ from eip712.messages import EIP712Message
 from eth_pydantic_types import abi
 
 from dapp.roles import Role
-from dapp.tender_typed_data import (
+from dapp.tenders.typed_data import (
     bid_commitment,
     bid_typed_data,
     new_salt,

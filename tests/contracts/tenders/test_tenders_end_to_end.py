@@ -4,7 +4,7 @@ sends), two reveal, the lowest wins, posts its performance security, ships throu
 with the tender's id, the hospital receives in Custody and accepts the deliveries here, and
 everyone withdraws what is theirs."""
 
-from dapp.tender_typed_data import (
+from dapp.tenders.typed_data import (
     bid_commitment,
     bid_typed_data,
     new_salt,

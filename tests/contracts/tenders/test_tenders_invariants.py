@@ -23,7 +23,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from dapp.tender_typed_data import bid_commitment
+from dapp.tenders.typed_data import bid_commitment
 from tests.conftest import DAY
 from tests.contracts.tenders.conftest import ship_and_receive
 from tests.contracts.tenders.helpers import (

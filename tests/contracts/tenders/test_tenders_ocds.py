@@ -1,5 +1,5 @@
 """The OCDS export of a whole tender run through the contract, from the published need to the
-payment, read back from the chain's events by `dapp.ocds` (raw JSON-RPC through ChainReader):
+payment, read back from the chain's events by `dapp.tenders.ocds` (raw JSON-RPC through ChainReader):
 every release valid against the OCDS 1.1 release schema, compiled by ocdsmerge into one record
 with every field the issue lists, and every party, amount, date and id as the chain has them.
 
@@ -14,12 +14,12 @@ from datetime import datetime, timezone
 import jsonschema
 import pytest
 
-from dapp.chain import genesis_hash
-from dapp.chain_reader import ChainReader
-from dapp.deployment import DeployedContract, Deployment, write_record
-from dapp.documents import save_document
+from dapp.chain.connection import genesis_hash
+from dapp.chain.reader import ChainReader
+from dapp.chain.deployment import DeployedContract, Deployment, write_record
+from dapp.documents.default_store import save_document
 from dapp.errors import DeploymentError
-from dapp.ocds import (
+from dapp.tenders.ocds import (
     RELEASE_SCHEMA,
     UnknownTenderError,
     export_tender,

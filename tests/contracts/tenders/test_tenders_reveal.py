@@ -3,7 +3,7 @@ commitment) kept at each reveal; a second reveal refused (no double counting).""
 
 import pytest
 
-from dapp.tender_typed_data import bid_commitment, new_salt
+from dapp.tenders.typed_data import bid_commitment, new_salt
 from tests.contracts.tenders.conftest import PRICES
 from tests.contracts.tenders.helpers import (
     BID_SECURITY,

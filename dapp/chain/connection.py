@@ -1,0 +1,60 @@
+"""Chain access through Ape: the connected chain's deployment, and its contracts by name."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from dapp.chain.deployment import Deployment, read_record
+from dapp.errors import DeploymentError
+from dapp.paths import PROJECT_ROOT
+
+
+@cache
+def project():
+    """The platform's Ape project (compiled contract types), wherever the caller runs from."""
+    from ape import Project
+
+    return Project(PROJECT_ROOT)
+
+
+def genesis_hash() -> str:
+    """The connected chain's block 0 hash: what tells two chains with one chain id apart."""
+    from ape import chain
+
+    return _hex(chain.blocks[0].hash)
+
+
+def current_deployment() -> Deployment:
+    """The deployment record of the connected chain; a clear error when there is none."""
+    from ape import chain
+
+    deployment = read_record(chain.chain_id, genesis_hash())
+    if deployment is None:
+        raise DeploymentError(
+            f"the platform is not deployed on this chain (chain id {chain.chain_id}); start the local "
+            "platform with `make run`, or deploy with `ape run deploy --network <network> --account <account>`"
+        )
+    return deployment
+
+
+def contract(name: str, deployment: Deployment | None = None):
+    """The deployed contract `name` ("Participants", "Resources", ...) as an Ape contract instance."""
+    deployment = deployment or current_deployment()
+    return getattr(project(), name).at(deployment.address(name))
+
+
+def _hex(value) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    return str(value)
+
+
+def event_logs(event, deployment: Deployment, **search_topics) -> list:
+    """Every log of a contract `event` since the deployment, filtered by indexed topics.
+
+    Reads from the deployment's first block (never from genesis), in Ape's block pages.
+    """
+    from ape import chain
+
+    stop = chain.blocks.head.number + 1
+    return list(event.range(deployment.first_block, stop, search_topics=search_topics or None))

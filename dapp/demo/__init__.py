@@ -1,0 +1,4 @@
+"""The demo world (organizations, products, batches, custody, tenders) and writing it onto
+a local chain and into the local database, idempotently.
+"""
+

@@ -1,0 +1,377 @@
+"""From a scanned code to a verdict: GENUINE, or SUSPECT with every reason that applies.
+
+One contract read (`Custody.verdictData`) answers the questions a verdict asks; events
+give the story shown with it (registration, commissioning, shipments, decommissioning,
+recalls). Proofs come from the proof store the manufacturer wrote at commissioning.
+
+Two round trips to the node: the verdict data, the batch's events (one log query over both
+contracts) and the product; then the organizations named and the blocks' times.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from enum import Enum
+from functools import lru_cache
+
+from eth_abi import encode
+from eth_utils import is_address, keccak, to_checksum_address
+
+from dapp.chain.connection import current_deployment
+from dapp.chain.reader import ChainReader, FollowedLogs, Log
+from dapp.documents.store import document_status
+from dapp.documents.default_store import load_document
+from dapp.errors import PlatformError
+from dapp.codes.gs1 import UnitCode, parse_code
+from dapp.verification.merkle import leaf_hash
+from dapp.verification.proofs import ProofStore
+from dapp.roles import BatchStatus, Category
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+DECOMMISSION_REASONS = {1: "dispensed", 2: "destroyed", 3: "stolen", 4: "exported", 5: "sample"}
+RECALL_REASONS = {1: "quality defect", 2: "falsified", 3: "regulatory decision", 4: "labelling error", 5: "other"}
+
+
+class Reason(str, Enum):
+    """Why a unit is suspect (EMVS-style alerts)."""
+
+    UNKNOWN_PRODUCT = "unknown_product"
+    UNKNOWN_BATCH = "unknown_batch"
+    SERIAL_NOT_IN_BATCH = "serial_not_in_batch"
+    SERIAL_UNVERIFIABLE = "serial_unverifiable"
+    NOT_COMMISSIONED = "not_commissioned"
+    BATCH_RECALLED = "batch_recalled"
+    BATCH_WITHDRAWN = "batch_withdrawn"
+    EXPIRED = "expired"
+    ALREADY_DISPENSED = "already_dispensed"
+    DECOMMISSIONED = "decommissioned"
+    MANUFACTURER_SUSPENDED = "manufacturer_suspended"
+    NEVER_HELD_BY_SCANNER = "never_held_by_scanner"
+    LABEL_MISMATCH = "label_mismatch"
+
+
+@dataclass(frozen=True)
+class Finding:
+    reason: Reason
+    message: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of the unit's story, oldest first."""
+
+    block: int
+    time: str  # ISO 8601, UTC
+    kind: str
+    description: str
+    transaction: str
+
+
+@dataclass(frozen=True)
+class Document:
+    label: str
+    cid: str
+    status: str  # "verified", "missing" (not in this store), "altered" (bytes do not match the CID),
+    # "unreachable" (the IPFS node does not answer)
+
+
+@dataclass
+class Verdict:
+    code: UnitCode
+    genuine: bool
+    findings: list[Finding] = field(default_factory=list)
+    product: dict = field(default_factory=dict)
+    manufacturer: dict = field(default_factory=dict)
+    batch: dict = field(default_factory=dict)
+    unit: dict = field(default_factory=dict)
+    documents: list[Document] = field(default_factory=list)
+    history: list[Event] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "GENUINE" if self.genuine else "SUSPECT"
+
+    @property
+    def reasons(self) -> list[Reason]:
+        return [finding.reason for finding in self.findings]
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["status"] = self.status
+        data["code"]["expiry"] = self.code.expiry.isoformat() if self.code.expiry else None
+        data["findings"] = [{"reason": f.reason.value, "message": f.message} for f in self.findings]
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=str)
+
+
+def batch_id(gtin: int, lot: str) -> bytes:
+    """keccak256(abi.encode(gtin, lot)), as Resources.batch_id computes it."""
+    return keccak(encode(["uint256", "string"], [gtin, lot]))
+
+
+def _day(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).date().isoformat()
+
+
+def _moment(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
+
+
+class Verifier:
+    """Verifies codes against the connected chain's deployment."""
+
+    def __init__(self, proofs: ProofStore | None = None):
+        self.deployment = current_deployment()
+        self.proofs = proofs or ProofStore()
+        self.reader = ChainReader.connected(self.deployment)
+        # Organizations and products change only with an event of theirs: kept here, and
+        # dropped when the followed logs bring one (or the chain reorganizes).
+        self.events = FollowedLogs(self.reader, ["Participants", "Resources", "Custody"])
+        self._generation = self.events.generation
+        self._organizations: dict[str, dict] = {}
+        self._products: dict[int, object] = {}
+
+    def verify_text(self, text: str, scanner: str | None = None) -> Verdict:
+        """The verdict on a typed or scanned code (raises InvalidCodeError when it is not one)."""
+        return self.verify(parse_code(text), scanner)
+
+    def verify(self, code: UnitCode, scanner: str | None = None) -> Verdict:
+        gtin = int(code.gtin)
+        leaf = leaf_hash(gtin, code.serial)
+        lot = code.lot if code.lot is not None else self._find_lot(gtin, leaf)
+        findings: list[Finding] = []
+        proof: list[bytes] = []
+        proof_available = False
+        if lot is not None:
+            try:
+                found = self.proofs.proof(batch_id(gtin, lot), leaf)
+                proof_available = True
+                proof = found or []
+            except PlatformError:
+                proof_available = False
+        reader, events = self.reader, self.events
+        head = reader.one(events.head_request())
+        data, *refreshed = reader.batch([
+            reader.call("Custody", "verdictData", gtin, lot or "", leaf, proof, scanner or ZERO_ADDRESS, block=head["number"]),
+            *events.refresh_requests(head),
+        ])
+        if not events.absorb(head, refreshed):
+            events.refresh()  # the chain reorganized under the last read: read the events again
+        self._forget_changed()
+        logs = [log for log in events.with_first_topic(batch_id(gtin, lot or ""))
+                if "leaf" not in log.args or bytes(log.args["leaf"]) == leaf]
+        accounts = {data.productManufacturer, data.unitBy} | {
+            value for log in logs for value in log.args.values() if isinstance(value, str) and is_address(value)}
+        product = self._read(accounts - {ZERO_ADDRESS}, logs, gtin if data.productManufacturer != ZERO_ADDRESS else None)
+        verdict = Verdict(code=code, genuine=False)
+
+        if data.productManufacturer == ZERO_ADDRESS:
+            findings.append(Finding(Reason.UNKNOWN_PRODUCT, f"no product is registered under GTIN {code.gtin}"))
+        else:
+            verdict.product = _product(gtin, product)
+            verdict.manufacturer = self._organization(data.productManufacturer)
+            verdict.documents += [
+                _document("product characteristics", verdict.product["characteristics_cid"]),
+                _document("registration certificate", verdict.product["certificate_cid"]),
+            ]
+            if not data.manufacturerActive:
+                findings.append(Finding(
+                    Reason.MANUFACTURER_SUSPENDED,
+                    f"the manufacturer {verdict.manufacturer.get('name', data.productManufacturer)} is not active "
+                    "in the registry (suspended or revoked)"))
+            if lot is None:
+                findings.append(Finding(Reason.UNKNOWN_BATCH,
+                                        f"the code has no lot and serial {code.serial} is in no known batch of {code.gtin}"))
+            elif not data.batchExists:
+                findings.append(Finding(Reason.UNKNOWN_BATCH, f"no batch {lot!r} of {code.gtin} is registered"))
+        if data.batchExists:
+            findings += self._batch_findings(code, lot, data, proof_available, verdict, logs)
+        if scanner and data.batchExists and not data.scannerHeld:
+            findings.append(Finding(Reason.NEVER_HELD_BY_SCANNER,
+                                    f"scanned at {scanner}, which never held this batch"))
+        verdict.findings = findings
+        verdict.genuine = not findings
+        return verdict
+
+    def _batch_findings(self, code, lot, data, proof_available, verdict, logs: list[Log]) -> list[Finding]:
+        findings = []
+        status = BatchStatus(data.batchStatus)
+        verdict.batch = {
+            "lot": lot,
+            "batch_id": "0x" + bytes(data.batchId).hex(),
+            "status": status.name.lower(),
+            "reason": RECALL_REASONS.get(data.batchReasonCode, "") if data.batchReasonCode else "",
+            "manufactured": _day(data.manufactured),
+            "expires": _day(data.expires),
+            "quantity": data.quantity,
+            "commissioned": data.commissioned,
+        }
+        if not data.inBatch:
+            if proof_available:
+                findings.append(Finding(Reason.SERIAL_NOT_IN_BATCH,
+                                        f"serial {code.serial} is not one of batch {lot}'s serials: a made-up code"))
+            else:
+                findings.append(Finding(Reason.SERIAL_UNVERIFIABLE,
+                                        f"the proof store has no tree for batch {lot}: its serials cannot be checked"))
+        if not data.commissioned:
+            findings.append(Finding(Reason.NOT_COMMISSIONED, f"batch {lot} never entered the supply chain"))
+        if status == BatchStatus.RECALLED:
+            findings.append(Finding(Reason.BATCH_RECALLED, f"batch {lot} is recalled ({verdict.batch['reason']})"))
+        elif status == BatchStatus.WITHDRAWN:
+            findings.append(Finding(Reason.BATCH_WITHDRAWN,
+                                    f"batch {lot} is withdrawn from circulation ({verdict.batch['reason']})"))
+        if data.timestamp > data.expires:
+            findings.append(Finding(Reason.EXPIRED, f"expired on {_day(data.expires)}"))
+        if data.unitReason:
+            by = self._organization(data.unitBy).get("name", data.unitBy)
+            what = DECOMMISSION_REASONS.get(data.unitReason, str(data.unitReason))
+            verdict.unit = {"state": what, "by": data.unitBy, "by_name": by, "at": _moment(data.unitAt)}
+            if data.unitReason == 1:
+                findings.append(Finding(Reason.ALREADY_DISPENSED,
+                                        f"this pack was already dispensed by {by} on {_moment(data.unitAt)}: "
+                                        "its code has been copied"))
+            else:
+                findings.append(Finding(Reason.DECOMMISSIONED, f"this pack was {what} by {by} on {_moment(data.unitAt)}"))
+        else:
+            verdict.unit = {"state": "in circulation"}
+        if code.expiry is not None and code.expiry != date.fromisoformat(_day(data.expires)):
+            findings.append(Finding(Reason.LABEL_MISMATCH,
+                                    f"the label's expiry {code.expiry.isoformat()} differs from the registry's "
+                                    f"{_day(data.expires)}"))
+        verdict.documents += [
+            _document("batch quality documents", log.args["documents_cid"]) for log in logs
+            if log.event == "BatchCommissioned" and keccak(text=log.args["documents_cid"]) == bytes(data.documentsCidHash)
+        ]
+        verdict.history = self._history(logs)
+        return findings
+
+    def _find_lot(self, gtin: int, leaf: bytes) -> str | None:
+        """The lot of the batch of `gtin` whose tree holds `leaf` (for codes printed without a lot)."""
+        registered = self.reader.one(self.reader.logs(["Resources"], None, gtin.to_bytes(32, "big")))
+        for log in registered:
+            if log.event != "BatchCommissioned":
+                continue
+            try:
+                if self.proofs.proof(batch_id(gtin, log.args["lot"]), leaf) is not None:
+                    return log.args["lot"]
+            except PlatformError:
+                continue
+        return None
+
+    def _forget_changed(self) -> None:
+        """Drops the organizations and products that the last refresh brought events of."""
+        if self.events.generation != self._generation:
+            self._generation = self.events.generation
+            self._organizations.clear()
+            self._products.clear()
+            return
+        for log in self.events.fresh:
+            if log.contract == "Participants" and log.topics:
+                self._organizations.pop(to_checksum_address(log.topics[0][12:]), None)
+            elif log.event in ("ProductRegistered", "ProductUpdated"):
+                self._products.pop(int.from_bytes(log.topics[0], "big"), None)
+
+    def _read(self, accounts: set[str], logs: list[Log], gtin: int | None):
+        """Fills the organizations, the logs' block times and the product not known yet, in
+        one round trip; returns the product (None without `gtin`)."""
+        reader = self.reader
+        accounts = sorted(accounts - set(self._organizations))
+        blocks = sorted({log.block_hash for log in logs if not reader.knows_block(log.block_hash)})
+        want_product = gtin is not None and gtin not in self._products
+        answers = reader.batch(
+            [reader.call("Participants", "organization", account) for account in accounts]
+            + [reader.block_request(block_hash) for block_hash in blocks]
+            + ([reader.call("Resources", "product", gtin)] if want_product else [])
+        )
+        for account, entry in zip(accounts, answers):
+            self._organizations[account] = _organization_info(account, entry)
+        for block_hash, block in zip(blocks, answers[len(accounts):]):
+            reader.remember_block(block_hash, block)
+        if want_product:
+            self._products[gtin] = answers[-1]
+        return self._products.get(gtin) if gtin is not None else None
+
+    def _organization(self, account: str) -> dict:
+        return self._organizations.get(account) or {"account": account}
+
+    def _history(self, logs: list[Log]) -> list[Event]:
+        """The batch's movements, and of its units' decommissions only the scanned one's, oldest first."""
+        times = self.reader.block_times(logs)
+        return [self._event(log, times[log.block_hash]) for log in sorted(logs, key=lambda l: (l.block_number, l.log_index))
+                if log.event in _EVENT_KINDS]
+
+    def _event(self, log: Log, timestamp: int) -> Event:
+        name = lambda account: self._organization(account).get("name", account)  # noqa: E731
+        args = log.args
+        kind = _EVENT_KINDS[log.event]
+        if kind == "registered":
+            text = f"batch registered by {name(args['manufacturer'])}: {args['quantity']} units"
+        elif kind == "retired":
+            text = f"batch {'recalled' if args['status'] == 2 else 'withdrawn'} by {name(args['by'])}: " \
+                   f"{RECALL_REASONS.get(args['reason_code'], args['reason_code'])}"
+        elif kind == "commissioned":
+            text = f"{args['quantity']} units placed with {name(args['manufacturer'])}"
+        elif kind == "shipped":
+            text = f"{args['quantity']} units shipped by {name(args['shipper'])} to {name(args['consignee'])}"
+        elif kind == "received":
+            text = f"{args['quantity']} units received by {name(args['consignee'])}"
+        elif kind == "rejected":
+            text = f"{args['quantity']} units rejected by {name(args['consignee'])}, back to {name(args['shipper'])}"
+        elif kind == "decommissioned":
+            text = f"one unit {DECOMMISSION_REASONS.get(args['reason'], args['reason'])} by {name(args['by'])}"
+        else:
+            text = f"a dispense undone by {name(args['by'])}"
+        return Event(block=log.block_number, time=_moment(timestamp), kind=kind, description=text,
+                     transaction=log.transaction_hash)
+
+
+_EVENT_KINDS = {
+    "BatchCommissioned": "registered",
+    "BatchRetired": "retired",
+    "Commissioned": "commissioned",
+    "Shipped": "shipped",
+    "Received": "received",
+    "Rejected": "rejected",
+    "Decommissioned": "decommissioned",
+    "DispenseUndone": "dispense undone",
+}
+
+
+def _product(gtin: int, product) -> dict:
+    return {
+        "gtin": f"{gtin:014d}",
+        "name": product.name,
+        "dosage_form": product.dosage_form,
+        "category": Category(product.category).name.lower(),
+        "characteristics_cid": product.characteristics_cid,
+        "certificate_cid": product.certificate_cid,
+    }
+
+
+@lru_cache(maxsize=1024)
+def _metadata(cid: str) -> dict:
+    try:
+        return json.loads(load_document(cid))
+    except (PlatformError, ValueError):
+        return {}
+
+
+def _organization_info(account: str, entry) -> dict:
+    info = {"account": account, "status": entry.status, "metadata_cid": entry.metadata_cid}
+    if entry.metadata_cid:
+        metadata = _metadata(entry.metadata_cid)
+        info.update({k: metadata[k] for k in ("name", "country", "ownership", "inn") if k in metadata})
+    return info
+
+
+def _document(label: str, cid: str) -> Document:
+    try:
+        load_document(cid)
+        status = "verified"
+    except PlatformError as error:
+        status = document_status(error)
+    return Document(label=label, cid=cid, status=status)
