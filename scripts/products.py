@@ -15,7 +15,10 @@ from datetime import datetime, timezone
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from dapp.chain.connection import contract
+from dapp.actions import resources as resource_actions
+from dapp.actions.resources import REASONS
+from dapp.chain.connection import contract, current_deployment
+from dapp.chain.signers import ApeSigner, carry_out
 from dapp.cli.errors import platform_errors
 from dapp.documents.default_store import save_document
 from dapp.codes.gs1 import gtin_to_int, parse_gtin
@@ -23,10 +26,8 @@ from dapp.inputs.registry import parse_category, parse_day, read_document, read_
 from dapp.verification.merkle import SerialTree
 from dapp.verification.proofs import ProofStore
 from dapp.roles import BatchStatus, Category
-from dapp.chain.transactions import send
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-REASONS = {1: "quality defect", 2: "falsified", 3: "regulatory decision", 4: "labelling error", 5: "other"}
 
 
 @click.group(short_help="The registry of products and batches")
@@ -57,8 +58,9 @@ lot_option = click.option("--lot", required=True, help="The lot (batch) number, 
 @platform_errors
 def register(account, gtin, category, name, dosage_form, characteristics, certificate):
     gtin14 = parse_gtin(gtin)
-    send(contract("Resources").register_product, int(gtin14), int(parse_category(category)), name, dosage_form,
-         _document(characteristics), _document(certificate), sender=account, action=f"register {gtin14}")
+    action = resource_actions.register_product(current_deployment(), account, gtin14, parse_category(category), name,
+                                               dosage_form, _document(characteristics), _document(certificate))
+    carry_out(action, ApeSigner(account))
     click.echo(f"Product {gtin14} registered by {account.address}.")
 
 
@@ -76,19 +78,18 @@ def commission(account, gtin, lot, manufactured, expires, serials, documents):
     serial_list = read_serial_list(serials)
     tree = SerialTree.of(gtin_number, serial_list)
     resources = contract("Resources")
-    send(resources.commission_batch, gtin_number, lot, parse_day(manufactured),
-         parse_day(expires, end_of_day=True), len(serial_list), tree.root, _document(documents),
-         sender=account, action=f"commission {parse_gtin(gtin)}/{lot}")
+    action = resource_actions.commission_batch(
+        current_deployment(), account, gtin_number, lot, parse_day(manufactured), parse_day(expires, end_of_day=True),
+        len(serial_list), tree.root, _document(documents))
+    carry_out(action, ApeSigner(account))
     # The proofs every pack of the batch will be verified with (hashes only, no serial).
     ProofStore().save(bytes(resources.batch_id(gtin_number, lot)), tree)
     click.echo(f"Batch {parse_gtin(gtin)}/{lot} commissioned: {len(serial_list)} units, root 0x{tree.root.hex()}.")
 
 
-def _retire(account, gtin, lot, reason_code, reason, retire, verb, done):
-    gtin_number = gtin_to_int(gtin)
-    method = getattr(contract("Resources"), retire)
-    send(method, gtin_number, lot, reason_code, _document(reason), sender=account,
-         action=f"{verb} {parse_gtin(gtin)}/{lot}")
+def _retire(account, gtin, lot, reason_code, reason, retire, done):
+    prepare = getattr(resource_actions, retire)
+    carry_out(prepare(current_deployment(), account, gtin, lot, reason_code, _document(reason)), ApeSigner(account))
     click.echo(f"Batch {parse_gtin(gtin)}/{lot} {done} ({REASONS.get(reason_code, reason_code)}).")
 
 
@@ -112,7 +113,7 @@ def with_reason(command):
 @with_reason
 @platform_errors
 def recall(account, gtin, lot, reason_code, reason):
-    _retire(account, gtin, lot, reason_code, reason, "recall_batch", "recall", "recalled")
+    _retire(account, gtin, lot, reason_code, reason, "recall_batch", "recalled")
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Withdraw a batch from circulation (manufacturer or regulator)")
@@ -122,7 +123,7 @@ def recall(account, gtin, lot, reason_code, reason):
 @with_reason
 @platform_errors
 def withdraw(account, gtin, lot, reason_code, reason):
-    _retire(account, gtin, lot, reason_code, reason, "withdraw_batch", "withdraw", "withdrawn")
+    _retire(account, gtin, lot, reason_code, reason, "withdraw_batch", "withdrawn")
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Show a product, or one of its batches")

@@ -12,12 +12,13 @@ go on-chain.
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from dapp.chain.connection import contract
+from dapp.actions import participants
+from dapp.chain.connection import contract, current_deployment
+from dapp.chain.signers import ApeSigner, carry_out
 from dapp.cli.errors import platform_errors
 from dapp.documents.default_store import save_document
 from dapp.inputs.registry import parse_roles, read_document
 from dapp.roles import Role, Status
-from dapp.chain.transactions import send
 
 
 @click.group(short_help="The registry of organizations")
@@ -36,7 +37,7 @@ def _document(path) -> str:
 @platform_errors
 def apply(account, metadata):
     cid = _document(metadata)
-    send(contract("Participants").apply, cid, sender=account, action=f"apply as {account.address}")
+    carry_out(participants.apply(current_deployment(), account, cid), ApeSigner(account))
     click.echo(f"{account.address} applied with metadata {cid}; a regulator must now approve it.")
 
 
@@ -48,7 +49,7 @@ def apply(account, metadata):
 @platform_errors
 def approve(account, organization, roles):
     granted = parse_roles(roles)
-    send(contract("Participants").approve, organization, int(granted), sender=account, action=f"approve {organization}")
+    carry_out(participants.approve(current_deployment(), account, organization, granted), ApeSigner(account))
     click.echo(f"{organization} approved as {granted.name}.")
 
 
@@ -59,8 +60,7 @@ def approve(account, organization, roles):
 @platform_errors
 def set_roles(account, organization, roles):
     granted = parse_roles(roles)
-    send(contract("Participants").set_roles, organization, int(granted), sender=account,
-         action=f"set the roles of {organization}")
+    carry_out(participants.set_roles(current_deployment(), account, organization, granted), ApeSigner(account))
     click.echo(f"{organization} now has the roles {granted.name}.")
 
 
@@ -70,8 +70,8 @@ def set_roles(account, organization, roles):
 @click.option("--reason", required=True, type=click.Path(dir_okay=False), help="The decision document.")
 @platform_errors
 def suspend(account, organization, reason):
-    send(contract("Participants").suspend, organization, _document(reason), sender=account,
-         action=f"suspend {organization}")
+    action = participants.suspend(current_deployment(), account, organization, _document(reason))
+    carry_out(action, ApeSigner(account))
     click.echo(f"{organization} suspended.")
 
 
@@ -80,7 +80,7 @@ def suspend(account, organization, reason):
 @click.argument("organization")
 @platform_errors
 def reinstate(account, organization):
-    send(contract("Participants").reinstate, organization, sender=account, action=f"reinstate {organization}")
+    carry_out(participants.reinstate(current_deployment(), account, organization), ApeSigner(account))
     click.echo(f"{organization} reinstated.")
 
 
@@ -90,8 +90,8 @@ def reinstate(account, organization):
 @click.option("--reason", required=True, type=click.Path(dir_okay=False), help="The decision document.")
 @platform_errors
 def revoke(account, organization, reason):
-    send(contract("Participants").revoke, organization, _document(reason), sender=account,
-         action=f"revoke {organization}")
+    action = participants.revoke(current_deployment(), account, organization, _document(reason))
+    carry_out(action, ApeSigner(account))
     click.echo(f"{organization} revoked.")
 
 

@@ -383,7 +383,7 @@ def request_withdraw(request_id, database_url):
 @platform_errors
 def request_publish(account, request_id, bid_days, reveal_days, delivery_days, database_url):
     from dapp.reports.planning import publish_tender
-    from dapp.chain.refusals import moment
+    from dapp.formats import moment
     from dapp.tenders.client import TenderClient
 
     engine = open_indexed(database_url)

@@ -32,7 +32,7 @@ from dapp.errors import PlatformError
 from dapp.codes.gs1 import gtin_to_int, parse_gtin
 from dapp.inputs.registry import read_document
 from dapp.inputs.tenders import parse_deadline, parse_duration, parse_percent, parse_rubles
-from dapp.chain.refusals import moment, rubles
+from dapp.formats import moment, rubles
 from dapp.tenders.client import DAY, SignedBid, TenderClient, TenderNeed, TenderStatus
 
 

@@ -1,14 +1,85 @@
-"""Custody shipments as the contract wants them back: a shipment's terms are stored only as a
-digest, so receiving or rejecting one passes the terms its `Shipped` event logged."""
+"""The ownership chain (Custody): commissioning a registered batch into custody, two-step
+shipments, and units taken out of circulation one by one with their Merkle proof.
+
+A shipment's terms are stored only as a digest, so receiving or rejecting one passes the terms
+its `Shipped` event logged (`shipment_record`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from enum import IntEnum
 from typing import Any
 
+from dapp.chain.actions import ActionError, PreparedAction, action, address_of, prepare_call
+from dapp.chain.deployment import Deployment
+from dapp.codes.gs1 import parse_gtin
+
 ShipmentRecord = tuple[bytes, str, str, int, int]
+
+
+class Decommission(IntEnum):
+    """`ICustody` decommissioning reasons."""
+
+    DISPENSED = 1
+    DESTROYED = 2
+    STOLEN = 3
+    EXPORTED = 4
+    SAMPLE = 5
 
 
 def shipment_record(shipped: Any) -> ShipmentRecord:
     """The `ShipmentRecord` (batchId, shipper, consignee, quantity, tenderId) of a decoded
     `Custody.Shipped` log."""
     return (bytes(shipped.batchId), shipped.shipper, shipped.consignee, int(shipped.quantity), int(shipped.tenderId))
+
+
+def commission(deployment: Deployment, manufacturer, gtin, lot: str) -> PreparedAction:
+    """Take a registered batch into the manufacturer's custody (its whole quantity)."""
+    gtin14 = parse_gtin(gtin)
+    return action(manufacturer, f"take {gtin14}/{lot} into custody",
+                  prepare_call(deployment, "Custody", "commission", [int(gtin14), lot],
+                               f"take batch {gtin14}/{lot} into custody"))
+
+
+def ship(deployment: Deployment, shipper, batch_id: bytes, consignee, quantity: int, document_cid: str,
+         tender_id: int = 0, label: str = "") -> PreparedAction:
+    """Send `quantity` units of a batch to `consignee` (tagged with a tender, or 0)."""
+    consignee = address_of(consignee)
+    if quantity <= 0:
+        raise ActionError("ship at least one unit")
+    what = label or f"batch 0x{bytes(batch_id).hex()[:8]}…"
+    tag = f" for tender {tender_id}" if tender_id else ""
+    return action(shipper, f"ship {quantity} units of {what}{tag}",
+                  prepare_call(deployment, "Custody", "ship",
+                               [bytes(batch_id), consignee, int(quantity), int(tender_id), document_cid],
+                               f"ship {quantity} units of {what} to {consignee}{tag}"),
+                  outcome=lambda receipts: receipts[-1].event("Shipped"))
+
+
+def receive(deployment: Deployment, consignee, shipment_id: int, record: ShipmentRecord) -> PreparedAction:
+    return action(consignee, f"receive shipment {shipment_id}",
+                  prepare_call(deployment, "Custody", "receiveShipment", [int(shipment_id), tuple(record)],
+                               f"receive shipment {shipment_id} ({record[3]} units from {record[1]})"))
+
+
+def reject(deployment: Deployment, consignee, shipment_id: int, record: ShipmentRecord,
+           reason_cid: str) -> PreparedAction:
+    return action(consignee, f"reject shipment {shipment_id}",
+                  prepare_call(deployment, "Custody", "reject", [int(shipment_id), tuple(record), reason_cid],
+                               f"reject shipment {shipment_id} ({record[3]} units from {record[1]}); they go back"))
+
+
+def decommission(deployment: Deployment, holder, batch_id: bytes, leaf: bytes, proof: Sequence[bytes],
+                 reason: Decommission) -> PreparedAction:
+    """Take one unit out of circulation (dispensed, destroyed, stolen, exported, sample)."""
+    reason = Decommission(int(reason))
+    return action(holder, f"write off one unit as {reason.name.lower()}",
+                  prepare_call(deployment, "Custody", "decommission",
+                               [bytes(batch_id), bytes(leaf), [bytes(p) for p in proof], int(reason)],
+                               f"write off one unit of batch 0x{bytes(batch_id).hex()[:8]}… as {reason.name.lower()}"))
+
+
+def undo_dispense(deployment: Deployment, holder, batch_id: bytes, leaf: bytes) -> PreparedAction:
+    return action(holder, "undo a dispense",
+                  prepare_call(deployment, "Custody", "undoDispense", [bytes(batch_id), bytes(leaf)],
+                               f"put a dispensed unit of batch 0x{bytes(batch_id).hex()[:8]}… back in stock"))

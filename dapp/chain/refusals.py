@@ -1,35 +1,26 @@
-"""The tender contract's refusals as sentences.
+"""Every contract's refusals as sentences, in one place.
 
-The Solidity contracts refuse with custom errors (`BiddingClosed(tenderId, deadline)`). Ape turns
-one into an exception whose message is only its arguments ("deadline=1767225600, tenderId=3"),
-and leaves undecoded an error raised by a contract the call went through (the payment token's
-`ERC20InsufficientAllowance` inside a commit). `explaining` wraps a contract method so that
-`dapp.chain.transactions.send` reports what was refused and why, with the error's name in brackets:
-"bidding on tender 3 closed at 2026-01-01 00:00 UTC (BiddingClosed)".
+The Vyper contracts refuse with strings prefixed by the module ("participants: caller is not an
+active regulator"); the Solidity ones with custom errors (`BiddingClosed(tenderId, deadline)`),
+which Ape turns into an exception whose message is only its arguments, and which it leaves
+undecoded when raised by a contract the call went through (the payment token's
+`ERC20InsufficientAllowance` inside a commit). `sentence_of_revert` reads the revert data of any
+of them, and `reason` any exception Ape raises for a revert, as a sentence with the error's name
+in brackets: "bidding on tender 3 closed at 2026-01-01 00:00:00 UTC (BiddingClosed)".
 """
 
 from __future__ import annotations
 
 import ast
-from datetime import datetime, timezone
 
+from dapp.chain.actions import abi_value
+from dapp.formats import moment, rubles
 from dapp.roles import Role
 
 # Tenders.Status, for WrongStatus.
 STATUS_NAMES = ("none", "open", "awarded", "contracted", "completed", "failed", "terminated", "cancelled")
-# The contracts whose errors a tender transaction may surface.
+# The platform's contracts: a transaction may surface the errors of any of them.
 CONTRACTS = ("Tenders", "PaymentToken", "Custody", "Resources", "Participants")
-
-
-def moment(timestamp: int) -> str:
-    return datetime.fromtimestamp(int(timestamp), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def rubles(kopecks: int) -> str:
-    """Kopecks as rubles: 1234567 -> "12,345.67 RUB"."""
-    sign = "-" if kopecks < 0 else ""
-    whole, cents = divmod(abs(int(kopecks)), 100)
-    return f"{sign}{whole:,}.{cents:02d} RUB"
 
 
 def _role(role) -> str:
@@ -111,7 +102,52 @@ _SENTENCES = {
     "ShipmentNotInTransit": lambda a: f"shipment {a['shipmentId']} is no longer in transit",
     "ShipmentMismatch": lambda a: f"the terms given are not those of shipment {a['shipmentId']}",
     "UnknownShipment": lambda a: f"there is no shipment {a['shipmentId']}",
+    "UnknownBatch": lambda a: f"there is no batch {_short(a['batchId'])} in the resource registry",
+    "NotBatchManufacturer": lambda a: f"{a['account']} is not the manufacturer of batch {_short(a['batchId'])}",
+    "BatchAlreadyCommissioned": lambda a: f"batch {_short(a['batchId'])} is already in custody",
+    "BatchExpired": lambda a: f"batch {_short(a['batchId'])} expired at {moment(a['expires'])}",
+    "ZeroQuantity": lambda a: "the quantity must be more than zero",
+    "EmptyCid": lambda a: "a document is required (its CID is empty)",
+    "InvalidReason": lambda a: f"{a['reason']} is not a decommissioning reason (1 dispensed to 5 sample)",
+    "InvalidProof": lambda a: (
+        f"the Merkle proof does not show that the unit belongs to batch {_short(a['batchId'])}: the code was "
+        "not issued for this batch"),
+    "UnitAlreadyDecommissioned": lambda a: (
+        f"the unit is already out of circulation ({_reason(a['reason'])}); a pack is written off only once"),
+    "NotDispensed": lambda a: f"the unit was not dispensed ({_reason(a['reason'])}); only a dispense can be undone",
+    "NotDispenser": lambda a: f"{a['account']} did not dispense this unit; only the organization that did may undo it",
+    "GracePeriodOver": lambda a: f"a dispense can be undone until {moment(a['deadline'])}; that time is over",
+    "NotResources": lambda a: f"{a['account']} is not the resource registry",
+    "NotResourcesCustody": lambda a: f"the resource registry reports to {a['registered']}, not to this custody contract",
+    "OwnableUnauthorizedAccount": lambda a: f"{a['account']} is not the owner of the contract",
+    "ERC20InvalidReceiver": lambda a: f"{a['receiver']} cannot receive the payment token",
+    "ERC20InvalidSender": lambda a: f"{a['sender']} cannot send the payment token",
+    "ERC20InvalidApprover": lambda a: f"{a['approver']} cannot approve a spender",
+    "ERC20InvalidSpender": lambda a: f"{a['spender']} cannot be approved as a spender",
+    "InvalidAccountNonce": lambda a: f"the nonce {a['currentNonce']} of {a['account']} was expected",
 }
+
+# Custody.Reason, for the decommissioning errors.
+DECOMMISSION_REASONS = ("none", "dispensed", "destroyed", "stolen", "exported", "sample")
+# Solidity's panics (assert, arithmetic, ...), by code.
+PANICS = {0x01: "an assertion failed", 0x11: "an arithmetic overflow or underflow", 0x12: "a division by zero",
+          0x21: "a value out of its enum's range", 0x31: "a pop from an empty array",
+          0x32: "an index out of bounds", 0x41: "out of memory"}
+_ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string): require/assert messages of Vyper and Solidity
+_PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
+
+
+def _short(word) -> str:
+    text = "0x" + bytes(word).hex() if isinstance(word, (bytes, bytearray)) else str(word)
+    return text[:10] + "…" if len(text) > 12 else text
+
+
+def _reason(code) -> str:
+    code = int(code)
+    return DECOMMISSION_REASONS[code] if 0 <= code < len(DECOMMISSION_REASONS) else str(code)
+
+
+
 
 
 def explain(name: str, inputs: dict) -> str:
@@ -128,7 +164,7 @@ def explain(name: str, inputs: dict) -> str:
 
 def decode_revert(data: bytes) -> tuple[str, dict] | None:
     """(name, inputs) of revert data carrying a custom error of one of the platform's contracts."""
-    from ape import networks
+    from eth_abi import decode
 
     from dapp.chain.connection import project
 
@@ -140,9 +176,33 @@ def decode_revert(data: bytes) -> tuple[str, dict] | None:
             abi = contract_type.errors[bytes(data[:4])]
         except (KeyError, IndexError):
             continue
-        inputs = networks.ethereum.decode_calldata(abi, bytes(data[4:]))
-        return abi.name, dict(inputs)
+        try:
+            values = decode([i.canonical_type for i in abi.inputs], bytes(data[4:]))
+        except Exception:  # noqa: BLE001 - malformed data reads as undecodable, below
+            return None
+        return abi.name, {i.name: abi_value(i.canonical_type, value) for i, value in zip(abi.inputs, values)}
     return None
+
+
+def sentence_of_revert(data: bytes) -> str:
+    """What revert data says: a reason string, a panic, or one of the contracts' custom errors."""
+    from eth_abi import decode
+
+    data = bytes(data or b"")
+    if not data:
+        return "the transaction reverted without a reason"
+    try:
+        if data[:4] == _ERROR_STRING:
+            return decode(["string"], data[4:])[0]
+        if data[:4] == _PANIC:
+            code = decode(["uint256"], data[4:])[0]
+            return f"the contract failed: {PANICS.get(code, 'panic')} (Panic 0x{code:02x})"
+    except Exception:  # noqa: BLE001
+        pass
+    decoded = decode_revert(data)
+    if decoded:
+        return explain(*decoded)
+    return f"the transaction reverted with data the platform's contracts do not define (0x{data.hex()})"
 
 
 def _revert_data(message: str) -> bytes | None:
@@ -160,16 +220,15 @@ def _revert_data(message: str) -> bytes | None:
 
 
 def reason(error) -> str:
-    """The sentence for an Ape ContractLogicError."""
+    """The sentence for an Ape ContractLogicError (or any exception carrying revert data)."""
     from ape.exceptions import CustomError
 
     if isinstance(error, CustomError):
         return explain(error.abi.name, dict(error.inputs))
     data = _revert_data(getattr(error, "revert_message", "") or "")
-    decoded = decode_revert(data) if data else None
-    if decoded:
-        return explain(*decoded)
-    return error.message
+    if data:
+        return sentence_of_revert(data)
+    return getattr(error, "message", None) or str(error)
 
 
 def explaining(method):

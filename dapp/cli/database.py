@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from dapp.records.models import Block, Organization, Product
 from dapp.errors import InvalidCodeError, PlatformError
 from dapp.codes.gs1 import parse_gtin
-from dapp.chain.refusals import rubles
+from dapp.formats import rubles
 
 MOSCOW = "Europe/Moscow"
 

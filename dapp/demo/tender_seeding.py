@@ -21,7 +21,7 @@ from dapp.demo import world as demo
 from dapp.chain.connection import event_logs
 from dapp.documents.default_store import save_document
 from dapp.codes.gs1 import gtin_to_int
-from dapp.chain.refusals import moment, rubles
+from dapp.formats import moment, rubles
 from dapp.tenders.client import DAY, HOUR, TenderClient, TenderNeed, TenderStage, TenderStatus
 
 # Tenders whose state needs the chain's clock moved, and those created at the end.

@@ -17,6 +17,12 @@ allowance is short) or by an EIP-2612 permit signed in the same step. A supplier
 its bid (`sign_bid`) for anyone to `relay`: it then pays no gas, and its bid security comes by
 permit. Refusals raise `TransactionRefused` with the contract's reason as a sentence; a request
 the client can tell is wrong raises `TenderError` before anything is sent.
+
+Each step is first prepared (`prepare_create`, `prepare_commit`, ...: a `PreparedAction`, see
+dapp.chain.actions) and then carried out by a signer: the step's method takes an Ape account or
+any `Signer` (a browser wallet), and the dApp can take the prepared action to the wallet itself.
+A sealed bid's salt is kept in the file store, or derived from the bidder's own signature
+(`salt_from_wallet=True`), so a reveal needs nothing but the wallet and the price.
 """
 
 from __future__ import annotations
@@ -26,12 +32,14 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from dapp.actions.custody import ShipmentRecord, shipment_record
+from dapp.actions.payment_token import approve_call
+from dapp.chain.actions import ContractCall, PreparedAction, SignatureRequest, action, address_of, call_at
+from dapp.chain.signers import as_signer, carry_out
 from dapp.errors import PlatformError
+from dapp.formats import moment, rubles
 from dapp.roles import BatchStatus, ShipmentStatus
-from dapp.tenders.sealed_bids import BidKey, SealedBid, SealedBidStore
-from dapp.chain.refusals import explaining, moment, rubles
-from dapp.tenders.typed_data import bid_typed_data, permit_typed_data
-from dapp.chain.transactions import send
+from dapp.tenders.sealed_bids import BidKey, SealedBid, SealedBidStore, wallet_salt
+from dapp.tenders.typed_data import bid_commitment, bid_typed_data, permit_typed_data
 
 DAY = 24 * 60 * 60
 HOUR = 60 * 60
@@ -240,7 +248,13 @@ def _bytes(text: str) -> bytes:
 
 
 def _address(account) -> str:
-    return getattr(account, "address", account)
+    return address_of(account)
+
+
+def permit_tuple(deadline: int, signature: bytes) -> tuple[int, int, bytes, bytes]:
+    """An EIP-2612 signature (r, s, v) as the `...WithPermit` functions take it: (deadline, v, r, s)."""
+    signature = bytes(signature)
+    return int(deadline), signature[64], signature[:32], signature[32:64]
 
 
 class TenderClient:
@@ -281,8 +295,10 @@ class TenderClient:
         """The time the next block will carry at the earliest."""
         return int(self.chain.pending_timestamp)
 
-    def _send(self, method, *arguments, sender, action: str):
-        return send(explaining(method), *arguments, sender=sender, action=action)
+    def _call(self, contract: str, function: str, arguments: list, description: str, *,
+              after_previous: bool = False) -> ContractCall:
+        target = {"Tenders": self.tenders, "PaymentToken": self.token, "Custody": self.custody}[contract]
+        return call_at(target.address, contract, function, arguments, description, after_previous=after_previous)
 
     def _logs(self, event, **topics) -> list:
         head = self.chain.blocks.head.number
@@ -296,56 +312,70 @@ class TenderClient:
     # --- money in: approvals and permits -------------------------------------------------
 
     def _check_funds(self, owner, amount: int, purpose: str) -> None:
-        balance = int(self.token.balanceOf(owner))
+        balance = int(self.token.balanceOf(_address(owner)))
         if balance < amount:
             raise TenderError(f"{_address(owner)} holds {rubles(balance)} of the payment token; {purpose} needs "
                               f"{rubles(amount)}. Top the account up first")
 
-    def _allow(self, owner, amount: int) -> None:
-        """Approve the tender contract for `amount` unless it may already take that much."""
-        if int(self.token.allowance(owner, self.tenders)) < amount:
-            self._send(self.token.approve, self.tenders, amount, sender=owner,
-                       action=f"approve the tender contract for {rubles(amount)}")
+    def _allowance_calls(self, owner, amount: int) -> list[ContractCall]:
+        """The approval the tender contract needs to take `amount`, unless it may already."""
+        if int(self.token.allowance(_address(owner), self.tenders.address)) >= amount:
+            return []
+        return [approve_call(self.token.address, self.tenders.address, amount, "the tender contract")]
 
-    def _sign(self, account, typed_data: dict):
-        from eth_account.messages import encode_typed_data
-
-        signature = account.sign_message(encode_typed_data(full_message=typed_data))
-        if signature is None:
-            raise TenderError(f"{account.address} did not sign; nothing was sent")
-        return signature
+    def permit_request(self, owner, value: int, deadline: int) -> SignatureRequest:
+        """The EIP-2612 permit `owner` signs to let the tender contract take `value`."""
+        nonce = int(self.token.nonces(_address(owner)))
+        typed = permit_typed_data(self.chain.chain_id, self.token, _address(owner), self.tenders, value, nonce, deadline)
+        return SignatureRequest(typed, f"let the tender contract take {rubles(value)} of the payment token")
 
     def permit(self, owner, value: int, deadline: int | None = None) -> tuple[int, int, bytes, bytes]:
-        """An EIP-2612 permit by `owner` letting the tender contract take `value`: (deadline, v,
-        r, s), as the `...WithPermit` functions take it."""
+        """An EIP-2612 permit by `owner` (an Ape account or a Signer) letting the tender contract
+        take `value`: (deadline, v, r, s), as the `...WithPermit` functions take it."""
         deadline = deadline if deadline is not None else self.now() + DAY
-        nonce = int(self.token.nonces(owner))
-        typed = permit_typed_data(self.chain.chain_id, self.token, owner, self.tenders, value, nonce, deadline)
-        signature = self._sign(owner, typed)
-        # Ape drops leading zero bytes of r and s; the ABI wants 32 each.
-        return (deadline, signature.v, bytes(signature.r).rjust(32, b"\0"), bytes(signature.s).rjust(32, b"\0"))
+        signature = as_signer(owner).sign_typed_data(self.permit_request(owner, value, deadline).typed_data)
+        return permit_tuple(deadline, signature)
+
+    def _with_permit(self, owner, amount: int, description: str, build) -> PreparedAction:
+        """An action whose one call carries a permit of `amount`: the permit is signed first."""
+        deadline = self.now() + DAY
+        return PreparedAction(
+            sender=_address(owner), description=description, to_sign=(self.permit_request(owner, amount, deadline),),
+            complete=lambda signatures: build(permit_tuple(deadline, signatures[0])))
 
     # --- publishing ----------------------------------------------------------------------
 
-    def create(self, hospital, need: TenderNeed, *, funding: str = "approve") -> int:
-        """Publish `need` and fund its escrow with the maximum price; returns the tender id."""
+    def prepare_create(self, hospital, need: TenderNeed, *, funding: str = "approve") -> PreparedAction:
+        """Publish `need` and fund its escrow with the maximum price; its outcome is the tender id."""
         need.check(self.now(), self.award_window())
         self._check_funds(hospital, need.max_price, "the escrow of the maximum price")
-        action = f"publish a tender for {need.quantity} units at most {rubles(need.max_price)}"
+        description = f"publish a tender for {need.quantity} units at most {rubles(need.max_price)}"
+
+        def created(receipts) -> int:
+            return int(receipts[-1].event("TenderCreated").tenderId)
+
         if funding == "permit":
-            receipt = self._send(self.tenders.createTenderWithPermit, need.as_params(),
-                                 self.permit(hospital, need.max_price), sender=hospital, action=action)
-        elif funding == "approve":
-            self._allow(hospital, need.max_price)
-            receipt = self._send(self.tenders.createTender, need.as_params(), sender=hospital, action=action)
-        else:
-            raise TenderError(f"funding is 'approve' or 'permit', not {funding!r}")
-        return int(receipt.decode_logs(self.tenders.TenderCreated)[0].tenderId)
+            return self._with_permit(hospital, need.max_price, description, lambda permit: action(
+                hospital, description, self._call("Tenders", "createTenderWithPermit", [need.as_params(), permit],
+                                                  description), outcome=created))
+        if funding == "approve":
+            allowance = self._allowance_calls(hospital, need.max_price)
+            return action(hospital, description, *allowance,
+                          self._call("Tenders", "createTender", [need.as_params()], description,
+                                     after_previous=bool(allowance)), outcome=created)
+        raise TenderError(f"funding is 'approve' or 'permit', not {funding!r}")
+
+    def create(self, hospital, need: TenderNeed, *, funding: str = "approve") -> int:
+        return carry_out(self.prepare_create(hospital, need, funding=funding), as_signer(hospital))
+
+    def prepare_cancel(self, hospital, tender_id: int) -> PreparedAction:
+        """Cancel before the bid deadline; the outcome is the escrow owed back to the hospital."""
+        return action(hospital, f"cancel tender {tender_id}",
+                      self._call("Tenders", "cancel", [tender_id], f"cancel tender {tender_id}"),
+                      outcome=lambda receipts: int(receipts[-1].event("TenderCancelled").refund))
 
     def cancel(self, hospital, tender_id: int) -> int:
-        """Cancel before the bid deadline; returns the escrow owed back to the hospital."""
-        receipt = self._send(self.tenders.cancel, tender_id, sender=hospital, action=f"cancel tender {tender_id}")
-        return int(receipt.decode_logs(self.tenders.TenderCancelled)[0].refund)
+        return carry_out(self.prepare_cancel(hospital, tender_id), as_signer(hospital))
 
     # --- bidding -------------------------------------------------------------------------
 
@@ -357,92 +387,153 @@ class TenderClient:
         if not 0 < price <= state.max_price:
             raise TenderError(f"a price must be more than zero and at most the maximum price {rubles(state.max_price)}; "
                               f"a bid of {rubles(price)} could never be revealed and its security would be lost")
-        if self.tenders.bid(tender_id, supplier).sequence != 0:
+        if self.tenders.bid(tender_id, _address(supplier)).sequence != 0:
             raise TenderError(f"{_address(supplier)} has already bid on tender {tender_id} (one bid per supplier)")
         self._check_funds(supplier, state.bid_security, "the bid security")
         return state
 
-    def commit(self, supplier, tender_id: int, price: int) -> SealedBid:
-        """Bid `price` for the whole quantity from the supplier's wallet. The salt is generated and
-        kept (see dapp.tenders.sealed_bids) before the commitment is sent."""
-        state = self._check_bid(supplier, tender_id, price)
-        sealed = self.store.seal(self.bid_key(tender_id, supplier), price)
-        self._allow(supplier, state.bid_security)
-        self._send(self.tenders.commitBid, tender_id, sealed.commitment, sender=supplier,
-                   action=f"bid on tender {tender_id}")
+    def seal(self, supplier, tender_id: int, price: int, *, salt_from_wallet: bool = False) -> SealedBid:
+        """The sealed bid of `price`: its salt derived from the supplier's signature when asked
+        and the wallet signs deterministically (nothing is kept then), else a random salt kept in
+        the file store before anything is sent."""
+        key = self.bid_key(tender_id, supplier)
+        if salt_from_wallet:
+            salt = wallet_salt(as_signer(supplier), key)
+            if salt is not None:
+                return SealedBid(key, int(price), salt, bid_commitment(tender_id, key.bidder, price, salt))
+        return self.store.seal(key, price)
+
+    def prepare_commit(self, supplier, tender_id: int, sealed: SealedBid) -> PreparedAction:
+        """Commit the sealed bid from the supplier's wallet, its bid security by approval."""
+        state = self._check_bid(supplier, tender_id, sealed.price)
+        allowance = self._allowance_calls(supplier, state.bid_security)
+        return action(supplier, f"bid on tender {tender_id}", *allowance,
+                      self._call("Tenders", "commitBid", [tender_id, sealed.commitment], f"bid on tender {tender_id}",
+                                 after_previous=bool(allowance)))
+
+    def commit(self, supplier, tender_id: int, price: int, *, salt_from_wallet: bool = False) -> SealedBid:
+        """Bid `price` for the whole quantity from the supplier's wallet. The salt is kept (or
+        derived from the wallet) before the commitment is sent."""
+        self._check_bid(supplier, tender_id, price)
+        sealed = self.seal(supplier, tender_id, price, salt_from_wallet=salt_from_wallet)
+        carry_out(self.prepare_commit(supplier, tender_id, sealed), as_signer(supplier))
         return sealed
 
     def sign_bid(self, supplier, tender_id: int, price: int, valid_for: int = DAY) -> SignedBid:
         """The supplier's bid as a signature anyone may relay (no gas for the supplier), its bid
         security by permit. The salt is kept before the signature leaves this function."""
         state = self._check_bid(supplier, tender_id, price)
+        signer = as_signer(supplier)
         sealed = self.store.seal(self.bid_key(tender_id, supplier), price)
         deadline = self.now() + valid_for
-        typed = bid_typed_data(self.chain.chain_id, self.tenders, tender_id, supplier, sealed.commitment, deadline)
-        signature = self._sign(supplier, typed)
-        return SignedBid(int(tender_id), supplier.address, sealed.commitment, deadline,
-                         bytes(signature.encode_rsv()), self.permit(supplier, state.bid_security, deadline))
+        typed = bid_typed_data(self.chain.chain_id, self.tenders, tender_id, signer.address, sealed.commitment, deadline)
+        signature = signer.sign_typed_data(typed)
+        return SignedBid(int(tender_id), signer.address, sealed.commitment, deadline, signature,
+                         self.permit(signer, state.bid_security, deadline))
+
+    def prepare_relay(self, relayer, signed: SignedBid) -> PreparedAction:
+        description = f"relay the bid of {signed.bidder} on tender {signed.tender_id}"
+        return action(relayer, description, self._call(
+            "Tenders", "commitBidBySig", [signed.tender_id, signed.bidder, signed.commitment, signed.deadline,
+                                          signed.signature, signed.permit], description))
 
     def relay(self, relayer, signed: SignedBid):
         """Send a supplier's signed bid; the relayer pays the gas."""
-        return self._send(self.tenders.commitBidBySig, signed.tender_id, signed.bidder, signed.commitment,
-                          signed.deadline, signed.signature, signed.permit, sender=relayer,
-                          action=f"relay the bid of {signed.bidder} on tender {signed.tender_id}")
+        return carry_out(self.prepare_relay(relayer, signed), as_signer(relayer))[-1]
 
-    def reveal(self, sender, tender_id: int, bidder=None) -> tuple[int, bool]:
-        """Open the bid of `bidder` (the sender by default) with its kept price and salt; returns
-        (price, whether it now leads)."""
+    def prepare_reveal(self, sender, tender_id: int, bidder=None, *, sealed: SealedBid | None = None) -> PreparedAction:
+        """Open the bid of `bidder` (the sender by default) with `sealed` (by default the kept
+        bid that opens it); the outcome is (price, whether it now leads)."""
         bidder = _address(bidder or sender)
         view = self.tenders.bid(tender_id, bidder)
         if view.sequence == 0:
             raise TenderError(f"{bidder} has no bid on tender {tender_id}")
         if view.revealed:
             raise TenderError(f"the bid of {bidder} on tender {tender_id} is already revealed ({rubles(view.price)})")
-        sealed = self.store.find(self.bid_key(tender_id, bidder), bytes(view.commitment))
-        receipt = self._send(self.tenders.revealBid, tender_id, bidder, sealed.price, sealed.salt, sender=sender,
-                             action=f"reveal the bid of {bidder} on tender {tender_id}")
-        event = receipt.decode_logs(self.tenders.BidRevealed)[0]
-        return int(event.price), bool(event.leading)
+        if sealed is None:
+            sealed = self.store.find(self.bid_key(tender_id, bidder), bytes(view.commitment))
+        elif not sealed.opens(bytes(view.commitment)):
+            raise TenderError(f"the price {rubles(sealed.price)} with this salt does not open the bid of {bidder} on "
+                              f"tender {tender_id}; give the price you bid")
+        description = f"reveal the bid of {bidder} on tender {tender_id}"
+
+        def revealed(receipts) -> tuple[int, bool]:
+            event = receipts[-1].event("BidRevealed")
+            return int(event.price), bool(event.leading)
+
+        return action(sender, description,
+                      self._call("Tenders", "revealBid", [tender_id, bidder, sealed.price, sealed.salt], description),
+                      outcome=revealed)
+
+    def reveal(self, sender, tender_id: int, bidder=None, *, price: int | None = None,
+               salt_from_wallet: bool = False) -> tuple[int, bool]:
+        """Open the bid of `bidder` (the sender by default) with its kept price and salt, or with
+        `price` and the salt the sender's wallet derives; returns (price, whether it now leads)."""
+        sealed = None
+        if salt_from_wallet:
+            if price is None:
+                raise TenderError("give the price you bid: with a salt from the wallet, nothing else is kept")
+            key = self.bid_key(tender_id, bidder or sender)
+            salt = wallet_salt(as_signer(sender), key)
+            if salt is not None:
+                sealed = SealedBid(key, int(price), salt, bid_commitment(tender_id, key.bidder, price, salt))
+        return carry_out(self.prepare_reveal(sender, tender_id, bidder, sealed=sealed), as_signer(sender))
 
     # --- award and contract --------------------------------------------------------------
 
-    def award(self, sender, tender_id: int) -> Award:
+    def prepare_award(self, sender, tender_id: int) -> PreparedAction:
         """Award to the lowest revealed bid; with none, the tender fails. The hospital awards;
         anyone may once the award window after the reveals is over."""
-        receipt = self._send(self.tenders.award, tender_id, sender=sender, action=f"award tender {tender_id}")
-        awarded = receipt.decode_logs(self.tenders.TenderAwarded)
-        if awarded:
-            event = awarded[0]
-            return Award(event.winner, int(event.price), int(event.performanceSecurity), int(event.securityDeadline),
-                         int(event.refund) + int(event.forfeited))
-        failed = receipt.decode_logs(self.tenders.TenderFailed)[0]
-        return Award(None, 0, 0, 0, int(failed.toHospital))
 
-    def post_security(self, winner, tender_id: int, *, funding: str = "approve") -> int:
-        """The winner posts its performance security (the contract is then concluded); returns it."""
+        def awarded(receipts) -> Award:
+            receipt = receipts[-1]
+            found = receipt.events("TenderAwarded")
+            if found:
+                event = found[0]
+                return Award(event.winner, int(event.price), int(event.performanceSecurity),
+                             int(event.securityDeadline), int(event.refund) + int(event.forfeited))
+            return Award(None, 0, 0, 0, int(receipt.event("TenderFailed").toHospital))
+
+        return action(sender, f"award tender {tender_id}",
+                      self._call("Tenders", "award", [tender_id], f"award tender {tender_id}"), outcome=awarded)
+
+    def award(self, sender, tender_id: int) -> Award:
+        return carry_out(self.prepare_award(sender, tender_id), as_signer(sender))
+
+    def prepare_post_security(self, winner, tender_id: int, *, funding: str = "approve") -> PreparedAction:
+        """The winner posts its performance security (the contract is then concluded); the
+        outcome is the amount."""
         amount = int(self.tenders.tender(tender_id).performanceSecurity)
         self._check_funds(winner, amount, "the performance security")
-        action = f"post the performance security of tender {tender_id}"
+        description = f"post the performance security of tender {tender_id}"
         if funding == "permit":
-            self._send(self.tenders.postPerformanceSecurityWithPermit, tender_id, self.permit(winner, amount),
-                       sender=winner, action=action)
-        elif funding == "approve":
-            self._allow(winner, amount)
-            self._send(self.tenders.postPerformanceSecurity, tender_id, sender=winner, action=action)
-        else:
-            raise TenderError(f"funding is 'approve' or 'permit', not {funding!r}")
-        return amount
+            return self._with_permit(winner, amount, description, lambda permit: action(
+                winner, description, self._call("Tenders", "postPerformanceSecurityWithPermit", [tender_id, permit],
+                                                description), outcome=lambda receipts: amount))
+        if funding == "approve":
+            allowance = self._allowance_calls(winner, amount)
+            return action(winner, description, *allowance,
+                          self._call("Tenders", "postPerformanceSecurity", [tender_id], description,
+                                     after_previous=bool(allowance)), outcome=lambda receipts: amount)
+        raise TenderError(f"funding is 'approve' or 'permit', not {funding!r}")
+
+    def post_security(self, winner, tender_id: int, *, funding: str = "approve") -> int:
+        return carry_out(self.prepare_post_security(winner, tender_id, funding=funding), as_signer(winner))
+
+    def prepare_fail_unsecured(self, sender, tender_id: int) -> PreparedAction:
+        """After the security deadline without security: the tender fails; the outcome is what
+        goes back to the hospital."""
+        description = f"close tender {tender_id} for want of performance security"
+        return action(sender, description, self._call("Tenders", "failUnsecured", [tender_id], description),
+                      outcome=lambda receipts: int(receipts[-1].event("TenderFailed").toHospital))
 
     def fail_unsecured(self, sender, tender_id: int) -> int:
-        """After the security deadline without security: the tender fails; returns what goes
-        back to the hospital."""
-        receipt = self._send(self.tenders.failUnsecured, tender_id, sender=sender,
-                             action=f"close tender {tender_id} for want of performance security")
-        return int(receipt.decode_logs(self.tenders.TenderFailed)[0].toHospital)
+        return carry_out(self.prepare_fail_unsecured(sender, tender_id), as_signer(sender))
 
     # --- delivery ------------------------------------------------------------------------
 
-    def deliver(self, winner, tender_id: int, gtin: int, lot: str, quantity: int, waybill_cid: str) -> Delivery:
+    def prepare_deliver(self, winner, tender_id: int, gtin: int, lot: str, quantity: int,
+                        waybill_cid: str) -> PreparedAction:
         """The winner ships `quantity` units of its batch (`gtin`, `lot`) to the hospital
         through Custody, tagged with the tender. Refused here when the units could not count:
         a product the tender does not accept, a batch recalled or too close to its expiry."""
@@ -464,11 +555,19 @@ class TenderClient:
         if batch.expires < self.now() + state.min_residual_shelf_life:
             raise TenderError(f"batch {int(gtin):014d}/{lot} expires at {moment(batch.expires)}; tender {tender_id} "
                               f"needs {state.min_residual_shelf_life // DAY} days of shelf life left when delivered")
-        batch_id = self.resources.batch_id(gtin, lot)
-        receipt = self._send(self.custody.ship, batch_id, state.hospital, quantity, tender_id, waybill_cid,
-                             sender=winner, action=f"ship {quantity} units of {int(gtin):014d}/{lot} for tender {tender_id}")
-        shipped = receipt.decode_logs(self.custody.Shipped)[0]
-        return Delivery(int(shipped.shipmentId), shipment_record(shipped))
+        batch_id = bytes(self.resources.batch_id(gtin, lot))
+        description = f"ship {quantity} units of {int(gtin):014d}/{lot} for tender {tender_id}"
+
+        def delivered(receipts) -> Delivery:
+            shipped = receipts[-1].event("Shipped")
+            return Delivery(int(shipped.shipmentId), shipment_record(shipped))
+
+        return action(winner, description, self._call(
+            "Custody", "ship", [batch_id, state.hospital, quantity, tender_id, waybill_cid], description),
+            outcome=delivered)
+
+    def deliver(self, winner, tender_id: int, gtin: int, lot: str, quantity: int, waybill_cid: str) -> Delivery:
+        return carry_out(self.prepare_deliver(winner, tender_id, gtin, lot, quantity, waybill_cid), as_signer(winner))
 
     def shipment(self, shipment_id: int) -> ShipmentRecord:
         """The terms of a shipment, from its `Shipped` log."""
@@ -477,45 +576,70 @@ class TenderClient:
             raise TenderError(f"there is no shipment {shipment_id}")
         return shipment_record(logs[0])
 
-    def accept(self, sender, tender_id: int, shipment_id: int) -> tuple[int, int]:
+    def prepare_accept(self, sender, tender_id: int, shipment_id: int) -> PreparedAction:
         """Count a delivery toward the tender, receiving it into Custody first when the sender is
-        the hospital and it is still in transit. Returns (units counted, units delivered in all);
-        the last delivery completes the tender and pays the supplier."""
+        the hospital and it is still in transit. The outcome is (units counted, units delivered in
+        all); the last delivery completes the tender and pays the supplier."""
         record = self.shipment(shipment_id)
         if record[4] != tender_id:
             raise TenderError(f"shipment {shipment_id} is not tagged with tender {tender_id}"
                               + (f" but with tender {record[4]}" if record[4] else ""))
         status = ShipmentStatus(self.custody.shipmentStatus(shipment_id, record))
+        calls = []
         if status == ShipmentStatus.IN_TRANSIT:
             if _address(sender).lower() != record[2].lower():
                 raise TenderError(f"shipment {shipment_id} is still in transit: {record[2]} must receive it first")
-            self._send(self.custody.receiveShipment, shipment_id, record, sender=sender,
-                       action=f"receive shipment {shipment_id}")
+            calls.append(self._call("Custody", "receiveShipment", [shipment_id, record],
+                                    f"receive shipment {shipment_id}"))
         elif status == ShipmentStatus.REJECTED:
             raise TenderError(f"shipment {shipment_id} was rejected; it cannot count toward tender {tender_id}")
-        receipt = self._send(self.tenders.acceptDelivery, tender_id, shipment_id, record, sender=sender,
-                             action=f"accept shipment {shipment_id} for tender {tender_id}")
-        event = receipt.decode_logs(self.tenders.DeliveryAccepted)[0]
-        return int(event.counted), int(event.delivered)
+        description = f"accept shipment {shipment_id} for tender {tender_id}"
+        calls.append(self._call("Tenders", "acceptDelivery", [tender_id, shipment_id, record], description,
+                                after_previous=bool(calls)))
+
+        def accepted(receipts) -> tuple[int, int]:
+            event = receipts[-1].event("DeliveryAccepted")
+            return int(event.counted), int(event.delivered)
+
+        return action(sender, description, *calls, outcome=accepted)
+
+    def accept(self, sender, tender_id: int, shipment_id: int) -> tuple[int, int]:
+        return carry_out(self.prepare_accept(sender, tender_id, shipment_id), as_signer(sender))
+
+    def prepare_terminate(self, sender, tender_id: int) -> PreparedAction:
+        """End a contract not delivered in time (the hospital, or the winner giving up): the
+        outcome is (paid to the supplier pro rata, back to the hospital with the performance
+        security)."""
+
+        def terminated(receipts) -> tuple[int, int]:
+            event = receipts[-1].event("TenderTerminated")
+            return int(event.paidToSupplier), int(event.toHospital)
+
+        return action(sender, f"terminate tender {tender_id}",
+                      self._call("Tenders", "terminate", [tender_id], f"terminate tender {tender_id}"),
+                      outcome=terminated)
 
     def terminate(self, sender, tender_id: int) -> tuple[int, int]:
-        """End a contract not delivered in time (the hospital, or the winner giving up): returns
-        (paid to the supplier pro rata, back to the hospital with the performance security)."""
-        receipt = self._send(self.tenders.terminate, tender_id, sender=sender, action=f"terminate tender {tender_id}")
-        event = receipt.decode_logs(self.tenders.TenderTerminated)[0]
-        return int(event.paidToSupplier), int(event.toHospital)
+        return carry_out(self.prepare_terminate(sender, tender_id), as_signer(sender))
 
     # --- money out -----------------------------------------------------------------------
 
+    def prepare_claim_bid_security(self, bidder, tender_id: int) -> PreparedAction:
+        description = f"take back the bid security of tender {tender_id}"
+        return action(bidder, description, self._call("Tenders", "claimBidSecurity", [tender_id], description),
+                      outcome=lambda receipts: int(receipts[-1].event("BidSecurityClaimed").amount))
+
     def claim_bid_security(self, bidder, tender_id: int) -> int:
-        receipt = self._send(self.tenders.claimBidSecurity, tender_id, sender=bidder,
-                             action=f"take back the bid security of tender {tender_id}")
-        return int(receipt.decode_logs(self.tenders.BidSecurityClaimed)[0].amount)
+        return carry_out(self.prepare_claim_bid_security(bidder, tender_id), as_signer(bidder))
+
+    def prepare_withdraw(self, account) -> PreparedAction:
+        """Send the account everything the tender contract owes it; the outcome is the amount."""
+        description = f"withdraw what is owed to {_address(account)}"
+        return action(account, description, self._call("Tenders", "withdraw", [], description),
+                      outcome=lambda receipts: int(receipts[-1].event("Withdrawn").amount))
 
     def withdraw(self, account) -> int:
-        """Send the account everything the tender contract owes it; returns the amount."""
-        receipt = self._send(self.tenders.withdraw, sender=account, action=f"withdraw what is owed to {_address(account)}")
-        return int(receipt.decode_logs(self.tenders.Withdrawn)[0].amount)
+        return carry_out(self.prepare_withdraw(account), as_signer(account))
 
     # --- reads ---------------------------------------------------------------------------
 

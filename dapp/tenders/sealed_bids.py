@@ -29,7 +29,7 @@ from eth_utils import to_checksum_address
 
 from dapp.errors import PlatformError
 from dapp.paths import data_dir
-from dapp.tenders.typed_data import bid_commitment, new_salt
+from dapp.tenders.typed_data import bid_commitment, new_salt, salt_of_signature, salt_typed_data
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -168,6 +168,21 @@ class SealedBidStore:
             os.chmod(path, FOLDER_MODE)
         if stat.S_IMODE(self.root.stat().st_mode) & 0o077:
             os.chmod(self.root, FOLDER_MODE)
+
+
+def wallet_salt(signer, key: BidKey) -> bytes | None:
+    """The salt of the bid `key` derived from the bidder's own signature, so that a reveal needs
+    only the wallet (and the price): the hash of its EIP-712 signature of `salt_typed_data`.
+
+    Not every wallet signs deterministically (RFC 6979): the document is signed twice, and when
+    the two signatures differ the salt could not be found again; None then, and the caller falls
+    back to a random salt kept in the file store."""
+    typed = salt_typed_data(key.chain_id, key.tenders, key.tender_id, key.bidder)
+    first = bytes(signer.sign_typed_data(typed))
+    second = bytes(signer.sign_typed_data(typed))
+    if first != second:
+        return None
+    return salt_of_signature(first)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

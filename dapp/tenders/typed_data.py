@@ -40,6 +40,18 @@ BID_TYPE = [
     {"name": "commitment", "type": "bytes32"},
     {"name": "deadline", "type": "uint256"},
 ]
+# The document a bidder signs to derive its sealed bid's salt (the salt is the signature's hash).
+SALT_NAME = "MedChain Sealed Bid Salt"
+SALT_VERSION = "1"
+SALT_PURPOSE = ("This signature seals your bid: keep it to yourself. Sign it only on the MedChain tender page; "
+                "it sends nothing and moves no money.")
+SALT_TYPE = [
+    {"name": "purpose", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "tenders", "type": "address"},
+    {"name": "tenderId", "type": "uint256"},
+    {"name": "bidder", "type": "address"},
+]
 PERMIT_TYPE = [
     {"name": "owner", "type": "address"},
     {"name": "spender", "type": "address"},
@@ -87,6 +99,24 @@ def _domain(name: str, version: str, chain_id: int, verifying_contract: Any) -> 
         "chainId": int(chain_id),
         "verifyingContract": _address(verifying_contract),
     }
+
+
+def salt_typed_data(chain_id: int, tenders: Any, tender_id: int, bidder: Any) -> TypedData:
+    """The EIP-712 document whose signature by `bidder` gives the salt of its bid on `tender_id`
+    of the `tenders` contract on chain `chain_id`: another chain, contract, tender or bidder gives
+    another document, so another salt."""
+    return {
+        "types": {"EIP712Domain": DOMAIN_TYPE, "SealedBidSalt": SALT_TYPE},
+        "primaryType": "SealedBidSalt",
+        "domain": _domain(SALT_NAME, SALT_VERSION, chain_id, tenders),
+        "message": {"purpose": SALT_PURPOSE, "chainId": int(chain_id), "tenders": _address(tenders),
+                    "tenderId": int(tender_id), "bidder": _address(bidder)},
+    }
+
+
+def salt_of_signature(signature: bytes) -> bytes:
+    """The salt a signature of `salt_typed_data` gives: keccak256 of its 65 bytes."""
+    return keccak(bytes(signature))
 
 
 def new_salt() -> bytes:

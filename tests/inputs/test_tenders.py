@@ -4,7 +4,7 @@ import pytest
 
 from dapp.errors import PlatformError
 from dapp.inputs.tenders import TenderInputError, parse_deadline, parse_duration, parse_percent, parse_rubles
-from dapp.chain.refusals import rubles
+from dapp.formats import rubles
 
 NOW = 1_767_225_600  # 2026-01-01 00:00:00 UTC
 

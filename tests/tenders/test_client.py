@@ -299,18 +299,18 @@ def test_commit__salt_kept_before_the_commitment_is_sent(client, platform, store
 
 
 def test_commit__the_send_fails__salt_still_kept(client, store, tender_id, supplier, monkeypatch):
-    from dapp.tenders import client as tenders
-    from dapp.chain import transactions
+    from dapp.chain.signers import ApeSigner
 
     sent = []
+    original_send = ApeSigner.send
 
-    def failing_send(method, *arguments, sender, action):
-        if action.startswith("bid on"):
-            sent.append(arguments)
+    def failing_send(self, call):
+        if call.function == "commitBid":
+            sent.append(list(call.arguments().values()))
             raise TransactionRefused("the node went away")
-        return transactions.send(method, *arguments, sender=sender, action=action)
+        return original_send(self, call)
 
-    monkeypatch.setattr(tenders, "send", failing_send)
+    monkeypatch.setattr(ApeSigner, "send", failing_send)
 
     with pytest.raises(TransactionRefused):
         client.commit(supplier, tender_id, 8_000 * RUBLE)
@@ -353,7 +353,7 @@ def test_sign_bid_and_relay__supplier_sends_nothing(client, platform, chain, sto
     receipt = client.relay(relayer, relayed)
 
     assert (nonce(supplier), supplier.balance) == (sent_before, ether_before)
-    event = receipt.decode_logs(platform["tenders"].BidCommitted)[0]
+    event = receipt.event("BidCommitted")
     assert (event.bidder, event.relayer, bytes(event.commitment)) == (supplier.address, relayer.address, signed.commitment)
     assert platform["token"].allowance(supplier, platform["tenders"]) == 0  # the permit was used up
     assert "salt" not in signed.to_json()

@@ -1,0 +1,32 @@
+"""The payment token (kopecks of a ruble settlement token): allowances, and minting on
+local and test networks."""
+
+from __future__ import annotations
+
+from dapp.chain.actions import ActionError, ContractCall, PreparedAction, action, address_of, call_at, prepare_call
+from dapp.chain.deployment import Deployment
+from dapp.formats import rubles
+
+
+def approve_call(token: str, spender, amount: int, spender_name: str = "") -> ContractCall:
+    """The `approve` call of the token at `token` letting `spender` take `amount` (a part of a
+    larger action)."""
+    spender = address_of(spender)
+    return call_at(token, "PaymentToken", "approve", [spender, int(amount)],
+                   f"allow {spender_name or spender} to take {rubles(amount)} of the payment token")
+
+
+def approve(deployment: Deployment, owner, spender, amount: int) -> PreparedAction:
+    if amount < 0:
+        raise ActionError("an allowance cannot be negative")
+    return action(owner, f"approve {address_of(spender)} for {rubles(amount)}", approve_call(deployment.address("PaymentToken"), spender, amount))
+
+
+def mint(deployment: Deployment, owner, to, amount: int) -> PreparedAction:
+    """The token's owner mints (local and test networks only)."""
+    if amount <= 0:
+        raise ActionError("mint more than zero")
+    to = address_of(to)
+    return action(owner, f"mint {rubles(amount)} to {to}",
+                  prepare_call(deployment, "PaymentToken", "mint", [to, int(amount)],
+                               f"mint {rubles(amount)} of the payment token to {to}"))

@@ -1,0 +1,64 @@
+"""The registry of products and batches (Resources): a manufacturer's products and batches, and
+recalls and withdrawals by the manufacturer or a regulator."""
+
+from __future__ import annotations
+
+from dapp.chain.actions import ActionError, PreparedAction, action, prepare_call
+from dapp.chain.deployment import Deployment
+from dapp.codes.gs1 import parse_gtin
+from dapp.roles import Category
+
+# Resources' reason codes of a recall or withdrawal.
+REASONS = {1: "quality defect", 2: "falsified", 3: "regulatory decision", 4: "labelling error", 5: "other"}
+
+
+def register_product(deployment: Deployment, manufacturer, gtin, category: Category, name: str, dosage_form: str,
+                     characteristics_cid: str, certificate_cid: str) -> PreparedAction:
+    gtin14 = parse_gtin(gtin)
+    return action(manufacturer, f"register {gtin14}",
+                  prepare_call(deployment, "Resources", "register_product",
+                               [int(gtin14), int(Category(category)), name, dosage_form, characteristics_cid,
+                                certificate_cid], f"register the product {gtin14} ({name})"))
+
+
+def update_product(deployment: Deployment, manufacturer, gtin, characteristics_cid: str,
+                   certificate_cid: str) -> PreparedAction:
+    gtin14 = parse_gtin(gtin)
+    return action(manufacturer, f"update {gtin14}",
+                  prepare_call(deployment, "Resources", "update_product",
+                               [int(gtin14), characteristics_cid, certificate_cid],
+                               f"replace the documents of the product {gtin14}"))
+
+
+def commission_batch(deployment: Deployment, manufacturer, gtin, lot: str, manufactured: int, expires: int,
+                     quantity: int, serials_root: bytes, documents_cid: str) -> PreparedAction:
+    """Put a batch on the registry: its dates, quantity and the Merkle root of its serials."""
+    gtin14 = parse_gtin(gtin)
+    if not expires > manufactured:
+        raise ActionError(f"batch {gtin14}/{lot} must expire after it is manufactured")
+    if quantity <= 0:
+        raise ActionError(f"batch {gtin14}/{lot} needs at least one unit")
+    if len(bytes(serials_root)) != 32:
+        raise ActionError("the serials' Merkle root is 32 bytes")
+    return action(manufacturer, f"commission {gtin14}/{lot}",
+                  prepare_call(deployment, "Resources", "commission_batch",
+                               [int(gtin14), lot, int(manufactured), int(expires), int(quantity), bytes(serials_root),
+                                documents_cid],
+                               f"register batch {gtin14}/{lot} of {quantity} units, serials root "
+                               f"0x{bytes(serials_root).hex()[:12]}…"))
+
+
+def recall_batch(deployment: Deployment, sender, gtin, lot: str, reason_code: int, reason_cid: str) -> PreparedAction:
+    return _retire(deployment, sender, gtin, lot, reason_code, reason_cid, "recall_batch", "recall")
+
+
+def withdraw_batch(deployment: Deployment, sender, gtin, lot: str, reason_code: int,
+                   reason_cid: str) -> PreparedAction:
+    return _retire(deployment, sender, gtin, lot, reason_code, reason_cid, "withdraw_batch", "withdraw")
+
+
+def _retire(deployment, sender, gtin, lot, reason_code, reason_cid, function, verb) -> PreparedAction:
+    gtin14 = parse_gtin(gtin)
+    return action(sender, f"{verb} {gtin14}/{lot}",
+                  prepare_call(deployment, "Resources", function, [int(gtin14), lot, int(reason_code), reason_cid],
+                               f"{verb} batch {gtin14}/{lot} ({REASONS.get(int(reason_code), 'reason ' + str(reason_code))}, decision {reason_cid})"))
