@@ -235,7 +235,22 @@ def abi_value(kind: str, value):
     if kind.endswith("]") and isinstance(value, (list, tuple)):
         inner = kind[: kind.rindex("[")]
         return [abi_value(inner, item) for item in value]
+    if kind.startswith("(") and isinstance(value, tuple):
+        return tuple(abi_value(part, item) for part, item in zip(_tuple_parts(kind), value))
     return value
+
+
+def _tuple_parts(kind: str) -> list[str]:
+    """"(bytes32,address,(uint8,bool)[])" -> ["bytes32", "address", "(uint8,bool)[]"]."""
+    parts, depth, current = [], 0, ""
+    for char in kind[1:-1]:
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += (char == "(") - (char == ")")
+        current += char
+    return parts + ([current] if current else [])
 
 
 def _is_dynamic(kind: str) -> bool:

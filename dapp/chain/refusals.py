@@ -12,6 +12,7 @@ in brackets: "bidding on tender 3 closed at 2026-01-01 00:00:00 UTC (BiddingClos
 from __future__ import annotations
 
 import ast
+import re
 
 from dapp.chain.actions import abi_value
 from dapp.formats import moment, rubles
@@ -135,6 +136,7 @@ PANICS = {0x01: "an assertion failed", 0x11: "an arithmetic overflow or underflo
           0x32: "an index out of bounds", 0x41: "out of memory"}
 _ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string): require/assert messages of Vyper and Solidity
 _PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
+_CUSTOM_ERROR = re.compile(r"custom error 0x([0-9a-fA-F]{8}):?\s*([0-9a-fA-F]*)")
 
 
 def _short(word) -> str:
@@ -206,9 +208,12 @@ def sentence_of_revert(data: bytes) -> str:
 
 
 def _revert_data(message: str) -> bytes | None:
-    """The raw revert data Ape leaves in a message when it could not decode it: "0x…", or a
-    bytes literal."""
+    """The raw revert data Ape leaves in a message when it could not decode it: "0x…", a bytes
+    literal, or (through anvil) "custom error 0x<selector>: <arguments in hex>"."""
     text = (message or "").strip()
+    custom = _CUSTOM_ERROR.fullmatch(text)
+    if custom:
+        return bytes.fromhex(custom.group(1) + custom.group(2))
     try:
         if text.startswith("0x"):
             return bytes.fromhex(text[2:])

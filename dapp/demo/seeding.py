@@ -18,7 +18,11 @@ from dapp.documents.default_store import save_document
 from dapp.verification.merkle import SerialTree, leaf_hash
 from dapp.paths import serials_dir
 from dapp.verification.proofs import ProofStore
+from dapp.actions import custody as custody_actions
+from dapp.actions import participants as participant_actions
+from dapp.actions import resources as resource_actions
 from dapp.actions.custody import shipment_record
+from dapp.chain.signers import ApeSigner, carry_out
 from dapp.roles import BatchStatus, ShipmentStatus, Status
 from dapp.demo.tender_seeding import TenderSeeder, keep_clock
 
@@ -80,6 +84,10 @@ class _Seeder:
     def did(self, line: str) -> None:
         self.report.did(line, self.log)
 
+    def carry_out(self, action, account):
+        """The seam every action of the platform takes: prepared, dry-run, sent by the account."""
+        return carry_out(action, ApeSigner(account))
+
     def run(self) -> SeedReport:
         keep_clock(self.chain, self.log)
         self.organizations()
@@ -111,11 +119,12 @@ class _Seeder:
             status = Status(self.participants.organization(account).status)
             if status == Status.NONE:
                 cid = save_document(json.dumps(organization.metadata(), ensure_ascii=False, sort_keys=True).encode())
-                self.participants.apply(cid, sender=account)
+                self.carry_out(participant_actions.apply(self.deployment, account, cid), account)
                 status = Status.APPLIED
                 self.did(f"{organization.name} applied ({account.address})")
             if status == Status.APPLIED and organization.approved:
-                self.participants.approve(account, int(organization.roles), sender=self.regulator)
+                self.carry_out(participant_actions.approve(self.deployment, self.regulator, account, organization.roles),
+                               self.regulator)
                 self.did(f"{organization.name} approved as {organization.roles.name}")
             else:
                 self.report.skipped += 1
@@ -130,8 +139,10 @@ class _Seeder:
         certificate = save_document(json.dumps(
             {"registration_certificate": product.certificate, "gtin": product.gtin, "name": product.name},
             ensure_ascii=False).encode())
-        self.resources.register_product(gtin, int(product.category), product.name, product.dosage_form,
-                                        characteristics, certificate, sender=self.account(product.manufacturer))
+        manufacturer = self.account(product.manufacturer)
+        self.carry_out(resource_actions.register_product(self.deployment, manufacturer, gtin, product.category,
+                                                         product.name, product.dosage_form, characteristics,
+                                                         certificate), manufacturer)
         self.did(f"product {product.gtin} {product.name} registered")
 
     def batch(self, product: demo.Product, batch: demo.Batch, now: int) -> None:
@@ -153,8 +164,9 @@ class _Seeder:
             documents = save_document(json.dumps(
                 {"quality_certificate": f"{product.certificate}/{batch.lot}", "gtin": product.gtin, "lot": batch.lot,
                  "quantity": batch.quantity}, ensure_ascii=False).encode())
-            self.resources.commission_batch(gtin, batch.lot, manufactured, expires, batch.quantity, tree.root,
-                                            documents, sender=manufacturer)
+            self.carry_out(resource_actions.commission_batch(self.deployment, manufacturer, gtin, batch.lot, manufactured,
+                                                             expires, batch.quantity, tree.root, documents),
+                           manufacturer)
             self.did(f"batch {product.gtin}/{batch.lot}: {batch.quantity} units registered")
         else:
             self.report.skipped += 1
@@ -162,7 +174,7 @@ class _Seeder:
             self.proofs.save(identifier, tree or SerialTree.of(gtin, serials))
         active = self.resources.batch(gtin, batch.lot).status == BatchStatus.ACTIVE
         if self.custody.ledger(identifier).commissioned == 0 and active:
-            self.custody.commission(gtin, batch.lot, sender=manufacturer)
+            self.carry_out(custody_actions.commission(self.deployment, manufacturer, gtin, batch.lot), manufacturer)
             self.did(f"batch {product.gtin}/{batch.lot}: {batch.quantity} units placed in custody")
 
     def shipments(self) -> None:
@@ -178,9 +190,10 @@ class _Seeder:
             consignee = self.account(shipment.consignee)
             log = shipped.get(waybill)
             if log is None:
-                receipt = self.custody.ship(identifier, consignee, shipment.quantity, 0, waybill,
-                                            sender=self.account(shipment.shipper))
-                log = receipt.decode_logs(self.custody.Shipped)[0]
+                shipper = self.account(shipment.shipper)
+                log = self.carry_out(custody_actions.ship(self.deployment, shipper, bytes(identifier), consignee,
+                                                          shipment.quantity, waybill,
+                                                          label=f"{shipment.gtin}/{shipment.lot}"), shipper)
                 self.did(f"shipment {waybill_number}: {shipment.quantity} × {shipment.gtin}/{shipment.lot} "
                          f"{shipment.shipper} → {shipment.consignee}")
             record = shipment_record(log)
@@ -188,12 +201,13 @@ class _Seeder:
             if status != ShipmentStatus.IN_TRANSIT or shipment.outcome == "in_transit":
                 self.report.skipped += 1
             elif shipment.outcome == "received":
-                self.custody.receiveShipment(log.shipmentId, record, sender=consignee)
+                self.carry_out(custody_actions.receive(self.deployment, consignee, log.shipmentId, record), consignee)
                 self.did(f"shipment {waybill_number} received by {shipment.consignee}")
             else:
                 reason = save_document(json.dumps({"rejection": waybill_number,
                                                    "reason": "cold chain broken in transit"}).encode())
-                self.custody.reject(log.shipmentId, record, reason, sender=consignee)
+                self.carry_out(custody_actions.reject(self.deployment, consignee, log.shipmentId, record, reason),
+                               consignee)
                 self.did(f"shipment {waybill_number} rejected by {shipment.consignee}")
 
     def decommissions(self) -> None:
@@ -207,7 +221,9 @@ class _Seeder:
                 self.report.skipped += 1
                 continue
             proof = self.proofs.proof(identifier, leaf)
-            self.custody.decommission(identifier, leaf, proof, item.reason, sender=self.account(item.holder))
+            holder = self.account(item.holder)
+            self.carry_out(custody_actions.decommission(self.deployment, holder, identifier, leaf, proof, item.reason),
+                           holder)
             self.did(f"unit {item.gtin}/{item.lot}/{serial} decommissioned by {item.holder} (reason {item.reason})")
 
     def retire(self, product: demo.Product, batch: demo.Batch) -> None:
@@ -219,8 +235,8 @@ class _Seeder:
         reason = save_document(json.dumps(
             {"decision": batch.retired, "gtin": product.gtin, "lot": batch.lot, "reason_code": batch.reason_code},
             ensure_ascii=False).encode())
-        retire = self.resources.recall_batch if batch.retired == "recalled" else self.resources.withdraw_batch
-        retire(gtin, batch.lot, batch.reason_code, reason, sender=sender)
+        retire = resource_actions.recall_batch if batch.retired == "recalled" else resource_actions.withdraw_batch
+        self.carry_out(retire(self.deployment, sender, gtin, batch.lot, batch.reason_code, reason), sender)
         self.did(f"batch {product.gtin}/{batch.lot} {batch.retired}")
 
     def suspensions(self) -> None:
@@ -233,7 +249,8 @@ class _Seeder:
                 reason = save_document(json.dumps(
                     {"decision": "suspension", "organization": organization.name,
                      "reason": "licence inspection found GMP violations"}, ensure_ascii=False).encode())
-                self.participants.suspend(account, reason, sender=self.regulator)
+                self.carry_out(participant_actions.suspend(self.deployment, self.regulator, account, reason),
+                               self.regulator)
                 self.did(f"{organization.name} suspended")
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 
 from dapp.demo import world as demo
+from dapp.actions.payment_token import mint
 from dapp.chain.connection import event_logs
 from dapp.documents.default_store import save_document
 from dapp.codes.gs1 import gtin_to_int
@@ -175,7 +176,8 @@ class TenderSeeder:
         account = self.seeder.account(key)
         if int(self.token.balanceOf(account)) >= amount:
             return
-        self.token.mint(account, max(BUDGET, amount), sender=self.seeder.regulator)
+        self.seeder.carry_out(mint(self.deployment, self.seeder.regulator, account, max(BUDGET, amount)),
+                              self.seeder.regulator)
         self.seeder.did(f"{demo.organization(key).name} received {rubles(max(BUDGET, amount))} of the payment token")
 
     def _create(self, tender: demo.DemoTender, bids: int, reveals: int, delivery: int, security: int) -> None:
