@@ -110,8 +110,11 @@ def create(account, gtin, specification, accepts, quantity, max_price, bid_deadl
 @click.option("--sign-only", "signed_file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Send nothing: write the signed bid (and the permit of its bid security) to this file "
                    "for anyone to relay with `ape run tenders relay FILE`; you pay no gas.")
+@click.option("--salt-from-wallet", is_flag=True, default=False,
+              help="Derive the bid's salt from your account's signature instead of keeping a random one in the "
+                   "data folder: the reveal then needs only the account and the price, from any computer.")
 @platform_errors
-def bid(account, tender_id, price, signed_file):
+def bid(account, tender_id, price, signed_file, salt_from_wallet):
     client = _client()
     kopecks = parse_rubles(price, "--price")
     state = client.state(tender_id)
@@ -123,9 +126,17 @@ def bid(account, tender_id, price, signed_file):
         click.echo(f"Bid of {account.address} on tender {tender_id} signed into {signed_file} (valid until "
                    f"{moment(signed.deadline)}); have it relayed with `ape run tenders relay {signed_file}`.")
     else:
-        client.commit(account, tender_id, kopecks)
+        sealed = client.commit(account, tender_id, kopecks, salt_from_wallet=salt_from_wallet)
         click.echo(f"Bid of {account.address} on tender {tender_id} committed, sealed; bid security "
                    f"{rubles(state.bid_security)} posted.")
+        if salt_from_wallet and not client.store.bids(sealed.key):
+            click.echo(f"Its salt comes from your account's signature: reveal it after {moment(state.bid_deadline)} "
+                       f"and by {moment(state.reveal_deadline)} with `ape run tenders reveal {tender_id} "
+                       f"--price {price} --salt-from-wallet`: an unrevealed bid forfeits its security.")
+            return
+        if salt_from_wallet:
+            click.echo("Your account does not sign the same document the same way twice: the salt could not come "
+                       "from it, so a random one is kept in the data folder instead.")
     click.echo(f"Its salt is kept in {kept_in}. Reveal it after {moment(state.bid_deadline)} and by "
                f"{moment(state.reveal_deadline)} with `ape run tenders reveal {tender_id}`: an unrevealed bid "
                "forfeits its security.")
@@ -146,10 +157,14 @@ def relay(account, signed_file):
 @account_option()
 @tender_argument
 @click.option("--bidder", default=None, help="Reveal another bidder's bid, whose salt this data folder keeps.")
+@click.option("--price", default=None, help="The price you bid, rubles (with --salt-from-wallet).")
+@click.option("--salt-from-wallet", is_flag=True, default=False,
+              help="The bid was sealed with a salt from your account's signature: sign again to find it.")
 @platform_errors
-def reveal(account, tender_id, bidder):
+def reveal(account, tender_id, bidder, price, salt_from_wallet):
     bidder = bidder or account.address
-    price, leading = _client().reveal(account, tender_id, bidder)
+    kopecks = parse_rubles(price, "--price") if price is not None else None
+    price, leading = _client().reveal(account, tender_id, bidder, price=kopecks, salt_from_wallet=salt_from_wallet)
     click.echo(f"Bid of {bidder} on tender {tender_id} revealed: {rubles(price)}"
                + (", the lowest so far." if leading else ", not the lowest."))
 

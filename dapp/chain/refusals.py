@@ -137,6 +137,7 @@ PANICS = {0x01: "an assertion failed", 0x11: "an arithmetic overflow or underflo
 _ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string): require/assert messages of Vyper and Solidity
 _PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
 _CUSTOM_ERROR = re.compile(r"custom error 0x([0-9a-fA-F]{8}):?\s*([0-9a-fA-F]*)")
+_CUSTOM_ERROR_RAW = re.compile(r"custom error 0x([0-9a-fA-F]{8}): (.*)", re.DOTALL)
 
 
 def _short(word) -> str:
@@ -214,6 +215,12 @@ def _revert_data(message: str) -> bytes | None:
     custom = _CUSTOM_ERROR.fullmatch(text)
     if custom:
         return bytes.fromhex(custom.group(1) + custom.group(2))
+    raw = _CUSTOM_ERROR_RAW.fullmatch((message or "").lstrip())  # trailing bytes may look like spaces
+    if raw:  # the arguments as raw bytes, each one a character
+        try:
+            return bytes.fromhex(raw.group(1)) + raw.group(2).encode("latin-1")
+        except UnicodeEncodeError:
+            return None
     try:
         if text.startswith("0x"):
             return bytes.fromhex(text[2:])
@@ -224,13 +231,24 @@ def _revert_data(message: str) -> bytes | None:
     return None
 
 
+def _base_error_data(error) -> bytes | None:
+    """The revert data web3 kept on the error Ape wraps (`ContractCustomError.data`), if any."""
+    data = getattr(getattr(error, "base_err", None), "data", None)
+    if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+        try:
+            return bytes.fromhex(data[2:])
+        except ValueError:
+            return None
+    return None
+
+
 def reason(error) -> str:
     """The sentence for an Ape ContractLogicError (or any exception carrying revert data)."""
     from ape.exceptions import CustomError
 
     if isinstance(error, CustomError):
         return explain(error.abi.name, dict(error.inputs))
-    data = _revert_data(getattr(error, "revert_message", "") or "")
+    data = _base_error_data(error) or _revert_data(getattr(error, "revert_message", "") or "")
     if data:
         return sentence_of_revert(data)
     return getattr(error, "message", None) or str(error)

@@ -4,6 +4,7 @@ decoded reason, a lost salt, every command a user types."""
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -102,6 +103,8 @@ def whole_tenders(world):
     out["relay"] = tenders_run(world, "relay", signed, account=RELAYER)
     out["second_supplier_sent"] = w3.eth.get_transaction_count(world["accounts"][4])
     tenders_run(world, "bid", 2, "--price", "9000", account=SUPPLIER)
+    out["bid_wallet_salt"] = tenders_run(world, "bid", 2, "--price", "9500", "--salt-from-wallet",
+                                         account=SECOND_SUPPLIER)
     out["reveal_early"] = tenders_run(world, "reveal", 1, account=SUPPLIER, expect_success=False)
 
     move_time(w3, DAY + 60)
@@ -112,6 +115,12 @@ def whole_tenders(world):
     out["reveal_lost_salt"] = tenders_run(world, "reveal", 2, account=SUPPLIER, expect_success=False)
     kept.with_name("sealed-bids-away").rename(kept)
     tenders_run(world, "reveal", 2, account=SUPPLIER)
+    # another computer: a data folder holding only the deployment record, and the supplier's account
+    fresh = files / "fresh-data-folder"
+    shutil.copytree(Path(world["env"]["MEDCHAIN_DATA"]) / "deployments", fresh / "deployments")
+    out["reveal_wallet_salt"] = ape_run(["tenders", "reveal", "2", "--price", "9500", "--salt-from-wallet"],
+                                        {**world["env"], "MEDCHAIN_DATA": str(fresh)}, account=SECOND_SUPPLIER)
+    out["fresh_folder_after_reveal"] = sorted(path.name for path in fresh.iterdir())
     out["award_early"] = tenders_run(world, "award", 1, account=HOSPITAL, expect_success=False)
 
     move_time(w3, DAY)
@@ -171,6 +180,16 @@ def test_bid_sign_only_and_relay__the_supplier_sends_nothing(world, whole_tender
 def test_reveal__price_from_the_kept_salt(whole_tenders):
     assert "on tender 1 revealed: 8,000.00 RUB, the lowest so far." in whole_tenders["reveal"]
     assert "on tender 1 revealed: 9,000.50 RUB, not the lowest." in whole_tenders["reveal_second"]
+
+
+def test_bid_and_reveal__salt_from_wallet__nothing_kept_and_revealed_from_another_data_folder(world, whole_tenders):
+    second = world["accounts"][4]
+    assert "Its salt comes from your account's signature" in whole_tenders["bid_wallet_salt"]
+    assert "--price 9500 --salt-from-wallet" in whole_tenders["bid_wallet_salt"]
+    kept = Path(world["env"]["MEDCHAIN_DATA"]) / "sealed-bids"
+    assert not [path for path in kept.rglob("*.json") if second in str(path) and "/2/" in str(path)]
+    assert f"Bid of {second} on tender 2 revealed: 9,500.00 RUB, not the lowest." in whole_tenders["reveal_wallet_salt"]
+    assert whole_tenders["fresh_folder_after_reveal"] == ["deployments"]
 
 
 def test_reveal__too_early__decoded_reason_without_trace(whole_tenders):

@@ -5,7 +5,10 @@ contract's refusals as sentences."""
 
 import json
 
+from dataclasses import replace
+
 import pytest
+from eth_utils import keccak
 
 from dapp.actions.custody import shipment_record
 from dapp.errors import PlatformError, TransactionRefused
@@ -13,6 +16,9 @@ from dapp.verification.merkle import SerialTree
 from dapp.roles import Role, ShipmentStatus
 from dapp.tenders.sealed_bids import MissingSaltError, SealedBidStore
 from dapp.chain.refusals import explaining, rubles
+from dapp.chain.signers import ApeSigner
+from dapp.tenders.sealed_bids import wallet_salt
+from dapp.tenders.typed_data import SALT_PURPOSE, salt_typed_data
 from dapp.tenders.client import Award, SignedBid, TenderClient, TenderError, TenderNeed, TenderStage, TenderStatus
 from tests.conftest import (
     CERTIFICATE_CID,
@@ -416,6 +422,103 @@ def test_reveal__salt_missing__says_where_it_was_looked_for(client, platform, tm
         elsewhere.reveal(supplier, tender_id)
 
     assert isinstance(missing.value, PlatformError)
+
+
+# --- salts derived from the bidder's own signature ------------------------------------------------
+
+
+class FlippingSigner:
+    """A wallet that does not sign deterministically: every other signature is the equally valid
+    high-s twin of the first (same signer, same document, other bytes)."""
+
+    ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+    def __init__(self, account):
+        self.inner = ApeSigner(account)
+        self.address = self.inner.address
+        self.signed = 0
+
+    def sign_typed_data(self, typed_data):
+        signature = self.inner.sign_typed_data(typed_data)
+        self.signed += 1
+        if self.signed % 2:
+            return signature
+        s = self.ORDER - int.from_bytes(signature[32:64], "big")
+        return signature[:32] + s.to_bytes(32, "big") + bytes([55 - signature[64]])  # 27 <-> 28
+
+    def dry_run(self, call):
+        self.inner.dry_run(call)
+
+    def send(self, call):
+        return self.inner.send(call)
+
+
+def test_wallet_salt__same_wallet_twice__same_salt(client, tender_id, supplier):
+    key = client.bid_key(tender_id, supplier)
+    typed = salt_typed_data(key.chain_id, key.tenders, key.tender_id, key.bidder)
+
+    first, second = wallet_salt(ApeSigner(supplier), key), wallet_salt(ApeSigner(supplier), key)
+
+    assert first == second == keccak(ApeSigner(supplier).sign_typed_data(typed))
+    assert len(first) == 32
+
+
+def test_wallet_salt__another_tender_contract_chain_or_bidder__another_salt(client, tender_id, supplier,
+                                                                            rival_supplier):
+    key = client.bid_key(tender_id, supplier)
+    signer = ApeSigner(supplier)
+    salts = {
+        wallet_salt(signer, key),
+        wallet_salt(signer, replace(key, tender_id=key.tender_id + 1)),
+        wallet_salt(signer, replace(key, tenders=client.token.address)),
+        wallet_salt(signer, replace(key, chain_id=key.chain_id + 1)),
+        wallet_salt(ApeSigner(rival_supplier), client.bid_key(tender_id, rival_supplier)),
+    }
+
+    assert len(salts) == 5
+
+
+def test_salt_typed_data__names_chain_contract_tender_and_bidder(client, tender_id, supplier):
+    typed = salt_typed_data(31337, client.tenders.address, tender_id, supplier.address)
+
+    assert typed["primaryType"] == "SealedBidSalt"
+    assert typed["message"] == {"purpose": SALT_PURPOSE, "chainId": 31337, "tenders": client.tenders.address,
+                                "tenderId": tender_id, "bidder": supplier.address}
+    assert typed["domain"]["verifyingContract"] == client.tenders.address
+
+
+def test_commit__salt_from_wallet__nothing_kept_and_revealed_from_a_fresh_data_folder(
+        client, store, platform, tmp_path, tender_id, supplier, move_past):
+    sealed = client.commit(supplier, tender_id, 8_000 * RUBLE, salt_from_wallet=True)
+    assert store.bids(client.bid_key(tender_id, supplier)) == []  # nothing on this computer
+    move_past(tender_id, "bidDeadline")
+    elsewhere = TenderClient(client.tenders, client.token, client.custody, client.resources,
+                             first_block=client.first_block, store=SealedBidStore(tmp_path / "fresh-data-folder"))
+
+    assert elsewhere.reveal(supplier, tender_id, price=8_000 * RUBLE, salt_from_wallet=True) == (8_000 * RUBLE, True)
+    assert sealed.salt == wallet_salt(ApeSigner(supplier), client.bid_key(tender_id, supplier))
+    assert not (tmp_path / "fresh-data-folder").exists()
+
+
+def test_reveal__salt_from_wallet__another_price__says_to_give_the_price_bid(client, tender_id, supplier, move_past):
+    client.commit(supplier, tender_id, 8_000 * RUBLE, salt_from_wallet=True)
+    move_past(tender_id, "bidDeadline")
+
+    with pytest.raises(TenderError, match="does not open the bid.*give the price you bid"):
+        client.reveal(supplier, tender_id, price=8_500 * RUBLE, salt_from_wallet=True)
+    with pytest.raises(TenderError, match="give the price you bid"):
+        client.reveal(supplier, tender_id, salt_from_wallet=True)
+
+
+def test_commit__non_deterministic_wallet__falls_back_to_the_file_store(client, store, tender_id, supplier,
+                                                                        move_past):
+    wallet = FlippingSigner(supplier)
+
+    sealed = client.commit(wallet, tender_id, 8_000 * RUBLE, salt_from_wallet=True)
+
+    assert store.bids(client.bid_key(tender_id, supplier)) == [sealed]
+    move_past(tender_id, "bidDeadline")
+    assert client.reveal(wallet, tender_id, price=8_000 * RUBLE, salt_from_wallet=True) == (8_000 * RUBLE, True)
 
 
 def test_reveal__before_bid_deadline__decoded_refusal(client, tender_id, supplier):
