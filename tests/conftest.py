@@ -1,8 +1,21 @@
 """Shared fixtures: role-named accounts and factories of deployed, ready-to-use contracts."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from dapp.roles import Role
+
+
+def pytest_configure(config):
+    """Each pytest-xdist worker keeps its data (deployment records, proofs, sealed bids) in a
+    folder of its own: two in-process chains share chain id and genesis hash."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("MEDCHAIN_DATA"):
+        folder = Path(os.environ["MEDCHAIN_DATA"]) / f"worker-{worker}"
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ["MEDCHAIN_DATA"] = str(folder)
 
 
 # Fixtures used across subjects: databases (SQLite and PostgreSQL) and a throwaway anvil.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: the whole suite on Ape's in-process chain, then the contract and on-chain
-# Merkle tests again on anvil (ape-foundry starts one). Extra arguments go to both runs.
+# Every test: the whole suite on Ape's in-process chain across both cores, then what can
+# behave differently on a node again on anvil (ape-foundry starts one). Extra arguments go to both runs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -24,10 +24,36 @@ export MEDCHAIN_TEST_IPFS_API="$MEDCHAIN_IPFS_API"
 unset MEDCHAIN_IPFS_API
 trap 'IPFS_PATH="$MEDCHAIN_DATA/ipfs" tools/ipfs.sh stop; tools/postgres.sh stop; rm -rf "$MEDCHAIN_DATA"' EXIT
 
-say "1/2 all tests, contracts on Ape's in-process chain"
-ape test tests "$@" < /dev/null
+# Both cores: pytest-xdist, a file's tests on one worker (`--dist loadfile`) so that what a
+# module builds once (an anvil, a seeded world, a tender world) is built once. Each worker has
+# a data folder of its own (tests/conftest.py). MEDCHAIN_TEST_WORKERS=1 runs in one process.
+WORKERS="${MEDCHAIN_TEST_WORKERS:-$(nproc)}"
+parallel=()
+[ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile)
 
-say "2/2 contracts and on-chain proofs again, on anvil (ape-foundry)"
-MEDCHAIN_RPC_URL=auto ape test tests/contracts tests/verification/test_onchain_proofs.py \
-  --network ethereum:local:foundry "$@" < /dev/null
+say "1/2 every test, contracts on Ape's in-process chain (py-evm), $WORKERS worker(s)"
+ape test tests "${parallel[@]}" "$@" < /dev/null
+
+# On anvil, only what can behave differently there. The whole contract suite ran on both
+# chains until December 2026 and never differed: the same bytecode gives the same logic on
+# py-evm and anvil's revm. What did differ was the client's side of the node: the shape in
+# which a revert reaches the client (anvil's "custom error 0x…" messages, web3's kept revert
+# data), raw eth_sendTransaction and eth_signTypedData_v4 as a wallet uses them, and chain id,
+# gas and time as the node keeps them. So on anvil:
+#   - the signing seam (Ape account vs raw eth_sendTransaction, refusals decoded from the node),
+#   - every tender step through the client (reverts of every contract as anvil reports them),
+#   - EIP-712 bids and EIP-2612 permits (signatures recovered against the node's chain id),
+#   - a tender's whole lifecycle (money through the transient-storage reentrancy guard, time
+#     moved by the node), and the on-chain Merkle proofs (gas of deep proofs).
+# Every other test runs once, in pass 1.
+ANVIL_TESTS=(
+  tests/chain/test_signing_seam.py
+  tests/tenders/test_client.py
+  tests/contracts/tenders/test_tenders_eip712.py
+  tests/contracts/test_payment_token.py
+  tests/contracts/tenders/test_tenders_end_to_end.py
+  tests/verification/test_onchain_proofs.py
+)
+say "2/2 what can differ on a node, again on anvil (ape-foundry)"
+MEDCHAIN_RPC_URL=auto ape test "${ANVIL_TESTS[@]}" --network ethereum:local:foundry "${parallel[@]}" "$@" < /dev/null
 say "all tests passed"
