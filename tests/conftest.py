@@ -18,6 +18,21 @@ def pytest_configure(config):
         os.environ["MEDCHAIN_DATA"] = str(folder)
 
 
+# The longest files (each over a minute of one core: anvils and `ape run` processes, stateful
+# property tests) go first, so that the two pytest-xdist workers finish together instead of
+# one waiting for the other's last long file.
+LONG_FIRST = ("tests/scripts/", "tests/records/test_indexer.py", "_invariants.py", "tests/demo/",
+              "tests/contracts/test_custody.py", "tests/contracts/test_resources.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def weight(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((rank for rank, part in enumerate(LONG_FIRST) if part in path), len(LONG_FIRST))
+
+    items.sort(key=weight)  # stable: a file's tests stay together and in order
+
+
 # Fixtures used across subjects: databases (SQLite and PostgreSQL) and a throwaway anvil.
 pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.anvil"]
 
@@ -95,9 +110,22 @@ def stranger(accounts):
     return accounts[10]
 
 
+@pytest.fixture(scope="session")
+def deployed_registries(project, deployer, regulator):
+    """Participants, Resources and the payment token, deployed once per session: Ape snapshots the
+    chain after a session fixture and reverts to that point at the end of every test, so each test
+    starts from these fresh deployments without paying for them. Custody stays per test: naming
+    it in Resources changes Resources. (The fixtures below keep their names function-scoped: Ape
+    orders a fixture's snapshots by every scope its name has anywhere in the session.)"""
+    participants = project.Participants.deploy(regulator, REGULATOR_CID, sender=deployer)
+    resources = project.Resources.deploy(participants, sender=deployer)
+    token = project.PaymentToken.deploy(deployer, sender=deployer)
+    return participants, resources, token
+
+
 @pytest.fixture
-def participants(project, deployer, regulator):
-    return project.Participants.deploy(regulator, REGULATOR_CID, sender=deployer)
+def participants(deployed_registries):
+    return deployed_registries[0]
 
 
 @pytest.fixture
@@ -118,8 +146,8 @@ def active_manufacturer(create_organization, manufacturer):
 
 
 @pytest.fixture
-def resources(project, deployer, participants, active_manufacturer):
-    return project.Resources.deploy(participants, sender=deployer)
+def resources(deployed_registries, active_manufacturer):
+    return deployed_registries[1]
 
 
 @pytest.fixture
@@ -151,8 +179,8 @@ def create_batch(chain, resources, create_product, active_manufacturer):
 
 
 @pytest.fixture
-def token(project, deployer):
-    return project.PaymentToken.deploy(deployer, sender=deployer)
+def token(deployed_registries):
+    return deployed_registries[2]
 
 
 @pytest.fixture

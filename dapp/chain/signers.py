@@ -113,37 +113,30 @@ class ApeSigner:
         return networks.provider.network.ecosystem.create_transaction(
             receiver=call.target, data=call.data, value=call.value, sender=self.address)
 
-    def dry_run(self, call: ContractCall) -> None:
-        from ape import networks
-        from ape.exceptions import ContractLogicError, VirtualMachineError
-
-        with _held_stdout():
-            try:
-                networks.provider.send_call(self._transaction(call))
-            except ContractLogicError as error:
-                failure = _refused(call, reason(error))
-            except VirtualMachineError as error:
-                failure = TransactionRefused(f"{call.description}: the transaction would fail: {error}")
-            else:
-                failure = None
-        if failure is not None:
-            raise failure
-
-    def send(self, call: ContractCall) -> Receipt:
+    def _quietly(self, call: ContractCall, attempt) -> tuple[object, bytes]:
+        """`attempt()` with Ape's console output held back; a revert raises TransactionRefused
+        with its decoded reason. Returns what it returned and the output held."""
         from ape.exceptions import ContractLogicError, VirtualMachineError
 
         with _held_stdout() as held:
             try:
-                sent = self.account.call(self._transaction(call))
+                result, failure = attempt(), None
             except ContractLogicError as error:
-                failure = _refused(call, reason(error))
+                result, failure = None, _refused(call, reason(error))
             except VirtualMachineError as error:
-                failure = TransactionRefused(f"{call.description}: the transaction failed: {error}")
-            else:
-                failure = None
+                result, failure = None, TransactionRefused(f"{call.description}: the transaction failed: {error}")
         if failure is not None:
             raise failure
-        sys.stdout.buffer.write(held[0])
+        return result, held[0]
+
+    def dry_run(self, call: ContractCall) -> None:
+        from ape import networks
+
+        self._quietly(call, lambda: networks.provider.send_call(self._transaction(call)))
+
+    def send(self, call: ContractCall) -> Receipt:
+        sent, output = self._quietly(call, lambda: self.account.call(self._transaction(call)))
+        sys.stdout.buffer.write(output)
         sys.stdout.flush()
         return Receipt(transaction_hash=_hex(sent.txn_hash), block_number=int(sent.block_number),
                        gas_used=int(sent.gas_used), logs=tuple(_plain_log(log) for log in sent.logs))

@@ -15,6 +15,7 @@ from dapp.codes.gs1 import (
     element_string,
     parse_code,
 )
+from tests.budget import examples
 
 G = "04607001120018"  # a GTIN-14 with a right check digit
 GS = "\x1d"
@@ -284,25 +285,25 @@ def mutated_codes(draw):
     return text
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text())
 def test_parse_code__any_text__only_invalid_code_error(text):
     assert_parses_or_says_why(text)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.binary().map(lambda data: data.decode("latin-1")))
 def test_parse_code__any_bytes__only_invalid_code_error(text):
     assert_parses_or_says_why(text)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.sampled_from(["", "]d2", "]Q3", "]C1", "(01)", "01", "https://r.example/01/", f"(01){G}(21)"]), st.text())
 def test_parse_code__code_like_start_then_any_text__only_invalid_code_error(start, text):
     assert_parses_or_says_why(start + text)
 
 
-@settings(max_examples=1000)
+@settings(max_examples=examples(1000))
 @given(mutated_codes())
 def test_parse_code__mutated_valid_code__only_invalid_code_error(text):
     assert_parses_or_says_why(text)

@@ -17,6 +17,7 @@ from dapp.codes.labels import Label, label_png, label_sheet_pdf
 from dapp.codes.qr import DecodedCode, NoCodeFoundError, NotAnImageError, decode_codes
 from dapp.codes.gs1 import complete_gtin, digital_link
 from tests.codes.phone_photos import phone_photos
+from tests.budget import examples
 
 GTIN = complete_gtin("0460700112001")
 URI = digital_link(GTIN, "4iiWB3e0ZyOoy", "MF2406", "270131")
@@ -236,7 +237,7 @@ def test_decode__missing_file__not_an_image(tmp_path):
 IMAGE_MAGIC = st.sampled_from([b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"BM", b"II*\x00", b"RIFF"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.one_of(st.binary(max_size=4096), st.tuples(IMAGE_MAGIC, st.binary(max_size=4096)).map(b"".join)))
 def test_decode__random_bytes__only_the_two_errors(data):
     try:

@@ -24,6 +24,7 @@ from dapp.actions.custody import shipment_record
 from dapp.verification.merkle import leaf_hash
 from dapp.roles import BatchStatus, Role, ShipmentStatus
 from tests.conftest import DAY, GTIN, REASON_CID, WAYBILL_CID
+from tests.budget import examples
 
 DISPENSED = 1
 GRACE_PERIOD = 10 * DAY
@@ -418,7 +419,7 @@ def test_custody__random_operations__quantities_conserved(
     run_state_machine_as_test(
         CustodyMachine,
         settings=settings(
-            max_examples=25,
+            max_examples=examples(25),
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -22,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from dapp.roles import Role, Status
 from tests.conftest import ORGANIZATION_CID, REASON_CID
 from tests.contracts.test_custody_invariants import word_reader
+from tests.budget import examples
 
 FLAGS = [int(role) for role in Role]
 # Role sets for approve and set_roles: empty (refused) now and then, REGULATOR often enough
@@ -202,7 +203,7 @@ def test_participants__random_lifecycle__active_roles_follow_the_record(chain, p
     run_state_machine_as_test(
         ParticipantsMachine,
         settings=settings(
-            max_examples=30,
+            max_examples=examples(30),
             stateful_step_count=6,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

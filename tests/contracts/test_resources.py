@@ -21,6 +21,7 @@ from tests.conftest import (
     REASON_CID,
     REGULATOR_CID,
 )
+from tests.budget import examples
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO_BYTES32 = b"\x00" * 32
@@ -1042,13 +1043,13 @@ def test_is_valid_gtin__invalid(pure_resources, gtin):
 
 
 @given(gtin=st.integers(0, 10**15))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_is_valid_gtin__matches_library(pure_resources, gtin):
     assert pure_resources.is_valid_gtin(gtin) is gs1.is_valid_gtin(gtin)
 
 
 @given(body=st.integers(1, 10**13 - 1))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 def test_is_valid_gtin__library_completed__valid(pure_resources, body):
     # Valid GTINs are sparse among random integers: build them with the library's check digit.
     gtin = int(gs1.complete_gtin(str(body)))

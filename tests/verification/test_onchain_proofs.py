@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dapp.verification.merkle import SerialTree, leaf_hash
+from tests.budget import examples
 
 GTIN = 4607001120018
 OTHER_GTIN = 5702123450018
@@ -50,7 +51,7 @@ serials_strategy = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(serials=serials_strategy, data=st.data())
 def test_verify__random_subset_of_units__true(merkle_harness, serials, data):
     tree = SerialTree.of(GTIN, serials)
@@ -59,7 +60,7 @@ def test_verify__random_subset_of_units__true(merkle_harness, serials, data):
         assert merkle_harness.verify(tree.proof_for(GTIN, serial), tree.root, leaf_hash(GTIN, serial))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=serials_strategy, other_batch=serials_strategy)
 def test_verify__units_of_another_batch__never_true(merkle_harness, batch, other_batch):
     tree = SerialTree.of(GTIN, batch)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from dapp.errors import InvalidCodeError
 from dapp.verification.merkle import SerialTree, leaf_hash, verify
 from tests.verification.oz import oz_tree
+from tests.budget import examples
 
 GTIN = 4607001120018
 serial_text = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=20)
@@ -57,7 +58,7 @@ def test_tree__holds_hashes_not_serials():
     assert leaf_hash(GTIN + 1, "SECRET1") not in tree  # the GTIN is part of the leaf
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(serials=st.lists(serial_text, min_size=1, max_size=40, unique=True), data=st.data())
 def test_verify__every_unit_of_the_batch__true(serials, data):
     tree = SerialTree.of(GTIN, serials)
@@ -65,7 +66,7 @@ def test_verify__every_unit_of_the_batch__true(serials, data):
     assert verify(tree.proof_for(GTIN, serial), tree.root, leaf_hash(GTIN, serial))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(batch=st.lists(serial_text, min_size=1, max_size=40, unique=True), other=serial_text)
 def test_verify__unit_of_another_batch__false(batch, other):
     tree = SerialTree.of(GTIN, batch)

@@ -40,6 +40,7 @@ from tests.contracts.tenders.raw_calls import (
     transfers,
     word_reader,
 )
+from tests.budget import examples
 
 # Predictions are skipped this close to a deadline: the block holding a transaction may be a
 # few seconds later than the pending timestamp read before sending it.
@@ -582,7 +583,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
     run_state_machine_as_test(
         TendersMachine,
         settings=settings(
-            max_examples=20,
+            max_examples=examples(20),
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
