@@ -357,7 +357,9 @@ _CHILD: Indexer | None = None  # the indexer whose ranges a reading process read
 
 def _adopt(indexer: Indexer) -> None:
     """In the reading process: a connection to the node of its own (the parent's stays the
-    parent's); the database is never touched here."""
+    parent's); the database is never touched here. The process ends with its parent, even a
+    parent killed outright (SIGKILL leaves no chance to shut the pool down)."""
+    _die_with_parent()
     global _CHILD
     indexer.reader = indexer.reader.detached()
     _CHILD = indexer
@@ -414,3 +416,22 @@ def _last_block(connection: Connection, next_block: int) -> tuple[int, str] | No
 
 def _block_by_number(number: int) -> Request:
     return Request("eth_getBlockByNumber", [hex(number), False], lambda block: block)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere,
+    nothing (the pool's own shutdown still ends it on a normal exit)."""
+    import ctypes
+    import ctypes.util
+    import os
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request was made
+        os._exit(1)
+

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -159,6 +160,19 @@ def test_step__nothing_new__returns_none_and_stores_nothing(create_indexer, engi
     assert snapshot_of(engine) == before
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
 def test_resume__killed_mid_catch_up__no_duplicate_no_gap(seeded, deployment, create_indexer, tmp_path,
                                                          indexed_from_scratch):
     w3, env = seeded
@@ -179,9 +193,14 @@ def test_resume__killed_mid_catch_up__no_duplicate_no_gap(seeded, deployment, cr
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and event_count(engine) < 100:
         time.sleep(0.05)
+    readers = children_of(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     killed_at = event_count(engine)
+    gone = time.monotonic() + 10
+    while time.monotonic() < gone and any(Path(f"/proc/{pid}").exists() for pid in readers):
+        time.sleep(0.05)
+    assert readers and not [pid for pid in readers if Path(f"/proc/{pid}").exists()], "a reading process outlived it"
     assert 100 <= killed_at < len(all_logs(w3, deployment)), "the indexer was not killed mid-way"
 
     create_indexer(engine).catch_up()
