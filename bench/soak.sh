@@ -14,7 +14,7 @@ MEDCHAIN_DATA="$(mktemp -d)"
 export MEDCHAIN_DATA
 trap 'rm -rf "$MEDCHAIN_DATA"' EXIT
 echo "[soak] property tests with $MEDCHAIN_SOAK times their example budget"
-ape test -n "$(nproc)" --dist loadfile \
+ape test -n "$(nproc)" --dist loadfile --no-loadscope-reorder \
   tests/contracts/test_custody_invariants.py tests/contracts/test_participants_invariants.py \
   tests/contracts/tenders/test_tenders_invariants.py tests/contracts/test_resources.py \
   tests/verification/test_serial_tree.py tests/verification/test_onchain_proofs.py \

@@ -25,11 +25,13 @@ unset MEDCHAIN_IPFS_API
 trap 'IPFS_PATH="$MEDCHAIN_DATA/ipfs" tools/ipfs.sh stop; tools/postgres.sh stop; rm -rf "$MEDCHAIN_DATA"' EXIT
 
 # Both cores: pytest-xdist, a file's tests on one worker (`--dist loadfile`) so that what a
-# module builds once (an anvil, a seeded world, a tender world) is built once. Each worker has
-# a data folder of its own (tests/conftest.py). MEDCHAIN_TEST_WORKERS=1 runs in one process.
+# module builds once (an anvil, a seeded world, a tender world) is built once. Files are handed
+# out in collection order, longest first (tests/conftest.py; xdist's own order, by number of
+# tests, left a 3-minute file for last). Each worker has a data folder of its own.
+# MEDCHAIN_TEST_WORKERS=1 runs in one process.
 WORKERS="${MEDCHAIN_TEST_WORKERS:-$(nproc)}"
 parallel=()
-[ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile)
+[ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile --no-loadscope-reorder)
 
 say "1/2 every test, contracts on Ape's in-process chain (py-evm), $WORKERS worker(s)"
 ape test tests "${parallel[@]}" "$@" < /dev/null

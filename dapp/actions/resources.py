@@ -3,7 +3,7 @@ recalls and withdrawals by the manufacturer or a regulator."""
 
 from __future__ import annotations
 
-from dapp.chain.actions import ActionError, PreparedAction, action, prepare_call
+from dapp.chain.actions import ActionError, PreparedAction, action, address_of, prepare_call
 from dapp.chain.deployment import Deployment
 from dapp.codes.gs1 import parse_gtin
 from dapp.roles import Category
@@ -46,6 +46,14 @@ def commission_batch(deployment: Deployment, manufacturer, gtin, lot: str, manuf
                                 documents_cid],
                                f"register batch {gtin14}/{lot} of {quantity} units, serials root "
                                f"0x{bytes(serials_root).hex()[:12]}…"))
+
+
+def set_custody(deployment: Deployment, regulator, custody) -> PreparedAction:
+    """A regulator names the custody ledger Resources reports every recall to (once)."""
+    custody = address_of(custody)
+    return action(regulator, f"name {custody} as the custody ledger",
+                  prepare_call(deployment, "Resources", "set_custody", [custody],
+                               f"have Resources report every recall to Custody {custody}"))
 
 
 def recall_batch(deployment: Deployment, sender, gtin, lot: str, reason_code: int, reason_cid: str) -> PreparedAction:

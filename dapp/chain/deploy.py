@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from dapp.actions.resources import set_custody
 from dapp.chain.connection import genesis_hash, project
 from dapp.chain.deployment import DeployedContract, Deployment, read_record, write_record
+from dapp.chain.signers import ApeSigner, carry_out
 from dapp.documents.default_store import save_document
 
 
@@ -77,11 +79,15 @@ def _connect_custody(deployment: Deployment, account, regulator: str, log: Calla
     registered = resources.custody()
     if registered == custody:
         log(f"Resources reports recalls to Custody {custody}")
-    elif registered != ZERO_ADDRESS:
+        return
+    if registered != ZERO_ADDRESS:
         raise RuntimeError(f"Resources reports recalls to {registered}, not to this deployment's Custody {custody}")
-    elif regulator == account.address:
-        resources.set_custody(custody, sender=account)
+    action = set_custody(deployment, regulator, custody)
+    if regulator == account.address:
+        carry_out(action, ApeSigner(account))
         log(f"Resources now reports recalls to Custody {custody}")
     else:
+        [call] = action.calls
         log(f"Resources reports recalls to no custody ledger yet: the regulator {regulator} must call "
-            f"Resources.set_custody({custody}) before any batch enters custody")
+            f"Resources.set_custody({custody}) before any batch enters custody (to {call.target}, data "
+            f"0x{call.data.hex()})")

@@ -86,6 +86,8 @@ def test_resources_actions__decoded__match_the_intent(deployment, active_manufac
                                            DOCUMENTS_CID),
          "commission_batch", {"gtin": GTIN, "lot": "L1", "manufactured": 1_000, "expires": 2_000, "quantity": 50,
                               "serials_root": root, "documents_cid": DOCUMENTS_CID}),
+        (resource_actions.set_custody(deployment, regulator, deployment.address("Custody")),
+         "set_custody", {"custody": deployment.address("Custody")}),
         (resource_actions.recall_batch(deployment, regulator, GTIN, "L1", 2, REASON_CID),
          "recall_batch", {"gtin": GTIN, "lot": "L1", "reason_code": 2, "reason_cid": REASON_CID}),
         (resource_actions.withdraw_batch(deployment, regulator, GTIN, "L1", 3, REASON_CID),

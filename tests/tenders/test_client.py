@@ -424,6 +424,56 @@ def test_reveal__salt_missing__says_where_it_was_looked_for(client, platform, tm
     assert isinstance(missing.value, PlatformError)
 
 
+# --- the tender steps as prepared actions (what a wallet is handed) -------------------------------
+
+
+def test_prepare__tender_steps__decoded_back_match_the_intent(client, platform, hospital, supplier, need, tender_id):
+    from dapp.chain.actions import decode_calldata
+
+    tenders, token = platform["tenders"].address, platform["token"].address
+    terms = need(max_price=MAX_PRICE * 2)  # more than the allowance left: an approval comes first
+    create = client.prepare_create(hospital, terms)
+    sealed = client.seal(supplier, tender_id, 8_000 * RUBLE)
+    commit = client.prepare_commit(supplier, tender_id, sealed)
+    steps = {
+        "create": (create, [(token, "PaymentToken", "approve", {"spender": tenders, "value": MAX_PRICE * 2}),
+                            (tenders, "Tenders", "createTender", {"params": terms.as_params()})]),
+        "commit": (commit, [(token, "PaymentToken", "approve", {"spender": tenders, "value": BID_SECURITY}),
+                            (tenders, "Tenders", "commitBid", {"tenderId": tender_id,
+                                                              "commitment": sealed.commitment})]),
+        "cancel": (client.prepare_cancel(hospital, tender_id), [(tenders, "Tenders", "cancel", {"tenderId": tender_id})]),
+        "award": (client.prepare_award(hospital, tender_id), [(tenders, "Tenders", "award", {"tenderId": tender_id})]),
+        "withdraw": (client.prepare_withdraw(supplier), [(tenders, "Tenders", "withdraw", {})]),
+    }
+    for name, (action, expected) in steps.items():
+        decoded = [(call.target, call.contract, *decode_calldata(call.contract, call.data)) for call in action.calls]
+        decoded = [(target, contract, function, {k: _plain(v) for k, v in arguments.items()})
+                   for target, contract, function, arguments in decoded]
+        assert decoded == [(target, contract, function, {k: _plain(v) for k, v in arguments.items()})
+                           for target, contract, function, arguments in expected], name
+    # the call after an approval is dry-run once the approval is mined
+    assert [call.after_previous for call in create.calls] == [False, True]
+
+
+def test_prepare_create__by_permit__the_permit_is_signed_first_then_one_call(client, hospital, need):
+    action = client.prepare_create(hospital, need(), funding="permit")
+
+    assert action.calls == () and len(action.to_sign) == 1
+    permit = action.to_sign[0].typed_data
+    assert (permit["primaryType"], permit["message"]["owner"], permit["message"]["value"]) == (
+        "Permit", hospital.address, MAX_PRICE)
+    completed = action.with_signatures([ApeSigner(hospital).sign_typed_data(permit)])
+    [call] = completed.calls
+    assert (call.function, call.arguments()["permit"][0]) == ("createTenderWithPermit", permit["message"]["deadline"])
+
+
+def _plain(value):
+    """Tuples and lists compared alike (the ABI decodes structs as tuples and arrays as lists)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 # --- salts derived from the bidder's own signature ------------------------------------------------
 
 
