@@ -1,4 +1,4 @@
-"""How amounts and moments are written for people, everywhere the platform shows them."""
+"""How amounts, moments and bytes are written, everywhere the platform shows them."""
 
 from __future__ import annotations
 
@@ -15,3 +15,10 @@ def rubles(kopecks: int) -> str:
     sign = "-" if kopecks < 0 else ""
     whole, cents = divmod(abs(int(kopecks)), 100)
     return f"{sign}{whole:,}.{cents:02d} RUB"
+
+
+def hex_text(value) -> str:
+    """Bytes as 0x-prefixed hex; a hex string as itself."""
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    return str(value)

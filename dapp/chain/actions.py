@@ -23,6 +23,7 @@ from eth_utils import keccak, to_checksum_address
 
 from dapp.chain.deployment import Deployment
 from dapp.errors import PlatformError
+from dapp.formats import hex_text
 
 
 class ActionError(PlatformError):
@@ -194,7 +195,7 @@ def decode_log(raw: dict) -> Event | None:
             args[item.name] = topic if _is_dynamic(kind) else abi_value(kind, decode([kind], topic)[0])
         else:
             args[item.name] = abi_value(item.canonical_type, next(values))
-    return Event(contract=contract, name=abi.name, address=to_checksum_address(_hex(raw.get("address", ""))), args=args)
+    return Event(contract=contract, name=abi.name, address=to_checksum_address(hex_text(raw.get("address", ""))), args=args)
 
 
 _CONTRACTS = ("Participants", "Resources", "Custody", "Tenders", "PaymentToken")
@@ -271,9 +272,3 @@ def _bytes(value) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     return bytes.fromhex(str(value).removeprefix("0x"))
-
-
-def _hex(value) -> str:
-    if isinstance(value, (bytes, bytearray)):
-        return "0x" + bytes(value).hex()
-    return str(value)

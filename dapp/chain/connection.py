@@ -6,6 +6,7 @@ from functools import cache
 
 from dapp.chain.deployment import Deployment, read_record
 from dapp.errors import DeploymentError
+from dapp.formats import hex_text
 from dapp.paths import PROJECT_ROOT
 
 
@@ -21,7 +22,7 @@ def genesis_hash() -> str:
     """The connected chain's block 0 hash: what tells two chains with one chain id apart."""
     from ape import chain
 
-    return _hex(chain.blocks[0].hash)
+    return hex_text(chain.blocks[0].hash)
 
 
 def current_deployment() -> Deployment:
@@ -42,11 +43,6 @@ def contract(name: str, deployment: Deployment | None = None):
     deployment = deployment or current_deployment()
     return getattr(project(), name).at(deployment.address(name))
 
-
-def _hex(value) -> str:
-    if isinstance(value, (bytes, bytearray)):
-        return "0x" + bytes(value).hex()
-    return str(value)
 
 
 def event_logs(event, deployment: Deployment, **search_topics) -> list:

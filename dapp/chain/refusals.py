@@ -253,15 +253,3 @@ def reason(error) -> str:
         return sentence_of_revert(data)
     return getattr(error, "message", None) or str(error)
 
-
-def explaining(method):
-    """`method` (an Ape contract method), raising refusals with their sentence as the message."""
-    from ape.exceptions import ContractLogicError
-
-    def call(*arguments, **options):
-        try:
-            return method(*arguments, **options)
-        except ContractLogicError as error:
-            raise ContractLogicError(reason(error), set_ape_traceback=False) from error
-
-    return call

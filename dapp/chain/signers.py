@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from dapp.chain.actions import ContractCall, PreparedAction, Receipt, address_of
 from dapp.chain.refusals import reason, sentence_of_revert
 from dapp.errors import PlatformError, TransactionRefused
+from dapp.formats import hex_text
 
 
 class SignerUnavailable(PlatformError):
@@ -138,7 +139,7 @@ class ApeSigner:
         sent, output = self._quietly(call, lambda: self.account.call(self._transaction(call)))
         sys.stdout.buffer.write(output)
         sys.stdout.flush()
-        return Receipt(transaction_hash=_hex(sent.txn_hash), block_number=int(sent.block_number),
+        return Receipt(transaction_hash=hex_text(sent.txn_hash), block_number=int(sent.block_number),
                        gas_used=int(sent.gas_used), logs=tuple(_plain_log(log) for log in sent.logs))
 
     def sign_typed_data(self, typed_data: dict) -> bytes:
@@ -245,15 +246,10 @@ def _json(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def _hex(value) -> str:
-    if isinstance(value, (bytes, bytearray)):
-        return "0x" + bytes(value).hex()
-    return str(value)
-
 
 def _plain_log(log) -> dict:
     """A log of an Ape receipt as the node gives it: address, topics and data in hex."""
     get = log.get if isinstance(log, dict) else lambda key, default=None: getattr(log, key, default)
-    return {"address": _hex(get("address")), "topics": [_hex(t) for t in get("topics", ())],
-            "data": _hex(get("data", b""))}
+    return {"address": hex_text(get("address")), "topics": [hex_text(t) for t in get("topics", ())],
+            "data": hex_text(get("data", b""))}
 

@@ -403,9 +403,11 @@ class TenderClient:
                 return SealedBid(key, int(price), salt, bid_commitment(tender_id, key.bidder, price, salt))
         return self.store.seal(key, price)
 
-    def prepare_commit(self, supplier, tender_id: int, sealed: SealedBid) -> PreparedAction:
-        """Commit the sealed bid from the supplier's wallet, its bid security by approval."""
-        state = self._check_bid(supplier, tender_id, sealed.price)
+    def prepare_commit(self, supplier, tender_id: int, sealed: SealedBid, *,
+                       checked: TenderState | None = None) -> PreparedAction:
+        """Commit the sealed bid from the supplier's wallet, its bid security by approval.
+        `checked`: the tender's state when the bid was already checked (by `commit`)."""
+        state = checked or self._check_bid(supplier, tender_id, sealed.price)
         allowance = self._allowance_calls(supplier, state.bid_security)
         return action(supplier, f"bid on tender {tender_id}", *allowance,
                       self._call("Tenders", "commitBid", [tender_id, sealed.commitment], f"bid on tender {tender_id}",
@@ -414,9 +416,9 @@ class TenderClient:
     def commit(self, supplier, tender_id: int, price: int, *, salt_from_wallet: bool = False) -> SealedBid:
         """Bid `price` for the whole quantity from the supplier's wallet. The salt is kept (or
         derived from the wallet) before the commitment is sent."""
-        self._check_bid(supplier, tender_id, price)
+        state = self._check_bid(supplier, tender_id, price)
         sealed = self.seal(supplier, tender_id, price, salt_from_wallet=salt_from_wallet)
-        carry_out(self.prepare_commit(supplier, tender_id, sealed), as_signer(supplier))
+        carry_out(self.prepare_commit(supplier, tender_id, sealed, checked=state), as_signer(supplier))
         return sealed
 
     def sign_bid(self, supplier, tender_id: int, price: int, valid_for: int = DAY) -> SignedBid:

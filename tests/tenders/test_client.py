@@ -15,7 +15,7 @@ from dapp.errors import PlatformError, TransactionRefused
 from dapp.verification.merkle import SerialTree
 from dapp.roles import Role, ShipmentStatus
 from dapp.tenders.sealed_bids import MissingSaltError, SealedBidStore
-from dapp.chain.refusals import explaining, rubles
+from dapp.formats import rubles
 from dapp.chain.signers import ApeSigner
 from dapp.tenders.sealed_bids import wallet_salt
 from dapp.tenders.typed_data import SALT_PURPOSE, salt_typed_data
@@ -819,13 +819,20 @@ def test_state__unknown_tender__error(client):
         client.state(99)
 
 
-def test_explaining__token_refusal_inside_a_commit__decoded_with_the_token_abi(platform, tender_id, rival_supplier):
-    from ape.exceptions import ContractLogicError
+def test_carry_out__token_refusal_inside_a_commit__decoded_with_the_token_abi(client, platform, tender_id,
+                                                                               rival_supplier):
+    """A commit with no allowance: the token's error, raised inside the tender contract's call,
+    reads as the token's sentence before anything is sent."""
+    from dapp.chain.actions import action, call_at
+    from dapp.chain.signers import carry_out
 
-    commitment = b"\x01" * 32
-    with pytest.raises(ContractLogicError) as refused:
-        explaining(platform["tenders"].commitBid)(tender_id, commitment, sender=rival_supplier)
+    commit = call_at(platform["tenders"].address, "Tenders", "commitBid", [tender_id, b"\x01" * 32], "bid")
+    nonce = rival_supplier.nonce
 
-    assert str(refused.value.message) == (
-        f"the payment token allowance of {platform['tenders'].address} is 0.00 RUB, "
+    with pytest.raises(TransactionRefused) as refused:
+        carry_out(action(rival_supplier, "bid", commit), ApeSigner(rival_supplier))
+
+    assert str(refused.value) == (
+        f"bid: refused by the contract: the payment token allowance of {platform['tenders'].address} is 0.00 RUB, "
         f"{rubles(BID_SECURITY)} is needed (ERC20InsufficientAllowance)")
+    assert rival_supplier.nonce == nonce
