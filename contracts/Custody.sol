@@ -6,6 +6,11 @@ import {ICustody} from "./interfaces/ICustody.sol";
 import {IParticipants} from "./interfaces/IParticipants.sol";
 import {IResources} from "./interfaces/IResources.sol";
 
+/// @dev What `Custody` asks a tender contract about a delivery that names it.
+interface ITenderDeliveries {
+    function isDeliveryCounted(uint256 tenderId, uint256 shipmentId) external view returns (bool);
+}
+
 /// @title Custody
 /// @notice The ownership chain: custody balances per batch and holder, two-step shipments
 /// (ship, then receive or reject), and the decommissioning of single units proved against the
@@ -44,12 +49,20 @@ contract Custody is ICustody {
     uint8 public constant IN_TRANSIT = 1;
     uint8 public constant RECEIVED = 2;
     uint8 public constant REJECTED = 3;
+    uint8 public constant RECLAIMED = 4;
 
     /// @inheritdoc ICustody
     /// @dev Ten days, the EU Falsified Medicines Directive's rule as the EMVS applies it: a pack
     /// decommissioned as supplied may be reverted to active within ten days by the same
     /// organization.
     uint256 public constant GRACE_PERIOD = 10 days;
+
+    /// @inheritdoc ICustody
+    /// @dev Twenty days: 44-FZ (Art. 94) gives a customer twenty working days at most to sign
+    /// the acceptance of goods or send a reasoned refusal. Until then a consignee's silence
+    /// costs nobody anything; after it, silence may no longer hold the units: they are settled
+    /// ({settleUnanswered}), so no shipment stays in transit for ever.
+    uint256 public constant RECEIPT_PERIOD = 20 days;
 
     /// @inheritdoc ICustody
     IParticipants public immutable participants;
@@ -111,30 +124,24 @@ contract Custody is ICustody {
     }
 
     /// @inheritdoc ICustody
-    function ship(bytes32 batchId, address to, uint256 quantity, uint256 tenderId, string calldata documentCid)
+    function ship(bytes32 batchId, address to, uint256 quantity, string calldata documentCid)
         external
         returns (uint256 shipmentId)
     {
-        if (quantity == 0) revert ZeroQuantity();
-        if (to == msg.sender) revert ShipmentToSelf(msg.sender);
-        if (bytes(documentCid).length == 0) revert EmptyCid();
-        _checkCustodian(msg.sender);
-        _checkCustodian(to);
-        Holding storage holding = _holdings[batchId][msg.sender];
-        uint256 balance = holding.balance;
-        if (balance < quantity) revert InsufficientBalance(batchId, msg.sender, balance, quantity);
+        shipmentId = _ship(batchId, to, quantity, address(0), 0, documentCid);
+    }
 
-        unchecked {
-            // quantity <= balance < 2**64, and in transit never exceeds the commissioned quantity.
-            holding.balance = uint64(balance - quantity);
-            _ledgers[batchId].inTransit += uint64(quantity);
-            shipmentId = _nextShipmentId++;
-        }
-        ShipmentRecord memory record = ShipmentRecord({
-            batchId: batchId, shipper: msg.sender, consignee: to, quantity: quantity, tenderId: tenderId
-        });
-        _shipments[shipmentId] = _digest(record) | IN_TRANSIT;
-        emit Shipped(batchId, shipmentId, tenderId, msg.sender, to, quantity, documentCid);
+    /// @inheritdoc ICustody
+    function shipForTender(
+        bytes32 batchId,
+        address to,
+        uint256 quantity,
+        address tenders,
+        uint256 tenderId,
+        string calldata documentCid
+    ) external returns (uint256 shipmentId) {
+        if (tenderId == 0 || tenders.code.length == 0) revert InvalidTender(tenders, tenderId);
+        shipmentId = _ship(batchId, to, quantity, tenders, tenderId, documentCid);
     }
 
     /// @inheritdoc ICustody
@@ -150,8 +157,12 @@ contract Custody is ICustody {
     }
 
     /// @inheritdoc ICustody
+    /// @dev Refused after the receipt period: a tender delivery may have been counted (paid for)
+    /// as unanswered by then, and a rejection would hand its units back after payment.
     function reject(uint256 shipmentId, ShipmentRecord calldata shipment, string calldata reasonCid) external {
         if (bytes(reasonCid).length == 0) revert EmptyCid();
+        uint256 deadline = shipment.shippedAt + RECEIPT_PERIOD;
+        if (block.timestamp > deadline) revert ReceiptPeriodOver(shipmentId, deadline);
         _close(shipmentId, shipment, REJECTED);
         unchecked {
             _holdings[shipment.batchId][shipment.shipper].balance += uint64(shipment.quantity);
@@ -160,11 +171,60 @@ contract Custody is ICustody {
     }
 
     /// @inheritdoc ICustody
-    /// @dev `leaf` is taken as given: an inner node of the tree with the rest of its proof would
-    /// verify too. That costs the caller a unit of its own balance and marks no real unit, so
-    /// it gains nothing; verdicts compute the leaf from the scanned serial and are unaffected.
-    function decommission(bytes32 batchId, bytes32 leaf, bytes32[] calldata proof, uint8 reason) external {
+    function settleUnanswered(uint256 shipmentId, ShipmentRecord calldata shipment) external {
+        uint256 stored = _shipments[shipmentId];
+        if (stored == 0) revert UnknownShipment(shipmentId);
+        uint256 digest = _digest(shipment);
+        if (stored & ~_STATUS_MASK != digest) revert ShipmentMismatch(shipmentId);
+        uint8 current = uint8(stored & _STATUS_MASK);
+        if (current != IN_TRANSIT) revert ShipmentNotInTransit(shipmentId, current);
+        uint256 deadline = shipment.shippedAt + RECEIPT_PERIOD;
+        if (block.timestamp <= deadline) revert ReceiptPeriodNotOver(shipmentId, deadline);
+
+        bool counted = shipment.tenders != address(0) && _isCounted(shipment.tenders, shipment.tenderId, shipmentId);
+        _shipments[shipmentId] = digest | (counted ? RECEIVED : RECLAIMED);
+        bytes32 batchId = shipment.batchId;
+        uint64 quantity = uint64(shipment.quantity);
+        unchecked {
+            // The shipment's quantity is part of the batch's in-transit count.
+            _ledgers[batchId].inTransit -= quantity;
+        }
+        if (counted) {
+            Holding storage holding = _holdings[batchId][shipment.consignee];
+            unchecked {
+                holding.balance += quantity;
+            }
+            holding.everHeld = true;
+            emit Received(batchId, shipmentId, shipment.consignee, shipment.shipper, quantity);
+        } else {
+            unchecked {
+                _holdings[batchId][shipment.shipper].balance += quantity;
+            }
+            emit Reclaimed(batchId, shipmentId, shipment.shipper, shipment.consignee, quantity);
+        }
+    }
+
+    /// @inheritdoc ICustody
+    function moveToSuccessor(bytes32 batchId, address predecessor) external {
+        address successor = participants.successor(predecessor);
+        if (successor == address(0)) revert NoSuccessor(predecessor);
+        Holding storage from = _holdings[batchId][predecessor];
+        uint64 quantity = from.balance;
+        from.balance = 0;
+        Holding storage to = _holdings[batchId][successor];
+        unchecked {
+            to.balance += quantity;
+        }
+        if (from.everHeld) to.everHeld = true;
+        emit MovedToSuccessor(batchId, predecessor, successor, quantity);
+    }
+
+    /// @inheritdoc ICustody
+    /// @dev An inner node (a hash of 64 bytes) would need a 32-byte preimage under keccak256 to
+    /// be the leaf computed here: out of reach.
+    function decommission(bytes32 batchId, bytes32 unitHash, bytes32[] calldata proof, uint8 reason) external {
         if (reason == 0 || reason > SAMPLE) revert InvalidReason(reason);
+        bytes32 leaf = keccak256(abi.encode(unitHash));
         _checkCustodian(msg.sender);
         Holding storage holding = _holdings[batchId][msg.sender];
         uint64 balance = holding.balance;
@@ -280,6 +340,59 @@ contract Custody is ICustody {
         data.unitAt = state.at;
         data.scannerHeld = scanner != address(0) && _holdings[batchId][scanner].everHeld;
         data.timestamp = block.timestamp;
+    }
+
+    /// @dev Records a shipment from the caller; see {ship} and {shipForTender}.
+    function _ship(
+        bytes32 batchId,
+        address to,
+        uint256 quantity,
+        address tenders,
+        uint256 tenderId,
+        string calldata documentCid
+    ) private returns (uint256 shipmentId) {
+        if (quantity == 0) revert ZeroQuantity();
+        if (to == msg.sender) revert ShipmentToSelf(msg.sender);
+        if (bytes(documentCid).length == 0) revert EmptyCid();
+        _checkCustodian(msg.sender);
+        _checkCustodian(to);
+        Holding storage holding = _holdings[batchId][msg.sender];
+        uint256 balance = holding.balance;
+        if (balance < quantity) revert InsufficientBalance(batchId, msg.sender, balance, quantity);
+
+        unchecked {
+            // quantity <= balance < 2**64, and in transit never exceeds the commissioned quantity.
+            holding.balance = uint64(balance - quantity);
+            _ledgers[batchId].inTransit += uint64(quantity);
+            shipmentId = _nextShipmentId++;
+        }
+        ShipmentRecord memory record = ShipmentRecord({
+            batchId: batchId,
+            shipper: msg.sender,
+            consignee: to,
+            quantity: quantity,
+            tenders: tenders,
+            tenderId: tenderId,
+            shippedAt: block.timestamp
+        });
+        _shipments[shipmentId] = _digest(record) | IN_TRANSIT;
+        emit Shipped(batchId, shipmentId, tenderId, msg.sender, to, quantity, tenders, block.timestamp, documentCid);
+    }
+
+    /// @dev Whether the tender contract `tenders` counted the shipment. A contract that reverts,
+    /// answers anything but `true`, or burns gas (capped at 100,000) has not counted it, and
+    /// at most 32 bytes of its answer are copied: only a shipper's own tagging can name a
+    /// hostile contract, and settling that shipment still works.
+    function _isCounted(address tenders, uint256 tenderId, uint256 shipmentId) private view returns (bool counted) {
+        bytes4 selector = ITenderDeliveries.isDeliveryCounted.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 4), tenderId)
+            mstore(add(ptr, 36), shipmentId)
+            let ok := staticcall(100000, tenders, ptr, 68, ptr, 32)
+            counted := and(ok, and(eq(returndatasize(), 32), eq(mload(ptr), 1)))
+        }
     }
 
     /// @dev Closes the in-transit shipment `shipment` to the caller with `status`.

@@ -72,20 +72,36 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
     /// @notice The shortest time a winner is given to post its performance security.
     uint256 public constant MIN_SECURITY_WINDOW = 1 hours;
     /// @inheritdoc ITenders
+    /// @dev 44-FZ (Art. 49) gives an electronic auction at least seven days between the notice
+    /// and the bid deadline (fifteen above 300 million rubles, which the hospital may choose).
+    uint256 public constant MIN_BIDDING_PERIOD = 7 days;
+    /// @inheritdoc ITenders
+    /// @dev Two days, the commission's time to review the bids after the bid deadline in an
+    /// electronic auction (44-FZ Art. 49): a bidder's wallet has two days of blocks to reveal,
+    /// whatever the chain's block time.
+    uint256 public constant MIN_REVEAL_PERIOD = 2 days;
+    /// @inheritdoc ITenders
+    /// @dev Ten days, the notice period of a customer's unilateral termination (44-FZ Art. 95
+    /// part 13), counted after `Custody.RECEIPT_PERIOD` has settled every delivery shipped in time.
+    uint256 public constant ACCEPTANCE_GRACE = 10 days;
+    /// @inheritdoc ITenders
     /// @dev Seven days: 44-FZ gives the customer five working days after the results to send
     /// the winner the contract, and a weekend may fall inside them.
     uint256 public constant AWARD_WINDOW = 7 days;
 
     /// @notice The `TenderFailed` reason of a tender that had no valid revealed bid.
     uint8 public constant FAILED_NO_VALID_BID = 1;
-    /// @notice The `TenderFailed` reason of a tender whose winner posted no performance security.
+    /// @notice The `TenderFailed` reason of a tender whose winner (and runner-up, when there was
+    /// one) posted no performance security.
     uint8 public constant FAILED_NO_SECURITY = 2;
 
     /// @notice The EIP-712 type of a relayed bid.
     bytes32 public constant BID_TYPEHASH =
         keccak256("Bid(uint256 tenderId,address bidder,bytes32 commitment,uint256 deadline)");
 
-    /// @dev The RECEIVED shipment status of `Custody`, and the ACTIVE batch status of `Resources`.
+    /// @dev The IN_TRANSIT and RECEIVED shipment statuses of `Custody`, and the ACTIVE batch
+    /// status of `Resources`.
+    uint8 private constant _SHIPMENT_IN_TRANSIT = 1;
     uint8 private constant _SHIPMENT_RECEIVED = 2;
     uint8 private constant _BATCH_ACTIVE = 1;
 
@@ -138,6 +154,12 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         uint128 performanceSecurity;
         uint40 deliveryDeadline;
         uint40 securityDeadline;
+        // slot 6: the runner-up (its price and sequence are in its bid's slot), kept by
+        // `revealBid`; when the contract was concluded; `live` keeps the slot from ever being
+        // zero, so that the reveal that first names a runner-up pays 5,000 gas, not 22,100.
+        address runnerUp;
+        uint40 concludedAt;
+        bool live;
     }
 
     uint256 private _tenderCount;
@@ -153,13 +175,27 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
     /// @param resources_ The registry of products and batches.
     /// @param custody_ The custody ledger deliveries are checked against.
     /// @param token_ The payment token (ERC-20 with ERC-2612 permits).
+    /// @dev Requirements: no zero address ({ZeroAddress}); the chain has transient storage
+    /// (EIP-1153, which the reentrancy guard uses: the deployment fails without it, rather than
+    /// every withdrawal later); `custody_` and `resources_` are built on `participants_`, and
+    /// `resources_` tells `custody_` of its recalls ({ContractsNotWired}).
     constructor(IParticipants participants_, IResources resources_, ICustody custody_, IERC20 token_)
         EIP712("MedChain Tenders", "1")
     {
+        assembly {
+            tstore(0, 1)
+            tstore(0, 0)
+        }
         if (
             address(participants_) == address(0) || address(resources_) == address(0)
                 || address(custody_) == address(0) || address(token_) == address(0)
         ) revert ZeroAddress();
+        if (
+            address(custody_.participants()) != address(participants_)
+                || address(custody_.resources()) != address(resources_)
+                || address(resources_.participants()) != address(participants_)
+                || resources_.custody() != address(custody_)
+        ) revert ContractsNotWired();
         participants = participants_;
         resources = resources_;
         custody = custody_;
@@ -243,12 +279,25 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         uint256 sequence = slot & _SEQUENCE_MASK;
         // price <= maxPrice < 2**128: it fits above the flags.
         _bids[tenderId][bidder] = (price << _PRICE_SHIFT) | _REVEALED | sequence;
-        bool leading = t.leader == address(0) || price < t.price
-            || (price == t.price && sequence < t.leaderSequence);
+        address leader = t.leader;
+        bool leading = leader == address(0) || price < t.price || (price == t.price && sequence < t.leaderSequence);
         if (leading) {
+            // The leader it displaces becomes the runner-up: it was ahead of every other bid.
+            if (leader != address(0)) t.runnerUp = leader;
             t.leader = bidder;
             t.leaderSequence = uint24(sequence);
             t.price = uint128(price);
+        } else {
+            address runnerUp = t.runnerUp;
+            if (runnerUp == address(0)) {
+                t.runnerUp = bidder;
+            } else {
+                uint256 other = _bids[tenderId][runnerUp];
+                uint256 otherPrice = other >> _PRICE_SHIFT;
+                if (price < otherPrice || (price == otherPrice && sequence < other & _SEQUENCE_MASK)) {
+                    t.runnerUp = bidder;
+                }
+            }
         }
         unchecked {
             // reveals <= commitments < 2**24.
@@ -293,20 +342,16 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
             return;
         }
 
-        uint256 price = t.price;
-        uint256 performanceSecurity = price * t.performanceSecurityBps;
-        // Anti-dumping: 25 % or more below the maximum price, 1.5 times the security
-        // (one rounding, down: price × bps × 3 / 20,000).
-        performanceSecurity = price * 4 <= maxPrice * 3 ? performanceSecurity * 3 / (2 * BPS) : performanceSecurity / BPS;
-        uint256 securityDeadline = block.timestamp + t.securityWindow;
+        // An award later than the hospital's window leaves the winner as long to deliver as an
+        // award on time would have: the delivery deadline moves by the delay.
+        uint256 awardDue = revealDeadline + AWARD_WINDOW;
+        if (block.timestamp > awardDue) t.deliveryDeadline += uint40(block.timestamp - awardDue);
         t.status = Status.AWARDED;
-        // At most price × 4,500 / 10,000 < 2**128; a block time plus a uint32 window stays
-        // below 2**40 until the year 36,000.
-        t.performanceSecurity = uint128(performanceSecurity);
-        t.securityDeadline = uint40(securityDeadline);
-        uint256 refund = maxPrice - price;
+        // The escrow keeps the runner-up's price (it is at least the winner's) until the
+        // contract is concluded: the contract may yet pass to the runner-up at that price.
+        uint256 refund = maxPrice - _reserve(tenderId, t);
         if (refund + forfeited != 0) _owed[hospital] += refund + forfeited;
-        emit TenderAwarded(tenderId, winner, price, performanceSecurity, securityDeadline, refund, forfeited);
+        _awardTo(tenderId, t, winner, t.price, refund, forfeited);
     }
 
     /// @inheritdoc ITenders
@@ -326,10 +371,32 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         uint256 deadline = t.securityDeadline;
         if (block.timestamp <= deadline) revert SecurityDeadlineNotPassed(tenderId, deadline);
 
-        t.status = Status.FAILED;
         t.securitiesReleased += 1; // the winner's bid security, forfeited
-        uint256 toHospital = uint256(t.price) + t.bidSecurity;
-        _owed[t.hospital] += toHospital;
+        uint256 forfeited = t.bidSecurity;
+        address hospital = t.hospital;
+        address failed = t.leader;
+        address runnerUp = t.runnerUp;
+        if (runnerUp != address(0)) {
+            // The contract passes to the next price, whose bid security was kept for this.
+            // The failed winner's bid security is forfeited: it may never be claimed.
+            _bids[tenderId][failed] |= _CLAIMED;
+            uint256 slot = _bids[tenderId][runnerUp];
+            uint256 price = slot >> _PRICE_SHIFT;
+            t.leader = runnerUp;
+            t.leaderSequence = uint24(slot & _SEQUENCE_MASK);
+            t.runnerUp = address(0);
+            // The runner-up gets as long to deliver, after its security deadline, as the winner had.
+            t.deliveryDeadline += uint40(block.timestamp + t.securityWindow - deadline);
+            _owed[hospital] += forfeited;
+            emit AwardPassedToRunnerUp(tenderId, failed, runnerUp, forfeited);
+            // price <= maxPrice < 2**128.
+            t.price = uint128(price);
+            _awardTo(tenderId, t, runnerUp, price, 0, 0);
+            return;
+        }
+        t.status = Status.FAILED;
+        uint256 toHospital = uint256(t.price) + forfeited;
+        _owed[hospital] += toHospital;
         emit TenderFailed(tenderId, FAILED_NO_SECURITY, toHospital);
     }
 
@@ -346,8 +413,19 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         address winner = t.leader;
         if (msg.sender != hospital && msg.sender != winner) revert NotHospitalOrWinner(tenderId, msg.sender);
         if (
-            shipment.tenderId != tenderId || shipment.shipper != winner || shipment.consignee != hospital
-                || custody.shipmentStatus(shipmentId, shipment) != _SHIPMENT_RECEIVED
+            shipment.tenders != address(this) || shipment.tenderId != tenderId || shipment.shipper != winner
+                || shipment.consignee != hospital || shipment.shippedAt < t.concludedAt
+        ) revert NotATenderDelivery(tenderId, shipmentId);
+        uint8 shipmentStatus = custody.shipmentStatus(shipmentId, shipment);
+        // Received, or unanswered past the receipt period (then counting it makes it the
+        // hospital's: `Custody.settleUnanswered` hands a counted delivery to the consignee, and
+        // the consignee may no longer reject it).
+        if (
+            shipmentStatus != _SHIPMENT_RECEIVED
+                && (
+                    shipmentStatus != _SHIPMENT_IN_TRANSIT
+                        || block.timestamp <= shipment.shippedAt + custody.RECEIPT_PERIOD()
+                )
         ) revert NotATenderDelivery(tenderId, shipmentId);
         if (_counted[tenderId][shipmentId]) revert DeliveryAlreadyCounted(tenderId, shipmentId);
 
@@ -388,18 +466,37 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         TenderData storage t = _tenderIn(tenderId, Status.CONTRACTED);
         address hospital = t.hospital;
         address winner = t.leader;
-        if (msg.sender != hospital && msg.sender != winner) revert NotHospitalOrWinner(tenderId, msg.sender);
         uint256 deadline = t.deliveryDeadline;
-        if (block.timestamp <= deadline) revert DeliveryNotOverdue(tenderId, deadline);
+        bool hospitalActive = participants.is_active(hospital, MEDICAL_ORGANIZATION_ROLE);
+        bool forfeit = true;
+        if (msg.sender == hospital) {
+            if (!hospitalActive) revert ParticipantNotActive(hospital, MEDICAL_ORGANIZATION_ROLE);
+            // Every delivery shipped in time is received, or counted as unanswered, by the end
+            // of the receipt period; the winner then has ACCEPTANCE_GRACE to count it.
+            uint256 earliest = deadline + custody.RECEIPT_PERIOD() + ACCEPTANCE_GRACE;
+            if (block.timestamp <= earliest) revert DeliveriesStillDue(tenderId, earliest);
+        } else if (msg.sender == winner) {
+            // A hospital that may not take delivery (suspended, revoked) is at fault, not the
+            // winner: it may leave at once, paid for what it delivered, its security returned.
+            if (hospitalActive) {
+                if (block.timestamp <= deadline) revert DeliveryNotOverdue(tenderId, deadline);
+            } else {
+                forfeit = false;
+            }
+        } else {
+            revert NotHospitalOrWinner(tenderId, msg.sender);
+        }
 
         t.status = Status.TERMINATED;
         uint256 price = t.price;
         uint256 delivered = t.delivered;
         uint256 paid = price * delivered / t.quantity;
-        uint256 forfeited = t.performanceSecurity;
+        uint256 security = t.performanceSecurity;
+        uint256 forfeited = forfeit ? security : 0;
         uint256 toHospital = price - paid + forfeited;
-        if (paid != 0) _owed[winner] += paid;
-        _owed[hospital] += toHospital;
+        uint256 toWinner = paid + security - forfeited;
+        if (toWinner != 0) _owed[winner] += toWinner;
+        if (toHospital != 0) _owed[hospital] += toHospital;
         emit TenderTerminated(tenderId, delivered, paid, toHospital, forfeited);
     }
 
@@ -416,8 +513,10 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
             if (status == Status.CANCELLED) {
                 claimable = true;
             } else if (status != Status.OPEN) {
-                // After the award (or its failure): revealed bids other than the winner's.
-                claimable = slot & _REVEALED != 0 && msg.sender != t.leader;
+                // After the award (or its failure): revealed bids other than the winner's, and
+                // the runner-up's only once the contract no longer waits for a security.
+                claimable = slot & _REVEALED != 0 && msg.sender != t.leader
+                    && (status != Status.AWARDED || msg.sender != t.runnerUp);
             }
         }
         if (!claimable) revert BidSecurityNotClaimable(tenderId, msg.sender);
@@ -437,6 +536,16 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         delete _owed[msg.sender];
         emit Withdrawn(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc ITenders
+    function claimOwedOf(address predecessor) external {
+        if (participants.successor(predecessor) != msg.sender) revert NotSuccessor(predecessor, msg.sender);
+        uint256 amount = _owed[predecessor];
+        if (amount == 0) revert NothingOwed(predecessor);
+        delete _owed[predecessor];
+        _owed[msg.sender] += amount;
+        emit OwedMovedToSuccessor(predecessor, msg.sender, amount);
     }
 
     // --- views -------------------------------------------------------------------------------
@@ -468,6 +577,8 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         view_.performanceSecurity = t.performanceSecurity;
         view_.securityDeadline = t.securityDeadline;
         view_.delivered = t.delivered;
+        view_.runnerUp = t.runnerUp;
+        view_.concludedAt = t.concludedAt;
     }
 
     /// @inheritdoc ITenders
@@ -516,7 +627,7 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         TenderData storage t = _tenders[tenderId];
         Status status = t.status;
         if (status == Status.OPEN) amount = t.maxPrice;
-        else if (status == Status.AWARDED) amount = t.price;
+        else if (status == Status.AWARDED) amount = _reserve(tenderId, t);
         else if (status == Status.CONTRACTED) amount = uint256(t.price) + t.performanceSecurity;
         amount += uint256(t.commitments - t.securitiesReleased) * t.bidSecurity;
     }
@@ -529,10 +640,10 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc ITenders
     function commitmentOf(uint256 tenderId, address bidder, uint256 price, bytes32 salt)
         public
-        pure
+        view
         returns (bytes32)
     {
-        return keccak256(abi.encode(tenderId, bidder, price, salt));
+        return keccak256(abi.encode(block.chainid, address(this), tenderId, bidder, price, salt));
     }
 
     /// @inheritdoc ITenders
@@ -561,8 +672,8 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         }
         if (p.quantity == 0 || p.quantity > type(uint64).max) revert InvalidParameter("quantity");
         if (p.maxPrice == 0 || p.maxPrice > type(uint128).max) revert InvalidParameter("maxPrice");
-        if (p.bidDeadline <= block.timestamp) revert InvalidParameter("bidDeadline");
-        if (p.revealDeadline <= p.bidDeadline) revert InvalidParameter("revealDeadline");
+        if (p.bidDeadline < block.timestamp + MIN_BIDDING_PERIOD) revert InvalidParameter("bidDeadline");
+        if (p.revealDeadline < p.bidDeadline + MIN_REVEAL_PERIOD) revert InvalidParameter("revealDeadline");
         if (p.deliveryDeadline <= p.revealDeadline || p.deliveryDeadline > type(uint40).max) {
             revert InvalidParameter("deliveryDeadline");
         }
@@ -588,6 +699,8 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
             }
         }
         uint256 bidSecurity = p.maxPrice * p.bidSecurityBps / BPS;
+        // A bid security rounded to nothing would make bids free (sybil bids at no risk).
+        if (bidSecurity == 0) revert InvalidParameter("maxPrice");
         // Every cast below was range-checked above; a registered GTIN is below 10**14.
         TenderData storage t = _tenders[tenderId];
         t.status = Status.OPEN;
@@ -602,6 +715,7 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         t.quantity = uint64(p.quantity);
         t.securityWindow = uint32(p.securityWindow);
         t.minResidualShelfLife = uint32(p.minResidualShelfLife);
+        t.live = true;
         emit TenderCreated(
             tenderId,
             msg.sender,
@@ -620,6 +734,39 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         );
     }
 
+    /// @dev What the escrow holds while AWARDED: the runner-up's price when there is a runner-up
+    /// (the contract may pass to it), else the winner's.
+    function _reserve(uint256 tenderId, TenderData storage t) private view returns (uint256) {
+        address runnerUp = t.runnerUp;
+        if (runnerUp == address(0)) return t.price;
+        return _bids[tenderId][runnerUp] >> _PRICE_SHIFT;
+    }
+
+    /// @dev Sets the performance security and its deadline of an award to `winner` at `price`.
+    function _awardTo(
+        uint256 tenderId,
+        TenderData storage t,
+        address winner,
+        uint256 price,
+        uint256 refund,
+        uint256 forfeited
+    ) private {
+        uint256 maxPrice = t.maxPrice;
+        uint256 performanceSecurity = price * t.performanceSecurityBps;
+        // Anti-dumping: 25 % or more below the maximum price, 1.5 times the security
+        // (one rounding, down: price × bps × 3 / 20,000).
+        performanceSecurity = price * 4 <= maxPrice * 3 ? performanceSecurity * 3 / (2 * BPS) : performanceSecurity / BPS;
+        uint256 securityDeadline = block.timestamp + t.securityWindow;
+        t.status = Status.AWARDED;
+        // At most price × 4,500 / 10,000 < 2**128; a block time plus a uint32 window stays
+        // below 2**40 until the year 36,000.
+        t.performanceSecurity = uint128(performanceSecurity);
+        t.securityDeadline = uint40(securityDeadline);
+        emit TenderAwarded(
+            tenderId, winner, price, performanceSecurity, securityDeadline, t.deliveryDeadline, refund, forfeited
+        );
+    }
+
     /// @dev Records `bidder`'s sealed bid and pulls its bid security from it.
     function _commit(uint256 tenderId, address bidder, bytes32 commitment) private {
         TenderData storage t = _tenderIn(tenderId, Status.OPEN);
@@ -627,6 +774,7 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         if (block.timestamp > bidDeadline) revert BiddingClosed(tenderId, bidDeadline);
         if (commitment == bytes32(0)) revert ZeroCommitment();
         if (!participants.is_active(bidder, SUPPLIER_ROLE)) revert ParticipantNotActive(bidder, SUPPLIER_ROLE);
+        if (bidder == t.hospital) revert OwnTender(tenderId, bidder);
         mapping(address bidder => uint256 slot) storage bids = _bids[tenderId];
         if (bids[bidder] != 0) revert AlreadyBid(tenderId, bidder);
 
@@ -645,8 +793,15 @@ contract Tenders is ITenders, EIP712, ReentrancyGuardTransient {
         if (msg.sender != winner) revert NotWinner(tenderId, msg.sender);
         uint256 deadline = t.securityDeadline;
         if (block.timestamp > deadline) revert SecurityDeadlinePassed(tenderId, deadline);
+        // A suspended or revoked supplier may not bind itself: the contract passes to the
+        // runner-up at the deadline ({failUnsecured}).
+        if (!participants.is_active(winner, SUPPLIER_ROLE)) revert ParticipantNotActive(winner, SUPPLIER_ROLE);
 
+        // What the escrow kept for the runner-up's price goes back to the hospital.
+        uint256 reserved = _reserve(tenderId, t) - t.price;
+        if (reserved != 0) _owed[t.hospital] += reserved;
         t.status = Status.CONTRACTED;
+        t.concludedAt = uint40(block.timestamp);
         t.securitiesReleased += 1; // the winner's bid security, owed back to it
         _owed[winner] += t.bidSecurity;
         uint256 amount = t.performanceSecurity;

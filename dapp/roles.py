@@ -44,3 +44,4 @@ class ShipmentStatus(IntEnum):
     IN_TRANSIT = 1
     RECEIVED = 2
     REJECTED = 3
+    RECLAIMED = 4  # unanswered past Custody.RECEIPT_PERIOD, back with the shipper

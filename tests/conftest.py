@@ -236,8 +236,11 @@ def create_shipment(custody, active_manufacturer):
     take back, built from the `Shipped` log as the dapp builds it."""
     from dapp.actions.custody import shipment_record
 
-    def create_shipment(batch_id, to, quantity=3, sender=None, tender_id=0, cid=WAYBILL_CID):
-        tx = custody.ship(batch_id, to, quantity, tender_id, cid, sender=sender or active_manufacturer)
+    def create_shipment(batch_id, to, quantity=3, sender=None, tender_id=0, cid=WAYBILL_CID, tenders=None):
+        if tender_id:
+            tx = custody.shipForTender(batch_id, to, quantity, tenders, tender_id, cid, sender=sender or active_manufacturer)
+        else:
+            tx = custody.ship(batch_id, to, quantity, cid, sender=sender or active_manufacturer)
         shipped = tx.decode_logs(custody.Shipped)
         assert len(shipped) == 1
         return shipped[0].shipmentId, shipment_record(shipped[0])

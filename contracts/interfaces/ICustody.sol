@@ -41,12 +41,17 @@ interface ICustody {
     /// @notice A shipment's terms, as {Shipped} logs them.
     /// @dev Only their digest is stored (with the status, in one slot): the consignee passes
     /// them back to receive or reject, and any contract checks them with `shipmentStatus`.
+    /// `tenders` and `tenderId` name the tender contract and tender a delivery is for (both zero
+    /// for a plain shipment): a tender contract counts only deliveries that name it, and only
+    /// those shipped (`shippedAt`) after its contract was concluded.
     struct ShipmentRecord {
         bytes32 batchId;
         address shipper;
         address consignee;
         uint256 quantity;
+        address tenders;
         uint256 tenderId;
+        uint256 shippedAt;
     }
 
     /// @notice The state of one unit: `reason` 0 while it is in circulation, otherwise the
@@ -128,8 +133,17 @@ interface ICustody {
     error ShipmentMismatch(uint256 shipmentId);
     /// @notice `account` is not the shipment's consignee.
     error NotConsignee(uint256 shipmentId, address account);
-    /// @notice The shipment was already received or rejected (`status`).
+    /// @notice The shipment was already received, rejected or reclaimed (`status`).
     error ShipmentNotInTransit(uint256 shipmentId, uint8 status);
+    /// @notice The consignee's time to answer the shipment ended at `deadline`: it may still
+    /// receive it, no longer reject it.
+    error ReceiptPeriodOver(uint256 shipmentId, uint256 deadline);
+    /// @notice The consignee may answer the shipment until `deadline`; it is settled only after.
+    error ReceiptPeriodNotOver(uint256 shipmentId, uint256 deadline);
+    /// @notice A tender delivery must name a tender contract (a contract) and a tender.
+    error InvalidTender(address tenders, uint256 tenderId);
+    /// @notice `holder` has no successor recorded in `Participants`.
+    error NoSuccessor(address holder);
     /// @notice `reason` is not a decommissioning reason (1 to 5).
     error InvalidReason(uint8 reason);
     /// @notice The proof does not place `leaf` in the batch's serials tree.
@@ -147,7 +161,9 @@ interface ICustody {
     event Commissioned(
         bytes32 indexed batchId, uint256 indexed gtin, address indexed manufacturer, string lot, uint256 quantity
     );
-    /// @notice `quantity` units left the shipper's balance, in transit to the consignee.
+    /// @notice `quantity` units left the shipper's balance, in transit to the consignee; for
+    /// the tender `tenderId` of the contract `tenders` when those are not zero. The fields are
+    /// the shipment's {ShipmentRecord}.
     event Shipped(
         bytes32 indexed batchId,
         uint256 indexed shipmentId,
@@ -155,6 +171,8 @@ interface ICustody {
         address shipper,
         address consignee,
         uint256 quantity,
+        address tenders,
+        uint256 shippedAt,
         string documentCid
     );
     /// @notice The consignee received the shipment into its balance.
@@ -174,6 +192,14 @@ interface ICustody {
         uint256 quantity,
         string reasonCid
     );
+    /// @notice Nobody answered the shipment within `RECEIPT_PERIOD`: its units went back to the
+    /// shipper's balance.
+    event Reclaimed(
+        bytes32 indexed batchId, uint256 indexed shipmentId, address indexed shipper, address consignee, uint256 quantity
+    );
+    /// @notice A holder's balance of the batch moved to its successor (a rotated key, a merger)
+    /// as `Participants` records it.
+    event MovedToSuccessor(bytes32 indexed batchId, address indexed predecessor, address indexed successor, uint256 quantity);
     /// @notice One unit left circulation: `by`'s balance fell by one.
     event Decommissioned(bytes32 indexed batchId, bytes32 indexed leaf, address indexed by, uint8 reason);
     /// @notice A dispense was undone: the unit is back in circulation and in `by`'s balance.
@@ -191,21 +217,51 @@ interface ICustody {
     function commission(uint256 gtin, string calldata lot) external returns (bytes32 batchId);
 
     /// @notice Ships `quantity` units of a batch from the caller to `to`: they leave the caller's
-    /// balance and stay in transit until `to` receives or rejects them.
+    /// balance and stay in transit until `to` receives or rejects them, or, unanswered after
+    /// `RECEIPT_PERIOD`, until the shipment is settled ({settleUnanswered}).
     /// @dev Requirements: `quantity` is not zero; `to` is not the caller; `documentCid` is not
     /// empty; the caller and `to` are both active organizations holding a custody role
     /// (MANUFACTURER, DISTRIBUTOR, MEDICAL_ORGANIZATION, PHARMACY or SUPPLIER); the caller holds
     /// at least `quantity` units. The batch may be recalled, withdrawn or expired: such units
-    /// must still travel back to the manufacturer or to destruction. Emits {Shipped}.
+    /// must still travel back to the manufacturer or to destruction. Emits {Shipped} (with no
+    /// tender).
     /// @param batchId The batch.
     /// @param to The consignee.
     /// @param quantity The number of units.
-    /// @param tenderId The tender the shipment delivers, 0 for none.
     /// @param documentCid CID of the shipping document (waybill, invoice).
     /// @return shipmentId The shipment's id, counted from 1.
-    function ship(bytes32 batchId, address to, uint256 quantity, uint256 tenderId, string calldata documentCid)
+    function ship(bytes32 batchId, address to, uint256 quantity, string calldata documentCid)
         external
         returns (uint256 shipmentId);
+
+    /// @notice `ship` as a delivery for the tender `tenderId` of the tender contract `tenders`.
+    /// @dev Requirements as `ship`; `tenders` is a contract and `tenderId` is not zero
+    /// ({InvalidTender}). Whether the delivery counts is for `tenders` to decide: the real one
+    /// counts only deliveries that name it, from its winner to its hospital, shipped after the
+    /// contract was concluded. Emits {Shipped}.
+    function shipForTender(
+        bytes32 batchId,
+        address to,
+        uint256 quantity,
+        address tenders,
+        uint256 tenderId,
+        string calldata documentCid
+    ) external returns (uint256 shipmentId);
+
+    /// @notice Settles a shipment its consignee did not answer within `RECEIPT_PERIOD`: a
+    /// tender delivery its tender contract counted goes to the consignee (deemed received:
+    /// it was paid for); anything else goes back to the shipper. Anyone may call it.
+    /// @dev Requirements: the shipment exists, `shipment` holds its terms, it is in transit and
+    /// now > shippedAt + RECEIPT_PERIOD ({ReceiptPeriodNotOver}). `tenders.isDeliveryCounted`
+    /// is asked by a static call; a tender contract that reverts counts as "not counted".
+    /// Emits {Received} or {Reclaimed}.
+    function settleUnanswered(uint256 shipmentId, ShipmentRecord calldata shipment) external;
+
+    /// @notice Moves `predecessor`'s whole balance of the batch to the successor `Participants`
+    /// records for it (`successor(predecessor)`). Anyone may call it: the units can only go to
+    /// that successor.
+    /// @dev Requirements: a successor is recorded ({NoSuccessor}). Emits {MovedToSuccessor}.
+    function moveToSuccessor(bytes32 batchId, address predecessor) external;
 
     /// @notice `Resources` reports that the batch was recalled or withdrawn (`status`).
     /// @dev Requirements: the caller is `Resources`. Changes the ledger's status when the batch
@@ -225,7 +281,8 @@ interface ICustody {
 
     /// @notice The consignee rejects a shipment: its units go back to the shipper's balance.
     /// @dev Requirements: `reasonCid` is not empty; the shipment exists; `shipment` holds its
-    /// terms; the caller is its consignee; it is in transit; the caller is an active
+    /// terms; the caller is its consignee; it is in transit; now <= shippedAt +
+    /// RECEIPT_PERIOD ({ReceiptPeriodOver}); the caller is an active
     /// organization holding a custody role. Emits {Rejected}.
     /// @param shipmentId The shipment.
     /// @param shipment Its terms.
@@ -233,16 +290,20 @@ interface ICustody {
     function reject(uint256 shipmentId, ShipmentRecord calldata shipment, string calldata reasonCid) external;
 
     /// @notice Takes one unit of a batch out of circulation, out of the caller's balance.
-    /// @dev Requirements: `reason` is DISPENSED, DESTROYED, STOLEN, EXPORTED or SAMPLE; the caller
-    /// is an active organization holding a custody role and holds at least one unit of the batch;
-    /// the unit is not decommissioned; `proof` places `leaf` in the batch's serials tree; for
-    /// DISPENSED only, the batch is ACTIVE (not recalled or withdrawn) and not expired
-    /// (`block.timestamp <= expires`). Emits {Decommissioned}.
+    /// @dev The contract computes the unit's leaf, keccak256(bytes.concat(unitHash)), from the
+    /// unit's hash (keccak256(abi.encode(gtin, serial))): an inner node of the tree, a hash of 64
+    /// bytes, can never be such a leaf, so no inner node nor the root passes as a unit, and the
+    /// serial stays out of the calldata. Requirements: `reason` is DISPENSED, DESTROYED, STOLEN,
+    /// EXPORTED or SAMPLE; the caller is an active organization holding a custody role and holds
+    /// at least one unit of the batch; the unit is not decommissioned; `proof` places the leaf
+    /// in the batch's serials tree; for DISPENSED only, the batch is ACTIVE (not recalled or
+    /// withdrawn) and not expired (`block.timestamp <= expires`). Emits {Decommissioned} with
+    /// the leaf.
     /// @param batchId The batch.
-    /// @param leaf The unit's leaf.
+    /// @param unitHash keccak256(abi.encode(uint256 gtin, string serial)).
     /// @param proof The Merkle proof of the leaf (OpenZeppelin MerkleProof, sorted pairs).
     /// @param reason DISPENSED 1, DESTROYED 2, STOLEN 3, EXPORTED 4, SAMPLE 5.
-    function decommission(bytes32 batchId, bytes32 leaf, bytes32[] calldata proof, uint8 reason) external;
+    function decommission(bytes32 batchId, bytes32 unitHash, bytes32[] calldata proof, uint8 reason) external;
 
     /// @notice Undoes a dispense made in error: the unit returns to circulation and to the caller's
     /// balance.
@@ -262,6 +323,10 @@ interface ICustody {
     /// @notice How long after a dispense the dispensing organization may undo it.
     function GRACE_PERIOD() external view returns (uint256);
 
+    /// @notice How long a consignee has to answer a shipment (receive or reject) before it
+    /// may be settled ({settleUnanswered}).
+    function RECEIPT_PERIOD() external view returns (uint256);
+
     /// @notice The units of the batch `holder` holds.
     function balanceOf(bytes32 batchId, address holder) external view returns (uint256);
 
@@ -274,8 +339,8 @@ interface ICustody {
     /// @notice The batch's custody counters (all zero when it is not in custody).
     function ledger(bytes32 batchId) external view returns (BatchLedger memory);
 
-    /// @notice The status of shipment `shipmentId` if `shipment` holds its terms: IN_TRANSIT,
-    /// RECEIVED or REJECTED; 0 when there is no such shipment or the terms differ.
+    /// @notice The status of shipment `shipmentId` if `shipment` holds its terms: IN_TRANSIT 1,
+    /// RECEIVED 2, REJECTED 3 or RECLAIMED 4; 0 when there is no such shipment or the terms differ.
     function shipmentStatus(uint256 shipmentId, ShipmentRecord calldata shipment) external view returns (uint8);
 
     /// @notice How many shipments were made: the last shipment's id.

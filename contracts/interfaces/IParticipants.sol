@@ -58,4 +58,7 @@ interface IParticipants {
 
     /// @notice How many organizations are active regulators.
     function active_regulators() external view returns (uint256);
+
+    /// @notice The account regulators moved `account` to (a rotated key, a merger), or zero.
+    function successor(address account) external view returns (address);
 }

@@ -97,6 +97,11 @@ interface ITenders {
     /// @param performanceSecurity Set at the award.
     /// @param securityDeadline Set at the award: last second to post performance security.
     /// @param delivered Units delivered and accepted.
+    /// @param runnerUp The second-lowest revealed bidder (zero when none, and once the contract
+    /// is concluded or has passed to it): the contract passes to it if the winner posts no
+    /// security.
+    /// @param concludedAt When the performance security was posted (0 before): only deliveries
+    /// shipped from then on count.
     struct Tender {
         address hospital;
         Status status;
@@ -117,6 +122,8 @@ interface ITenders {
         uint256 performanceSecurity;
         uint256 securityDeadline;
         uint256 delivered;
+        address runnerUp;
+        uint256 concludedAt;
     }
 
     /// @notice A bid as `bid` returns it.
@@ -201,6 +208,15 @@ interface ITenders {
     /// @notice The bidder may not (or may no longer) take its bid security back.
     error BidSecurityNotClaimable(uint256 tenderId, address bidder);
     error NothingOwed(address account);
+    /// @notice A hospital may not bid on its own tender.
+    error OwnTender(uint256 tenderId, address bidder);
+    /// @notice The contracts given to the constructor are not built on each other.
+    error ContractsNotWired();
+    /// @notice Deliveries shipped in time may still be received or counted until `until`; the
+    /// hospital may terminate only after it.
+    error DeliveriesStillDue(uint256 tenderId, uint256 until);
+    /// @notice `account` is not the successor `Participants` records for `predecessor`.
+    error NotSuccessor(address predecessor, address account);
 
     event TenderCreated(
         uint256 indexed tenderId,
@@ -226,15 +242,26 @@ interface ITenders {
     event BidRevealed(uint256 indexed tenderId, address indexed bidder, uint256 price, bool leading);
     /// @notice `refund`: the part of the maximum price back to the hospital; `forfeited`: the bid
     /// securities of unrevealed bids, to the hospital.
+    /// `deliveryDeadline`: the delivery deadline, moved by the delay of an award later than the
+    /// hospital's window (or of a pass to the runner-up). Emitted again when the contract passes
+    /// to the runner-up (after {AwardPassedToRunnerUp}, with refund and forfeited 0).
     event TenderAwarded(
         uint256 indexed tenderId,
         address indexed winner,
         uint256 price,
         uint256 performanceSecurity,
         uint256 securityDeadline,
+        uint256 deliveryDeadline,
         uint256 refund,
         uint256 forfeited
     );
+    /// @notice The winner posted no security in time: its bid security (`forfeited`) went to the
+    /// hospital and the contract passed to the runner-up.
+    event AwardPassedToRunnerUp(
+        uint256 indexed tenderId, address indexed failedWinner, address indexed runnerUp, uint256 forfeited
+    );
+    /// @notice What `predecessor` was owed now belongs to its successor.
+    event OwedMovedToSuccessor(address indexed predecessor, address indexed successor, uint256 amount);
     /// @notice The winner posted its performance security: the contract is concluded.
     event ContractConcluded(uint256 indexed tenderId, address indexed winner, uint256 performanceSecurity);
     /// @notice A delivery counted: `counted` units of the shipment (never beyond the quantity),
@@ -261,7 +288,9 @@ interface ITenders {
     /// @dev Requirements: the caller is an active MEDICAL_ORGANIZATION; `gtin` is a registered
     /// product and `acceptedGtins` empty, or `gtin` is 0, `specificationCid` not empty and
     /// `acceptedGtins` holds 1 to MAX_ACCEPTED_GTINS registered products; quantity and maximum
-    /// price not zero; now < bidDeadline < revealDeadline < deliveryDeadline; rates in range;
+    /// price not zero; bidDeadline >= now + MIN_BIDDING_PERIOD, revealDeadline >= bidDeadline +
+    /// MIN_REVEAL_PERIOD, revealDeadline < deliveryDeadline; rates in range, and the bid security
+    /// (maxPrice × bidSecurityBps / 10,000) not rounded to zero ("maxPrice");
     /// securityWindow at least one hour and revealDeadline + AWARD_WINDOW + securityWindow <
     /// deliveryDeadline (a winner awarded as late as the hospital may award still has time to
     /// deliver). Amounts below 2**128, quantity
@@ -276,9 +305,10 @@ interface ITenders {
 
     /// @notice Commits a sealed bid from the caller's wallet and posts its bid security.
     /// @dev Requirements: the tender is OPEN and now <= bidDeadline; the caller is an active
-    /// SUPPLIER and has not bid on this tender; `commitment` is not zero; the caller approved the
-    /// bid security. Emits {BidCommitted}.
-    /// @param commitment keccak256(abi.encode(tenderId, msg.sender, price, salt)).
+    /// SUPPLIER, not the tender's hospital ({OwnTender}), and has not bid on this tender;
+    /// `commitment` is not zero; the caller approved the bid security. Emits {BidCommitted}.
+    /// @param commitment keccak256(abi.encode(chainId, address(this), tenderId, msg.sender,
+    /// price, salt)): it names the chain and this contract, so it opens nowhere else.
     function commitBid(uint256 tenderId, bytes32 commitment) external;
 
     /// @notice Commits a bid the bidder signed as EIP-712 typed data, relayed by anyone; the bid
@@ -300,9 +330,9 @@ interface ITenders {
 
     /// @notice Opens `bidder`'s commitment. Anyone may call it: only the bidder knows the salt.
     /// @dev Requirements: the tender is OPEN and bidDeadline < now <= revealDeadline; the bid
-    /// exists and is not revealed; keccak256(abi.encode(tenderId, bidder, price, salt)) is its
+    /// exists and is not revealed; `commitmentOf(tenderId, bidder, price, salt)` is its
     /// commitment; 0 < price <= maxPrice. The lowest price leads; a tie goes to the earlier
-    /// commitment. Emits {BidRevealed}.
+    /// commitment; the second (by the same order) is kept as the runner-up. Emits {BidRevealed}.
     function revealBid(uint256 tenderId, address bidder, uint256 price, bytes32 salt) external;
 
     /// @notice Awards the tender to the lowest revealed bid, without looping over bids. With no
@@ -311,31 +341,42 @@ interface ITenders {
     /// outcome is the same whoever calls).
     /// @dev Requirements: the tender is OPEN; now > revealDeadline ({RevealNotOver}); the
     /// caller is the hospital, or now > revealDeadline + AWARD_WINDOW
-    /// ({AwardReservedToHospital}). Credits the hospital with maxPrice - price and the
-    /// securities of unrevealed bids. Emits {TenderAwarded}, or {TenderFailed} with reason 1.
+    /// ({AwardReservedToHospital}). Credits the hospital with maxPrice minus the runner-up's
+    /// price (the winner's when there is no runner-up: the rest comes back at the conclusion)
+    /// and the securities of unrevealed bids. An award after revealDeadline + AWARD_WINDOW
+    /// moves the delivery deadline by the delay. Emits {TenderAwarded}, or {TenderFailed} with
+    /// reason 1.
     function award(uint256 tenderId) external;
 
     /// @notice The winner posts its performance security; its bid security is owed back to it.
     /// @dev Requirements: the caller is the winner; the tender is AWARDED; now <=
-    /// securityDeadline; the caller approved the amount. Emits {ContractConcluded}.
+    /// securityDeadline; the winner is an active SUPPLIER ({ParticipantNotActive}); the caller
+    /// approved the amount. The escrow kept for the runner-up's price, above the contract
+    /// price, is owed back to the hospital. Emits {ContractConcluded}.
     function postPerformanceSecurity(uint256 tenderId) external;
 
     /// @notice `postPerformanceSecurity` with an EIP-2612 permit signature.
     function postPerformanceSecurityWithPermit(uint256 tenderId, Permit calldata permit) external;
 
-    /// @notice After the security deadline without performance security, anyone fails the
-    /// tender: the escrowed price and the winner's bid security are owed to the hospital.
-    /// @dev Requirements: the tender is AWARDED; now > securityDeadline. Emits {TenderFailed}
-    /// with reason 2.
+    /// @notice After the security deadline without performance security, anyone calls it: the
+    /// winner's bid security goes to the hospital, and the contract passes to the runner-up at
+    /// its price (with a new security deadline and the delivery deadline moved by as much);
+    /// with no runner-up the tender fails and the escrow goes back to the hospital.
+    /// @dev Requirements: the tender is AWARDED; now > securityDeadline. Emits
+    /// {AwardPassedToRunnerUp} and {TenderAwarded}, or {TenderFailed} with reason 2.
     function failUnsecured(uint256 tenderId) external;
 
-    /// @notice Counts a delivery: a shipment of this tender, from the winner to the hospital,
-    /// received by the hospital in `Custody`, of an accepted product with enough shelf life
-    /// left. When the delivered quantity reaches the tender's, the price and the performance
-    /// security are owed to the supplier.
+    /// @notice Counts a delivery: a shipment made for this tender of this contract after the
+    /// contract was concluded, from the winner to the hospital, received by the hospital in
+    /// `Custody` (or unanswered by it past `Custody.RECEIPT_PERIOD`: counting it then makes it
+    /// the hospital's), of an accepted product with enough shelf life left. When the delivered
+    /// quantity reaches the tender's, the price and the performance security are owed to the
+    /// supplier.
     /// @dev Requirements: the tender is CONTRACTED; the caller is the hospital or the winner;
-    /// `custody.shipmentStatus(shipmentId, shipment)` is RECEIVED; shipment.tenderId is the
-    /// tender, shipper the winner, consignee the hospital; the shipment is not counted yet; the
+    /// `shipment.tenders` is this contract, shipment.tenderId the tender, shipper the winner,
+    /// consignee the hospital, shippedAt >= concludedAt; `custody.shipmentStatus(shipmentId,
+    /// shipment)` is RECEIVED, or IN_TRANSIT with now > shippedAt + RECEIPT_PERIOD
+    /// ({NotATenderDelivery} otherwise); the shipment is not counted yet; the
     /// batch's product is accepted, the batch is ACTIVE in `Resources` (not recalled or
     /// withdrawn) and expires at least minResidualShelfLife after now.
     /// Emits {DeliveryAccepted}, and {TenderCompleted} on the last one.
@@ -344,9 +385,14 @@ interface ITenders {
 
     /// @notice Terminates a contract not delivered in time: the supplier is owed price ×
     /// delivered / quantity (rounded down), the hospital the rest and the performance security.
-    /// The hospital terminates, or the winner that gives up.
+    /// The hospital terminates once every delivery shipped in time has been settled and could be
+    /// counted; or the winner that gives up; or the winner of a hospital that may no longer take
+    /// delivery (not active), at any time and with its performance security returned.
     /// @dev Requirements: the tender is CONTRACTED; the caller is the hospital or the winner
-    /// ({NotHospitalOrWinner}); now > deliveryDeadline. Emits {TenderTerminated}.
+    /// ({NotHospitalOrWinner}). The hospital: is active ({ParticipantNotActive}) and now >
+    /// deliveryDeadline + Custody.RECEIPT_PERIOD + ACCEPTANCE_GRACE ({DeliveriesStillDue}).
+    /// The winner: now > deliveryDeadline ({DeliveryNotOverdue}), unless the hospital is not
+    /// active (then nothing is forfeited). Emits {TenderTerminated}.
     function terminate(uint256 tenderId) external;
 
     /// @notice The hospital cancels before the bid deadline: the escrow is owed back to it and
@@ -357,13 +403,20 @@ interface ITenders {
 
     /// @notice A bidder takes its bid security back: after a cancellation, or after the award
     /// when it revealed and did not win (a revealed bid of a tender that failed for want of
-    /// performance security, too). Sent at once.
+    /// performance security, too); the runner-up only once the tender is no longer AWARDED
+    /// (its offer stands until the contract is concluded). Sent at once.
     /// @dev Requirements: the caller has a bid on the tender ({NoBid} otherwise); as above, and
     /// not claimed before ({BidSecurityNotClaimable} otherwise). Emits {BidSecurityClaimed}.
     function claimBidSecurity(uint256 tenderId) external;
 
     /// @notice Sends the caller everything owed to it. Emits {Withdrawn}.
     function withdraw() external;
+
+    /// @notice The successor `Participants` records for `predecessor` (its key rotated, say)
+    /// takes over what `predecessor` is owed. Tenders in progress keep their parties' addresses.
+    /// @dev Requirements: the caller is `participants.successor(predecessor)` ({NotSuccessor});
+    /// something is owed ({NothingOwed}). Emits {OwedMovedToSuccessor}.
+    function claimOwedOf(address predecessor) external;
 
     /// @notice The payment token.
     function token() external view returns (IERC20);
@@ -376,6 +429,13 @@ interface ITenders {
     function MAX_ACCEPTED_GTINS() external view returns (uint256);
     /// @notice Seconds after the reveal deadline during which only the hospital may award.
     function AWARD_WINDOW() external view returns (uint256);
+    /// @notice The shortest time from a tender's creation to its bid deadline.
+    function MIN_BIDDING_PERIOD() external view returns (uint256);
+    /// @notice The shortest time from the bid deadline to the reveal deadline.
+    function MIN_REVEAL_PERIOD() external view returns (uint256);
+    /// @notice After the delivery deadline and `Custody.RECEIPT_PERIOD`, the time the winner has
+    /// to count deliveries before the hospital may terminate.
+    function ACCEPTANCE_GRACE() external view returns (uint256);
     function tenderCount() external view returns (uint256);
     function tender(uint256 tenderId) external view returns (Tender memory);
     function stage(uint256 tenderId) external view returns (Stage);
@@ -386,10 +446,10 @@ interface ITenders {
     function held(uint256 tenderId) external view returns (uint256);
     /// @notice What `account` may withdraw.
     function owed(address account) external view returns (uint256);
-    /// @notice keccak256(abi.encode(tenderId, bidder, price, salt)).
+    /// @notice keccak256(abi.encode(chainId, address(this), tenderId, bidder, price, salt)).
     function commitmentOf(uint256 tenderId, address bidder, uint256 price, bytes32 salt)
         external
-        pure
+        view
         returns (bytes32);
     /// @notice The EIP-712 digest a bidder signs for `commitBidBySig`.
     function bidDigest(uint256 tenderId, address bidder, bytes32 commitment, uint256 deadline)

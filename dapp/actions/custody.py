@@ -14,7 +14,9 @@ from dapp.chain.actions import ActionError, PreparedAction, action, address_of, 
 from dapp.chain.deployment import Deployment
 from dapp.codes.gs1 import parse_gtin
 
-ShipmentRecord = tuple[bytes, str, str, int, int]
+# (batchId, shipper, consignee, quantity, tenders, tenderId, shippedAt), as `ICustody` has it.
+ShipmentRecord = tuple[bytes, str, str, int, str, int, int]
+_NO_TENDERS = "0x0000000000000000000000000000000000000000"
 
 
 class Decommission(IntEnum):
@@ -28,9 +30,10 @@ class Decommission(IntEnum):
 
 
 def shipment_record(shipped: Any) -> ShipmentRecord:
-    """The `ShipmentRecord` (batchId, shipper, consignee, quantity, tenderId) of a decoded
-    `Custody.Shipped` log."""
-    return (bytes(shipped.batchId), shipped.shipper, shipped.consignee, int(shipped.quantity), int(shipped.tenderId))
+    """The `ShipmentRecord` (batchId, shipper, consignee, quantity, tenders, tenderId, shippedAt)
+    of a decoded `Custody.Shipped` log."""
+    return (bytes(shipped.batchId), shipped.shipper, shipped.consignee, int(shipped.quantity),
+            shipped.tenders, int(shipped.tenderId), int(shipped.shippedAt))
 
 
 def commission(deployment: Deployment, manufacturer, gtin, lot: str) -> PreparedAction:
@@ -43,16 +46,23 @@ def commission(deployment: Deployment, manufacturer, gtin, lot: str) -> Prepared
 
 def ship(deployment: Deployment, shipper, batch_id: bytes, consignee, quantity: int, document_cid: str,
          tender_id: int = 0, label: str = "") -> PreparedAction:
-    """Send `quantity` units of a batch to `consignee` (tagged with a tender, or 0)."""
+    """Send `quantity` units of a batch to `consignee`; with a `tender_id`, as a delivery for that
+    tender of the deployment's Tenders contract (`Custody.shipForTender`)."""
     consignee = address_of(consignee)
     if quantity <= 0:
         raise ActionError("ship at least one unit")
     what = label or f"batch 0x{bytes(batch_id).hex()[:8]}…"
-    tag = f" for tender {tender_id}" if tender_id else ""
-    return action(shipper, f"ship {quantity} units of {what}{tag}",
-                  prepare_call(deployment, "Custody", "ship",
-                               [bytes(batch_id), consignee, int(quantity), int(tender_id), document_cid],
-                               f"ship {quantity} units of {what} to {consignee}{tag}"),
+    if tender_id:
+        tag = f" for tender {tender_id}"
+        call = prepare_call(deployment, "Custody", "shipForTender",
+                            [bytes(batch_id), consignee, int(quantity), deployment.address("Tenders"), int(tender_id),
+                             document_cid],
+                            f"ship {quantity} units of {what} to {consignee}{tag}")
+    else:
+        tag = ""
+        call = prepare_call(deployment, "Custody", "ship", [bytes(batch_id), consignee, int(quantity), document_cid],
+                            f"ship {quantity} units of {what} to {consignee}")
+    return action(shipper, f"ship {quantity} units of {what}{tag}", call,
                   outcome=lambda receipts: receipts[-1].event("Shipped"))
 
 
@@ -69,13 +79,23 @@ def reject(deployment: Deployment, consignee, shipment_id: int, record: Shipment
                                f"reject shipment {shipment_id} ({record[3]} units from {record[1]}); they go back"))
 
 
-def decommission(deployment: Deployment, holder, batch_id: bytes, leaf: bytes, proof: Sequence[bytes],
+def settle_unanswered(deployment: Deployment, caller, shipment_id: int, record: ShipmentRecord) -> PreparedAction:
+    """Settle a shipment nobody answered within `Custody.RECEIPT_PERIOD`: back to its shipper, or
+    (a tender delivery already counted) to its consignee."""
+    return action(caller, f"settle unanswered shipment {shipment_id}",
+                  prepare_call(deployment, "Custody", "settleUnanswered", [int(shipment_id), tuple(record)],
+                               f"settle shipment {shipment_id} ({record[3]} units), unanswered past the receipt period"))
+
+
+def decommission(deployment: Deployment, holder, batch_id: bytes, unit: bytes, proof: Sequence[bytes],
                  reason: Decommission) -> PreparedAction:
-    """Take one unit out of circulation (dispensed, destroyed, stolen, exported, sample)."""
+    """Take one unit out of circulation (dispensed, destroyed, stolen, exported, sample). `unit`
+    is its unit hash (`dapp.verification.merkle.unit_hash(gtin, serial)`), from the scanned pack:
+    the contract computes the leaf from it."""
     reason = Decommission(int(reason))
     return action(holder, f"write off one unit as {reason.name.lower()}",
                   prepare_call(deployment, "Custody", "decommission",
-                               [bytes(batch_id), bytes(leaf), [bytes(p) for p in proof], int(reason)],
+                               [bytes(batch_id), bytes(unit), [bytes(p) for p in proof], int(reason)],
                                f"write off one unit of batch 0x{bytes(batch_id).hex()[:8]}… as {reason.name.lower()}"))
 
 

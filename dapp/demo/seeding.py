@@ -15,7 +15,7 @@ from dapp.demo import world as demo
 from dapp.chain.connection import contract, current_deployment, event_logs
 from dapp.demo.labels import write_demo_labels
 from dapp.documents.default_store import save_document
-from dapp.verification.merkle import SerialTree, leaf_hash
+from dapp.verification.merkle import SerialTree, leaf_hash, unit_hash
 from dapp.paths import serials_dir
 from dapp.verification.proofs import ProofStore
 from dapp.actions import custody as custody_actions
@@ -222,8 +222,8 @@ class _Seeder:
                 continue
             proof = self.proofs.proof(identifier, leaf)
             holder = self.account(item.holder)
-            self.carry_out(custody_actions.decommission(self.deployment, holder, identifier, leaf, proof, item.reason),
-                           holder)
+            self.carry_out(custody_actions.decommission(self.deployment, holder, identifier, unit_hash(gtin, serial),
+                                                        proof, item.reason), holder)
             self.did(f"unit {item.gtin}/{item.lot}/{serial} decommissioned by {item.holder} (reason {item.reason})")
 
     def retire(self, product: demo.Product, batch: demo.Batch) -> None:

@@ -23,7 +23,16 @@ from dapp.chain.connection import event_logs
 from dapp.documents.default_store import save_document
 from dapp.codes.gs1 import gtin_to_int
 from dapp.formats import moment, rubles
-from dapp.tenders.client import DAY, HOUR, TenderClient, TenderNeed, TenderStage, TenderStatus
+from dapp.tenders.client import (
+    DAY,
+    HOUR,
+    MIN_BIDDING_PERIOD,
+    MIN_REVEAL_PERIOD,
+    TenderClient,
+    TenderNeed,
+    TenderStage,
+    TenderStatus,
+)
 
 # Tenders whose state needs the chain's clock moved, and those created at the end.
 TIMED = ("completed", "delivering", "terminated", "awarded", "failed", "reveal")
@@ -56,18 +65,22 @@ class TenderSeeder:
         """How far the demo tenders will move the chain's clock: nothing once they exist."""
         if any(state in self.existing() for state in TIMED):
             return 0
-        return self._schedule(0)["terminated"][2] + SLACK
+        return self._schedule(0)["terminated"][2] + self.client.termination_delay() + SLACK
 
     def _schedule(self, start: int) -> dict[str, tuple[int, int, int, int]]:
         """(bid deadline, reveal deadline, delivery deadline, security window) of each timed
         tender created at `start`. Most are revealed an hour after their creation and awarded
         an hour later; the terminated one's delivery is due as soon as the contract allows; the
         awarded winner and the revealing bidder keep weeks after the seed."""
-        bids, reveals, window = start + HOUR, start + 2 * HOUR, self.award_window
+        # The shortest bidding and reveal periods the contract allows (an hour of slack for the
+        # seed's own blocks); the hospital terminates only `termination_delay` after the delivery
+        # deadline, so the tenders that must outlive the seed leave that much more.
+        bids = start + MIN_BIDDING_PERIOD + HOUR
+        reveals, window, later = bids + MIN_REVEAL_PERIOD, self.award_window, self.client.termination_delay()
         schedule = {}
         for state in TIMED:
-            security = {"awarded": window + 14 * DAY, "failed": HOUR, "terminated": HOUR}.get(state, 3 * DAY)
-            reveal = start + window + 14 * DAY if state == "reveal" else reveals
+            security = {"awarded": window + 14 * DAY + later, "failed": HOUR, "terminated": HOUR}.get(state, 3 * DAY)
+            reveal = start + window + 14 * DAY + later if state == "reveal" else reveals
             delivery = reveal + window + security + (HOUR if state == "terminated" else 60 * DAY)
             schedule[state] = (bids, reveal, delivery, security)
         return schedule
@@ -143,7 +156,7 @@ class TenderSeeder:
         terminated, failed = self._state("terminated"), self._state("failed")
         due = []
         if terminated.status == TenderStatus.CONTRACTED:
-            due.append(terminated.delivery_deadline)
+            due.append(terminated.delivery_deadline + self.client.termination_delay())
         if failed.status == TenderStatus.AWARDED:
             due.append(failed.security_deadline)
         if not due:

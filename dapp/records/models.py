@@ -161,7 +161,7 @@ class Shipment(Base):
     quantity: Mapped[int] = mapped_column(BigInteger)
     tender_id: Mapped[int] = mapped_column(BigInteger, default=0)
     document_cid: Mapped[str] = mapped_column(CID, default="")
-    status: Mapped[str] = mapped_column(String(16))  # in_transit, received, rejected
+    status: Mapped[str] = mapped_column(String(16))  # in_transit, received, rejected, reclaimed
     shipped_at: Mapped[int] = mapped_column(BigInteger)
     settled_at: Mapped[int | None] = mapped_column(BigInteger)
 

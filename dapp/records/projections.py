@@ -288,10 +288,20 @@ def _settled(fold: Fold, event: StoredEvent) -> None:
         fold.shipments.change_unloaded((args["shipmentId"],), status="received", settled_at=event.timestamp)
         fold._move(event, args["consignee"], args["batchId"], "received", args["quantity"], args["shipper"],
                    args["shipmentId"])
-    else:
-        fold.shipments.change_unloaded((args["shipmentId"],), status="rejected", settled_at=event.timestamp)
+    else:  # Rejected by the consignee, or Reclaimed by the shipper when nobody answered
+        status = "rejected" if event.name == "Rejected" else "reclaimed"
+        fold.shipments.change_unloaded((args["shipmentId"],), status=status, settled_at=event.timestamp)
         fold._move(event, args["shipper"], args["batchId"], "returned", args["quantity"], args["consignee"],
                    args["shipmentId"])
+
+
+def _moved_to_successor(fold: Fold, event: StoredEvent) -> None:
+    """A balance handed to a successor: out of one organization's stock, into the other's (as a
+    shipment and its receipt would move it, with no time in transit)."""
+    args = event.args
+    if args["quantity"]:
+        fold._move(event, args["predecessor"], args["batchId"], "shipped", -args["quantity"], args["successor"])
+        fold._move(event, args["successor"], args["batchId"], "received", args["quantity"], args["predecessor"])
 
 
 def _decommissioned(fold: Fold, event: StoredEvent) -> None:
@@ -342,7 +352,7 @@ def _bid_revealed(fold: Fold, event: StoredEvent) -> None:
 def _tender_awarded(fold: Fold, event: StoredEvent) -> None:
     args = event.args
     fold.tenders.change((args["tenderId"],), status="awarded", winner=args["winner"], price=args["price"],
-                        awarded_at=event.timestamp)
+                        awarded_at=event.timestamp, delivery_deadline=args["deliveryDeadline"])
 
 
 def _contract_concluded(fold: Fold, event: StoredEvent) -> None:
@@ -369,6 +379,8 @@ _HANDLERS: dict[tuple[str, str], Callable[[Fold, StoredEvent], None]] = {
     ("Custody", "Shipped"): _shipped,
     ("Custody", "Received"): _settled,
     ("Custody", "Rejected"): _settled,
+    ("Custody", "Reclaimed"): _settled,
+    ("Custody", "MovedToSuccessor"): _moved_to_successor,
     ("Custody", "Decommissioned"): _decommissioned,
     ("Custody", "DispenseUndone"): _dispense_undone,
     ("Tenders", "TenderCreated"): _tender_created,

@@ -43,6 +43,9 @@ from dapp.tenders.typed_data import bid_commitment, bid_typed_data, permit_typed
 
 DAY = 24 * 60 * 60
 HOUR = 60 * 60
+# Tenders.MIN_BIDDING_PERIOD and MIN_REVEAL_PERIOD (44-FZ's seven days of bidding; two to reveal).
+MIN_BIDDING_PERIOD = 7 * DAY
+MIN_REVEAL_PERIOD = 2 * DAY
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
@@ -113,9 +116,18 @@ class TenderNeed:
                 f"the deadlines must follow each other after now ({moment(now)}): bids "
                 f"({moment(self.bid_deadline)}) < reveals ({moment(self.reveal_deadline)}) < delivery "
                 f"({moment(self.delivery_deadline)})")
+        if self.bid_deadline < now + MIN_BIDDING_PERIOD:
+            raise TenderError(f"suppliers must have at least {MIN_BIDDING_PERIOD // DAY} days to bid (44-FZ): make the "
+                              f"bid deadline {moment(now + MIN_BIDDING_PERIOD)} or later")
+        if self.reveal_deadline < self.bid_deadline + MIN_REVEAL_PERIOD:
+            raise TenderError(f"bidders must have at least {MIN_REVEAL_PERIOD // DAY} days to reveal: make the reveal "
+                              f"deadline {moment(self.bid_deadline + MIN_REVEAL_PERIOD)} or later")
         if not 50 <= self.bid_security_bps <= 500:
             raise TenderError(f"the bid security must be 0.5 % to 5 % of the maximum price, not "
                               f"{self.bid_security_bps / 100:g} %")
+        if self.max_price * self.bid_security_bps // 10_000 == 0:
+            raise TenderError("the bid security rounds to nothing at this maximum price: raise the maximum price or "
+                              "the bid security rate (free bids would let anyone flood the tender)")
         if not 0 <= self.performance_security_bps <= 3000:
             raise TenderError(f"the performance security must be 0 to 30 % of the price, not "
                               f"{self.performance_security_bps / 100:g} %")
@@ -163,6 +175,8 @@ class TenderState:
     security_deadline: int
     delivered: int
     held: int
+    runner_up: str | None = None  # the second-lowest revealed bidder, while the award may pass to it
+    concluded_at: int = 0
 
     @property
     def winner(self) -> str | None:
@@ -287,6 +301,12 @@ class TenderClient:
 
         return chain
 
+    def termination_delay(self) -> int:
+        """How long after the delivery deadline the hospital must wait to terminate: the
+        consignee's receipt period (`Custody.RECEIPT_PERIOD`), then the winner's time to count
+        what was shipped in time (`Tenders.ACCEPTANCE_GRACE`)."""
+        return int(self.custody.RECEIPT_PERIOD()) + int(self.tenders.ACCEPTANCE_GRACE())
+
     def award_window(self) -> int:
         """The contract's `AWARD_WINDOW`: how long after the reveals only the hospital may award."""
         return int(self.tenders.AWARD_WINDOW())
@@ -400,7 +420,7 @@ class TenderClient:
         if salt_from_wallet:
             salt = wallet_salt(as_signer(supplier), key)
             if salt is not None:
-                return SealedBid(key, int(price), salt, bid_commitment(tender_id, key.bidder, price, salt))
+                return SealedBid(key, int(price), salt, bid_commitment(key.chain_id, key.tenders, tender_id, key.bidder, price, salt))
         return self.store.seal(key, price)
 
     def prepare_commit(self, supplier, tender_id: int, sealed: SealedBid, *,
@@ -478,7 +498,7 @@ class TenderClient:
             key = self.bid_key(tender_id, bidder or sender)
             salt = wallet_salt(as_signer(sender), key)
             if salt is not None:
-                sealed = SealedBid(key, int(price), salt, bid_commitment(tender_id, key.bidder, price, salt))
+                sealed = SealedBid(key, int(price), salt, bid_commitment(key.chain_id, key.tenders, tender_id, key.bidder, price, salt))
         return carry_out(self.prepare_reveal(sender, tender_id, bidder, sealed=sealed), as_signer(sender))
 
     # --- award and contract --------------------------------------------------------------
@@ -565,8 +585,8 @@ class TenderClient:
             return Delivery(int(shipped.shipmentId), shipment_record(shipped))
 
         return action(winner, description, self._call(
-            "Custody", "ship", [batch_id, state.hospital, quantity, tender_id, waybill_cid], description),
-            outcome=delivered)
+            "Custody", "shipForTender", [batch_id, state.hospital, quantity, self.tenders.address, tender_id, waybill_cid],
+            description), outcome=delivered)
 
     def deliver(self, winner, tender_id: int, gtin: int, lot: str, quantity: int, waybill_cid: str) -> Delivery:
         return carry_out(self.prepare_deliver(winner, tender_id, gtin, lot, quantity, waybill_cid), as_signer(winner))
@@ -583,18 +603,24 @@ class TenderClient:
         the hospital and it is still in transit. The outcome is (units counted, units delivered in
         all); the last delivery completes the tender and pays the supplier."""
         record = self.shipment(shipment_id)
-        if record[4] != tender_id:
-            raise TenderError(f"shipment {shipment_id} is not tagged with tender {tender_id}"
-                              + (f" but with tender {record[4]}" if record[4] else ""))
+        if record[5] != tender_id or record[4].lower() != self.tenders.address.lower():
+            raise TenderError(f"shipment {shipment_id} is not a delivery for tender {tender_id} of this tender contract"
+                              + (f" but for tender {record[5]} of {record[4]}" if record[5] else ""))
+        state = self.state(tender_id)
+        if record[6] < state.concluded_at:
+            raise TenderError(f"shipment {shipment_id} was shipped before the contract of tender {tender_id} was "
+                              f"concluded ({moment(state.concluded_at)}): only later deliveries count")
         status = ShipmentStatus(self.custody.shipmentStatus(shipment_id, record))
         calls = []
-        if status == ShipmentStatus.IN_TRANSIT:
+        unanswered = self.now() > record[6] + int(self.custody.RECEIPT_PERIOD())
+        if status == ShipmentStatus.IN_TRANSIT and not unanswered:
             if _address(sender).lower() != record[2].lower():
                 raise TenderError(f"shipment {shipment_id} is still in transit: {record[2]} must receive it first")
             calls.append(self._call("Custody", "receiveShipment", [shipment_id, record],
                                     f"receive shipment {shipment_id}"))
-        elif status == ShipmentStatus.REJECTED:
-            raise TenderError(f"shipment {shipment_id} was rejected; it cannot count toward tender {tender_id}")
+        elif status in (ShipmentStatus.REJECTED, ShipmentStatus.RECLAIMED):
+            raise TenderError(f"shipment {shipment_id} was {status.name.lower()}; it cannot count toward tender "
+                              f"{tender_id}")
         description = f"accept shipment {shipment_id} for tender {tender_id}"
         calls.append(self._call("Tenders", "acceptDelivery", [tender_id, shipment_id, record], description,
                                 after_previous=bool(calls)))
@@ -667,6 +693,7 @@ class TenderClient:
             leader=None if view.winner == ZERO_ADDRESS else view.winner, price=int(view.price),
             performance_security=int(view.performanceSecurity), security_deadline=int(view.securityDeadline),
             delivered=int(view.delivered), held=int(self.tenders.held(tender_id)),
+            runner_up=None if view.runnerUp == ZERO_ADDRESS else view.runnerUp, concluded_at=int(view.concludedAt),
         )
 
     def bids(self, tender_id: int, state: TenderState | None = None) -> list[BidState]:
@@ -700,4 +727,6 @@ def _claimable(state: TenderState, bidder: str, view) -> bool:
         return True
     if state.status == TenderStatus.OPEN:
         return False
+    if state.status == TenderStatus.AWARDED and bidder.lower() == (state.runner_up or "").lower():
+        return False  # the runner-up's offer stands until the contract is concluded
     return bool(view.revealed) and bidder.lower() != (state.leader or "").lower()

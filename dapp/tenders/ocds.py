@@ -428,7 +428,7 @@ class _Process:
                 "id": AWARD_ID,
                 "title": f"Award to {supplier['name']}",
                 "description": (
-                    f"The lowest revealed price. Performance security {_rub_text(args['performanceSecurity'])} "
+                    f"The lowest revealed price (or, its winner having posted no security, the next). Performance security {_rub_text(args['performanceSecurity'])} "
                     f"due by {_date(args['securityDeadline'])}. {_rub_text(args['refund'])} of the maximum price "
                     f"went back to the buyer, and {_rub_text(args['forfeited'])} of bid security of unrevealed "
                     "bids was forfeited to it."
@@ -438,7 +438,7 @@ class _Process:
                 "value": money(self.price),
                 "suppliers": [supplier],
                 "items": self._items(),
-                "contractPeriod": {"endDate": _date(self.terms["deliveryDeadline"])},
+                "contractPeriod": {"endDate": _date(args["deliveryDeadline"])},
             }],
         }
         return [("award", ["award"], {**body, **self._unrevealed()})]

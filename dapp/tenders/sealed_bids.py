@@ -95,7 +95,7 @@ class SealedBid:
         key = BidKey(int(raw["chain_id"]), raw["genesis_hash"], raw["tenders"], int(raw["tender_id"]), raw["bidder"])
         bid = cls(key, int(raw["price"]), bytes.fromhex(raw["salt"].removeprefix("0x")),
                   bytes.fromhex(raw["commitment"].removeprefix("0x")))
-        if bid_commitment(key.tender_id, key.bidder, bid.price, bid.salt) != bid.commitment:
+        if bid_commitment(key.chain_id, key.tenders, key.tender_id, key.bidder, bid.price, bid.salt) != bid.commitment:
             raise ValueError("its price and salt do not give its commitment")
         return bid
 
@@ -112,7 +112,7 @@ class SealedBidStore:
     def seal(self, key: BidKey, price: int) -> SealedBid:
         """A new salt for a bid of `price`, kept on disk before anything is sent."""
         salt = new_salt()
-        bid = SealedBid(key, int(price), salt, bid_commitment(key.tender_id, key.bidder, price, salt))
+        bid = SealedBid(key, int(price), salt, bid_commitment(key.chain_id, key.tenders, key.tender_id, key.bidder, price, salt))
         self.save(bid)
         return bid
 

@@ -6,8 +6,9 @@ hospital fund a tender, or a winner post its performance security, in one transa
 return the whole JSON document `eth_signTypedData_v4` takes (domain, types with EIP712Domain,
 primary type, message): JSON-ready, numbers as integers, bytes as 0x-hex strings.
 
-A sealed bid is `bid_commitment(tender_id, bidder, price, salt)`, keccak256 of
-abi.encode(uint256, address, uint256, bytes32), as `Tenders.commitmentOf` computes it; the salt
+A sealed bid is `bid_commitment(chain_id, tenders, tender_id, bidder, price, salt)`, keccak256
+of abi.encode(uint256, address, uint256, address, uint256, bytes32), as `Tenders.commitmentOf`
+computes it; the salt
 comes from `new_salt` and must be kept until the reveal: without it the bid cannot be opened
 and its security is forfeited.
 """
@@ -65,7 +66,7 @@ TypedData = dict[str, Any]
 # What to do about a malformed 32-byte value, by what it is.
 _BYTES32_HINTS = {
     "salt": "give the salt kept since the bid was committed (new_salt() makes a new one)",
-    "commitment": "compute it with bid_commitment(tender_id, bidder, price, salt)",
+    "commitment": "compute it with bid_commitment(chain_id, tenders, tender_id, bidder, price, salt)",
 }
 
 
@@ -124,11 +125,13 @@ def new_salt() -> bytes:
     return secrets.token_bytes(32)
 
 
-def bid_commitment(tender_id: int, bidder: Any, price: int, salt: bytes | str) -> bytes:
-    """keccak256(abi.encode(tenderId, bidder, price, salt)): the sealed bid, as
-    `Tenders.commitmentOf` computes it."""
+def bid_commitment(chain_id: int, tenders: Any, tender_id: int, bidder: Any, price: int, salt: bytes | str) -> bytes:
+    """keccak256(abi.encode(chainId, tenders, tenderId, bidder, price, salt)): the sealed bid, as
+    `Tenders.commitmentOf` computes it. It names the chain and the tender contract, so a bid
+    seen on one deployment opens on no other."""
     return keccak(
-        encode(["uint256", "address", "uint256", "bytes32"], [int(tender_id), _address(bidder), int(price), _bytes32(salt, "salt")])
+        encode(["uint256", "address", "uint256", "address", "uint256", "bytes32"],
+               [int(chain_id), _address(tenders), int(tender_id), _address(bidder), int(price), _bytes32(salt, "salt")])
     )
 
 

@@ -27,12 +27,24 @@ _STRING_OFFSET = (64).to_bytes(32, "big")
 _PARALLEL_FROM = 50_000
 
 
-def leaf_hash(gtin: int, serial: str) -> bytes:
-    """The tree leaf of one unit: keccak256(bytes.concat(keccak256(abi.encode(gtin, serial))))."""
+def unit_hash(gtin: int, serial: str) -> bytes:
+    """The inner hash of one unit, keccak256(abi.encode(gtin, serial)): what `Custody.decommission`
+    takes, so that the contract computes the leaf itself (an inner node of the tree can never be
+    such a leaf) and the serial stays out of the calldata."""
     data = serial.encode("utf-8")
     padded = data + b"\0" * (-len(data) % 32)
     encoded = gtin.to_bytes(32, "big") + _STRING_OFFSET + len(data).to_bytes(32, "big") + padded
-    return keccak_256(keccak_256(encoded).digest()).digest()
+    return keccak_256(encoded).digest()
+
+
+def leaf_of_unit_hash(unit: bytes) -> bytes:
+    """The tree leaf of a unit hash: keccak256(bytes.concat(unit))."""
+    return keccak_256(bytes(unit)).digest()
+
+
+def leaf_hash(gtin: int, serial: str) -> bytes:
+    """The tree leaf of one unit: keccak256(bytes.concat(keccak256(abi.encode(gtin, serial))))."""
+    return leaf_of_unit_hash(unit_hash(gtin, serial))
 
 
 def _leaf_hashes_blob(gtin: int, serials: Sequence[str]) -> bytes:

@@ -321,6 +321,11 @@ class Verifier:
             text = f"{args['quantity']} units received by {name(args['consignee'])}"
         elif kind == "rejected":
             text = f"{args['quantity']} units rejected by {name(args['consignee'])}, back to {name(args['shipper'])}"
+        elif kind == "reclaimed":
+            text = f"{args['quantity']} units unanswered by {name(args['consignee'])}, back to {name(args['shipper'])}"
+        elif kind == "moved":
+            text = f"{args['quantity']} units moved from {name(args['predecessor'])} to its successor " \
+                   f"{name(args['successor'])}"
         elif kind == "decommissioned":
             text = f"one unit {DECOMMISSION_REASONS.get(args['reason'], args['reason'])} by {name(args['by'])}"
         else:
@@ -336,6 +341,8 @@ _EVENT_KINDS = {
     "Shipped": "shipped",
     "Received": "received",
     "Rejected": "rejected",
+    "Reclaimed": "reclaimed",
+    "MovedToSuccessor": "moved",
     "Decommissioned": "decommissioned",
     "DispenseUndone": "dispense undone",
 }

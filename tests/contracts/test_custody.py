@@ -8,7 +8,7 @@ import ape
 import pytest
 
 from dapp.actions.custody import shipment_record
-from dapp.verification.merkle import SerialTree, leaf_hash
+from dapp.verification.merkle import SerialTree, leaf_hash, leaf_of_unit_hash, unit_hash
 from dapp.roles import BatchStatus, Role, ShipmentStatus
 from tests.conftest import (
     DAY,
@@ -44,7 +44,7 @@ RETIREMENTS = [
     pytest.param("recall_batch", BatchStatus.RECALLED, id="recall"),
     pytest.param("withdraw_batch", BatchStatus.WITHDRAWN, id="withdraw"),
 ]
-RECORD_FIELDS = ["batchId", "shipper", "consignee", "quantity", "tenderId"]
+RECORD_FIELDS = ["batchId", "shipper", "consignee", "quantity", "tenders", "tenderId", "shippedAt"]
 
 
 @contextmanager
@@ -55,12 +55,14 @@ def reverts_with(contract, name, **inputs):
     assert custom_error(info, contract) == (name, inputs)
 
 
-def record_of(batch_id, shipper, consignee, quantity, tender_id=0):
-    """A ShipmentRecord tuple, as `dapp.actions.custody.shipment_record` builds it from a `Shipped` log."""
+def record_of(batch_id, shipper, consignee, quantity, tender_id=0, tenders=ZERO_ADDRESS, shipped_at=None):
+    """A ShipmentRecord tuple, as `dapp.actions.custody.shipment_record` builds it from a `Shipped` log;
+    shipped at the last block's time unless told."""
     def address(account):
         return getattr(account, "address", account)
 
-    return (batch_id, address(shipper), address(consignee), quantity, tender_id)
+    shipped_at = ape.chain.blocks.head.timestamp if shipped_at is None else shipped_at
+    return (batch_id, address(shipper), address(consignee), quantity, address(tenders), tender_id, shipped_at)
 
 
 def altered(record, field, value):
@@ -71,6 +73,13 @@ def altered(record, field, value):
 
 
 # --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tender_answers(project, deployer):
+    """A stand-in tender contract whose `isDeliveryCounted` answer a test sets (counted, not
+    counted, or a hostile answer: revert, burn gas, a megabyte, a non-bool)."""
+    return project.TenderAnswers.deploy(sender=deployer)
 
 
 @pytest.fixture
@@ -147,8 +156,10 @@ def ship(custody, active_manufacturer):
     """Ship `quantity` units of `batch_id` from `sender` (the manufacturer) to `to`; returns the
     transaction."""
 
-    def ship(batch_id, to, quantity=3, sender=None, tender_id=0, cid=WAYBILL_CID):
-        return custody.ship(batch_id, to, quantity, tender_id, cid, sender=sender or active_manufacturer)
+    def ship(batch_id, to, quantity=3, sender=None, tender_id=0, cid=WAYBILL_CID, tenders=None):
+        if tender_id:
+            return custody.shipForTender(batch_id, to, quantity, tenders, tender_id, cid, sender=sender or active_manufacturer)
+        return custody.ship(batch_id, to, quantity, cid, sender=sender or active_manufacturer)
 
     return ship
 
@@ -177,7 +188,7 @@ def decommission(custody, batch):
         serial = serial if serial is not None else serials[0]
         leaf = leaf_hash(GTIN, serial)
         return custody.decommission(
-            batch_id, leaf, tree.proof(leaf) if proof is None else proof, reason, sender=sender
+            batch_id, unit_hash(GTIN, serial), tree.proof(leaf) if proof is None else proof, reason, sender=sender
         )
 
     return decommission
@@ -539,7 +550,7 @@ def test_on_batch_retired__other_custodys_report__not_accepted(custody, other_cu
 
 
 def test_ship(chain, custody, batch_id, active_manufacturer, active_distributor):
-    tx = custody.ship(batch_id, active_distributor, 3, 0, WAYBILL_CID, sender=active_manufacturer)
+    tx = custody.ship(batch_id, active_distributor, 3, WAYBILL_CID, sender=active_manufacturer)
 
     logs = tx.decode_logs(custody.Shipped)
     assert len(logs) == 1
@@ -563,26 +574,50 @@ def test_ship(chain, custody, batch_id, active_manufacturer, active_distributor)
 def test_ship__returns_shipment_id(custody, batch_id, active_manufacturer, active_distributor, create_shipment):
     create_shipment(batch_id, active_distributor, 1)
 
-    assert custody.ship.call(batch_id, active_distributor, 1, 0, WAYBILL_CID, sender=active_manufacturer) == 2
+    assert custody.ship.call(batch_id, active_distributor, 1, WAYBILL_CID, sender=active_manufacturer) == 2
 
 
-def test_ship__with_tender__tender_recorded(custody, batch_id, active_manufacturer, active_hospital, ship):
-    tx = ship(batch_id, active_hospital, 2, tender_id=TENDER_ID)
+def test_ship_for_tender(custody, batch_id, active_manufacturer, active_hospital, tender_answers):
+    tx = custody.shipForTender(batch_id, active_hospital, 2, tender_answers, TENDER_ID, WAYBILL_CID,
+                               sender=active_manufacturer)
 
     logs = tx.decode_logs(custody.Shipped)
     assert len(logs) == 1
+    assert logs[0].batchId == batch_id
+    assert logs[0].shipmentId == 1
     assert logs[0].tenderId == TENDER_ID
-    record = record_of(batch_id, active_manufacturer, active_hospital, 2, TENDER_ID)
+    assert logs[0].tenders == tender_answers.address
+    assert logs[0].shipper == active_manufacturer.address
+    assert logs[0].consignee == active_hospital.address
+    assert logs[0].quantity == 2
+    assert logs[0].shippedAt == tx.timestamp
+    assert logs[0].documentCid == WAYBILL_CID
+    record = record_of(batch_id, active_manufacturer, active_hospital, 2, TENDER_ID, tender_answers, tx.timestamp)
     assert shipment_record(logs[0]) == record
     assert custody.shipmentStatus(1, record) == IN_TRANSIT
+    # The tender contract, the tender and the time are part of the terms.
     assert custody.shipmentStatus(1, altered(record, "tenderId", 0)) == 0
+    assert custody.shipmentStatus(1, altered(record, "tenders", custody.address)) == 0
+    assert custody.shipmentStatus(1, altered(record, "shippedAt", tx.timestamp - 1)) == 0
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=2)
 
 
-def test_ship__largest_tender_id__recorded(custody, batch_id, active_hospital, create_shipment):
-    shipment_id, record = create_shipment(batch_id, active_hospital, 1, tender_id=2**256 - 1)
+def test_ship_for_tender__largest_tender_id__recorded(custody, batch_id, active_hospital, create_shipment,
+                                                       tender_answers):
+    shipment_id, record = create_shipment(batch_id, active_hospital, 1, tender_id=2**256 - 1, tenders=tender_answers)
 
-    assert record[4] == 2**256 - 1
+    assert record[5] == 2**256 - 1
     assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
+
+
+@pytest.mark.parametrize("tender_id,names", [(0, "contract"), (TENDER_ID, "nobody"), (TENDER_ID, "account")])
+def test_ship_for_tender__no_tender_contract_or_id__reverts(
+    custody, batch_id, active_manufacturer, active_hospital, tender_answers, stranger, tender_id, names
+):
+    tenders = {"contract": tender_answers.address, "nobody": ZERO_ADDRESS, "account": stranger.address}[names]
+
+    with reverts_with(custody, "InvalidTender", tenders=tenders, tenderId=tender_id):
+        custody.shipForTender(batch_id, active_hospital, 1, tenders, tender_id, WAYBILL_CID, sender=active_manufacturer)
 
 
 def test_ship__ids_count_up_across_batches(
@@ -592,15 +627,15 @@ def test_ship__ids_count_up_across_batches(
     shipments = [
         create_shipment(batch_id, active_distributor, 1),
         create_shipment(other_id, active_pharmacy, 2),
-        create_shipment(batch_id, active_pharmacy, 3, tender_id=7),
+        create_shipment(batch_id, active_pharmacy, 3),
     ]
 
     assert [shipment_id for shipment_id, _ in shipments] == [1, 2, 3]
     assert custody.shipmentCount() == 3
     assert [record for _, record in shipments] == [
-        record_of(batch_id, active_manufacturer, active_distributor, 1),
-        record_of(other_id, active_manufacturer, active_pharmacy, 2),
-        record_of(batch_id, active_manufacturer, active_pharmacy, 3, 7),
+        record_of(batch_id, active_manufacturer, active_distributor, 1, shipped_at=shipments[0][1][6]),
+        record_of(other_id, active_manufacturer, active_pharmacy, 2, shipped_at=shipments[1][1][6]),
+        record_of(batch_id, active_manufacturer, active_pharmacy, 3, shipped_at=shipments[2][1][6]),
     ]
     for shipment_id, record in shipments:
         assert custody.shipmentStatus(shipment_id, record) == IN_TRANSIT
@@ -777,7 +812,7 @@ def test_shipment_status__unknown_shipment__zero(custody, to_distributor, shipme
 
 def test_shipment_status__no_shipment_yet__zero(custody, batch_id, active_manufacturer, active_distributor):
     assert custody.shipmentStatus(1, record_of(batch_id, active_manufacturer, active_distributor, 3)) == 0
-    assert custody.shipmentStatus(0, (ZERO_BYTES32, ZERO_ADDRESS, ZERO_ADDRESS, 0, 0)) == 0
+    assert custody.shipmentStatus(0, (ZERO_BYTES32, ZERO_ADDRESS, ZERO_ADDRESS, 0, ZERO_ADDRESS, 0, 0)) == 0
 
 
 @pytest.mark.parametrize(
@@ -789,8 +824,10 @@ def test_shipment_status__no_shipment_yet__zero(custody, batch_id, active_manufa
         ("quantity", 4),
         ("quantity", 3 + 2**64),
         ("tenderId", 1),
+        ("tenders", "0x0000000000000000000000000000000000000001"),
+        ("shippedAt", 1),
     ],
-    ids=["batchId", "shipper", "consignee", "quantity", "quantity_high_bits", "tenderId"],
+    ids=["batchId", "shipper", "consignee", "quantity", "quantity_high_bits", "tenderId", "tenders", "shippedAt"],
 )
 def test_shipment_status__terms_differ__zero(custody, to_distributor, field, value):
     shipment_id, record = to_distributor
@@ -853,7 +890,7 @@ def test_receive__identical_terms__each_shipment_closed_once(
     # Two shipments with the same terms have the same digest: the id tells them apart.
     first_id, first = create_shipment(batch_id, active_distributor, 2)
     second_id, second = create_shipment(batch_id, active_distributor, 2)
-    assert first == second and first_id != second_id
+    assert first[:6] == second[:6] and first_id != second_id
 
     custody.receiveShipment(second_id, second, sender=active_distributor)
 
@@ -1222,7 +1259,7 @@ def test_decommission__batch_of_one__empty_proof(custody, create_custody_batch, 
     leaf = leaf_hash(GTIN, "ONLY")
     assert tree.proof(leaf) == []
 
-    custody.decommission(batch_id, leaf, [], DISPENSED, sender=active_manufacturer)
+    custody.decommission(batch_id, unit_hash(GTIN, "ONLY"), [], DISPENSED, sender=active_manufacturer)
 
     assert custody.unit(batch_id, leaf).reason == DISPENSED
     assert_holding(custody, batch_id, active_manufacturer, balance=0, decommissioned=1, ever_held=True)
@@ -1307,7 +1344,8 @@ def test_decommission__proof_from_another_batch__reverts(custody, batch, other_b
     leaf = leaf_hash(GTIN, other_serials[0])
 
     with reverts_with(custody, "InvalidProof", batchId=batch_id, leaf=leaf):
-        custody.decommission(batch_id, leaf, other_tree.proof(leaf), reason, sender=active_manufacturer)
+        custody.decommission(batch_id, unit_hash(GTIN, other_serials[0]), other_tree.proof(leaf), reason,
+                             sender=active_manufacturer)
 
     assert custody.unit(batch_id, leaf).reason == 0
     assert_holding(custody, batch_id, active_manufacturer, balance=8, decommissioned=0, ever_held=True)
@@ -1319,27 +1357,30 @@ def test_decommission__leaf_of_this_batch_with_other_proof__reverts(custody, bat
     leaf = leaf_hash(GTIN, serials[0])
 
     with reverts_with(custody, "InvalidProof", batchId=batch_id, leaf=leaf):
-        custody.decommission(batch_id, leaf, tree.proof_for(GTIN, serials[1]), reason, sender=active_manufacturer)
+        custody.decommission(batch_id, unit_hash(GTIN, serials[0]), tree.proof_for(GTIN, serials[1]), reason,
+                             sender=active_manufacturer)
 
 
 @pytest.mark.parametrize(
-    "make_leaf,make_proof",
+    "make_unit,make_proof",
     [
-        pytest.param(lambda s: leaf_hash(GTIN, "NOT-IN-BATCH"), lambda t, s: t.proof_for(GTIN, s[0]), id="unknown_serial"),
-        pytest.param(lambda s: leaf_hash(OTHER_GTIN, s[0]), lambda t, s: t.proof_for(GTIN, s[0]), id="other_gtin"),
-        pytest.param(lambda s: leaf_hash(GTIN, s[0]), lambda t, s: [], id="empty_proof"),
-        pytest.param(lambda s: leaf_hash(GTIN, s[0]), lambda t, s: t.proof_for(GTIN, s[0])[:-1], id="short_proof"),
+        pytest.param(lambda s: unit_hash(GTIN, "NOT-IN-BATCH"), lambda t, s: t.proof_for(GTIN, s[0]), id="unknown_serial"),
+        pytest.param(lambda s: unit_hash(OTHER_GTIN, s[0]), lambda t, s: t.proof_for(GTIN, s[0]), id="other_gtin"),
+        pytest.param(lambda s: unit_hash(GTIN, s[0]), lambda t, s: [], id="empty_proof"),
+        pytest.param(lambda s: unit_hash(GTIN, s[0]), lambda t, s: t.proof_for(GTIN, s[0])[:-1], id="short_proof"),
         pytest.param(
-            lambda s: leaf_hash(GTIN, s[0]), lambda t, s: [b"\x01" * 32] + t.proof_for(GTIN, s[0])[1:], id="tampered"
+            lambda s: unit_hash(GTIN, s[0]), lambda t, s: [b"\x01" * 32] + t.proof_for(GTIN, s[0])[1:], id="tampered"
         ),
+        # The leaf itself given as the unit hash: hashed once more, it is no leaf of the tree.
+        pytest.param(lambda s: leaf_hash(GTIN, s[0]), lambda t, s: t.proof_for(GTIN, s[0]), id="leaf_as_unit"),
     ],
 )
-def test_decommission__invalid_proof__reverts(custody, batch, active_manufacturer, make_leaf, make_proof):
+def test_decommission__invalid_proof__reverts(custody, batch, active_manufacturer, make_unit, make_proof):
     batch_id, tree, serials = batch
-    leaf = make_leaf(serials)
+    unit = make_unit(serials)
 
-    with reverts_with(custody, "InvalidProof", batchId=batch_id, leaf=leaf):
-        custody.decommission(batch_id, leaf, make_proof(tree, serials), DESTROYED, sender=active_manufacturer)
+    with reverts_with(custody, "InvalidProof", batchId=batch_id, leaf=leaf_of_unit_hash(unit)):
+        custody.decommission(batch_id, unit, make_proof(tree, serials), DESTROYED, sender=active_manufacturer)
 
 
 def test_decommission__batch_not_in_custody__reverts(custody, create_batch, active_manufacturer):
@@ -1350,7 +1391,7 @@ def test_decommission__batch_not_in_custody__reverts(custody, create_batch, acti
     with reverts_with(
         custody, "InsufficientBalance", batchId=batch_id, holder=active_manufacturer.address, balance=0, needed=1
     ):
-        custody.decommission(batch_id, leaf_hash(GTIN, "A"), tree.proof_for(GTIN, "A"), DESTROYED, sender=active_manufacturer)
+        custody.decommission(batch_id, unit_hash(GTIN, "A"), tree.proof_for(GTIN, "A"), DESTROYED, sender=active_manufacturer)
 
 
 @pytest.mark.parametrize("by", ["active_manufacturer", "regulator"])
@@ -1798,7 +1839,7 @@ def test_journey__manufacturer_to_patient__conserved(
     to_distributor = create_shipment(batch_id, active_distributor, 6)
     assert_conserved(custody, batch_id, holders)
     custody.receiveShipment(*to_distributor, sender=active_distributor)
-    to_hospital = create_shipment(batch_id, active_hospital, 2, sender=active_distributor, tender_id=TENDER_ID)
+    to_hospital = create_shipment(batch_id, active_hospital, 2, sender=active_distributor)
     to_pharmacy = create_shipment(batch_id, active_pharmacy, 3, sender=active_distributor)
     assert_conserved(custody, batch_id, holders)
     custody.receiveShipment(*to_hospital, sender=active_hospital)
@@ -1820,3 +1861,202 @@ def test_journey__manufacturer_to_patient__conserved(
     assert [custody.holding(batch_id, h).decommissioned for h in holders] == [0, 1, 1, 0]
     assert [custody.holding(batch_id, h).everHeld for h in holders] == [True, True, True, False]
     assert_ledger(custody, batch_id, commissioned=8, in_transit=0, status=BatchStatus.RECALLED)
+
+
+# --- settleUnanswered: no shipment stays in transit for ever ------------------------------------
+
+RECEIPT_PERIOD = 20 * DAY
+RECLAIMED = ShipmentStatus.RECLAIMED
+# TenderAnswers.Answer
+NOT_COUNTED, COUNTED, REVERTS, BURNS_GAS, HUGE_ANSWER, NOT_A_BOOL = range(6)
+
+
+@pytest.fixture
+def past_receipt_period(chain):
+    """Move the next block just past a shipment's receipt period."""
+
+    def past_receipt_period(record):
+        chain.mine(timestamp=record[6] + RECEIPT_PERIOD + 1)
+
+    return past_receipt_period
+
+
+def test_receipt_period__twenty_days(custody):
+    assert custody.RECEIPT_PERIOD() == RECEIPT_PERIOD
+
+
+def test_settle_unanswered__plain_shipment__back_to_shipper(
+    custody, batch_id, to_distributor, active_manufacturer, active_distributor, stranger, past_receipt_period
+):
+    shipment_id, record = to_distributor
+    past_receipt_period(record)
+
+    tx = custody.settleUnanswered(shipment_id, record, sender=stranger)
+
+    logs = tx.decode_logs(custody.Reclaimed)
+    assert len(logs) == 1
+    assert logs[0].batchId == batch_id
+    assert logs[0].shipmentId == shipment_id
+    assert logs[0].shipper == active_manufacturer.address
+    assert logs[0].consignee == active_distributor.address
+    assert logs[0].quantity == 3
+    assert tx.decode_logs(custody.Received) == []
+    assert custody.shipmentStatus(shipment_id, record) == RECLAIMED
+    assert_holding(custody, batch_id, active_manufacturer, balance=8, decommissioned=0, ever_held=True)
+    assert_holding(custody, batch_id, active_distributor, balance=0, decommissioned=0, ever_held=False)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=0)
+
+
+def test_settle_unanswered__counted_tender_delivery__deemed_received(
+    custody, batch_id, active_manufacturer, active_hospital, tender_answers, create_shipment, past_receipt_period
+):
+    shipment_id, record = create_shipment(batch_id, active_hospital, 2, tender_id=TENDER_ID, tenders=tender_answers)
+    tender_answers.setAnswer(COUNTED, sender=active_manufacturer)
+    past_receipt_period(record)
+
+    tx = custody.settleUnanswered(shipment_id, record, sender=active_manufacturer)
+
+    logs = tx.decode_logs(custody.Received)
+    assert len(logs) == 1
+    assert logs[0].batchId == batch_id
+    assert logs[0].shipmentId == shipment_id
+    assert logs[0].consignee == active_hospital.address
+    assert logs[0].shipper == active_manufacturer.address
+    assert logs[0].quantity == 2
+    assert tx.decode_logs(custody.Reclaimed) == []
+    assert custody.shipmentStatus(shipment_id, record) == RECEIVED
+    assert_holding(custody, batch_id, active_hospital, balance=2, decommissioned=0, ever_held=True)
+    assert_holding(custody, batch_id, active_manufacturer, balance=6, decommissioned=0, ever_held=True)
+    assert_ledger(custody, batch_id, commissioned=8, in_transit=0)
+
+
+@pytest.mark.parametrize("answer", [NOT_COUNTED, REVERTS, BURNS_GAS, HUGE_ANSWER, NOT_A_BOOL],
+                         ids=["not_counted", "reverts", "burns_gas", "huge_answer", "not_a_bool"])
+def test_settle_unanswered__tender_contract_not_counting_or_hostile__back_to_shipper(
+    custody, batch_id, active_manufacturer, active_hospital, tender_answers, create_shipment, past_receipt_period,
+    answer,
+):
+    # A hostile tender contract (named by the shipper itself) cannot keep the units in transit.
+    shipment_id, record = create_shipment(batch_id, active_hospital, 2, tender_id=TENDER_ID, tenders=tender_answers)
+    tender_answers.setAnswer(answer, sender=active_manufacturer)
+    past_receipt_period(record)
+
+    tx = custody.settleUnanswered(shipment_id, record, sender=active_manufacturer, gas_limit=3_000_000)
+
+    assert len(tx.decode_logs(custody.Reclaimed)) == 1
+    assert custody.shipmentStatus(shipment_id, record) == RECLAIMED
+    assert_holding(custody, batch_id, active_manufacturer, balance=8, decommissioned=0, ever_held=True)
+    assert_holding(custody, batch_id, active_hospital, balance=0, decommissioned=0, ever_held=False)
+
+
+def test_settle_unanswered__within_receipt_period__reverts(custody, to_distributor, chain, active_manufacturer):
+    shipment_id, record = to_distributor
+    deadline = record[6] + RECEIPT_PERIOD
+    chain.mine(timestamp=deadline - 1)  # the settlement's block is the deadline's second: too early
+
+    with reverts_with(custody, "ReceiptPeriodNotOver", shipmentId=shipment_id, deadline=deadline):
+        custody.settleUnanswered(shipment_id, record, sender=active_manufacturer)
+
+
+@pytest.mark.parametrize("close,status", [("receive", RECEIVED), ("reject", REJECTED)])
+def test_settle_unanswered__answered__reverts(
+    custody, to_distributor, active_distributor, active_manufacturer, past_receipt_period, close, status
+):
+    shipment_id, record = to_distributor
+    if close == "receive":
+        custody.receiveShipment(shipment_id, record, sender=active_distributor)
+    else:
+        custody.reject(shipment_id, record, REASON_CID, sender=active_distributor)
+    past_receipt_period(record)
+
+    with reverts_with(custody, "ShipmentNotInTransit", shipmentId=shipment_id, status=status):
+        custody.settleUnanswered(shipment_id, record, sender=active_manufacturer)
+
+
+def test_settle_unanswered__twice__reverts(custody, to_distributor, active_manufacturer, past_receipt_period):
+    shipment_id, record = to_distributor
+    past_receipt_period(record)
+    custody.settleUnanswered(shipment_id, record, sender=active_manufacturer)
+
+    with reverts_with(custody, "ShipmentNotInTransit", shipmentId=shipment_id, status=RECLAIMED):
+        custody.settleUnanswered(shipment_id, record, sender=active_manufacturer)
+
+
+def test_settle_unanswered__unknown_shipment__reverts(custody, to_distributor, active_manufacturer, past_receipt_period):
+    _, record = to_distributor
+    past_receipt_period(record)
+
+    with reverts_with(custody, "UnknownShipment", shipmentId=99):
+        custody.settleUnanswered(99, record, sender=active_manufacturer)
+
+
+@pytest.mark.parametrize("field,value", [("quantity", 30), ("shippedAt", 1), ("tenderId", TENDER_ID)])
+def test_settle_unanswered__terms_differ__reverts(
+    custody, to_distributor, active_manufacturer, past_receipt_period, field, value
+):
+    # An earlier shipping time would open the settlement early; another quantity would mint units.
+    shipment_id, record = to_distributor
+    past_receipt_period(record)
+
+    with reverts_with(custody, "ShipmentMismatch", shipmentId=shipment_id):
+        custody.settleUnanswered(shipment_id, altered(record, field, value), sender=active_manufacturer)
+
+
+def test_receive__after_receipt_period__still_received(
+    custody, batch_id, to_distributor, active_distributor, past_receipt_period
+):
+    shipment_id, record = to_distributor
+    past_receipt_period(record)
+
+    custody.receiveShipment(shipment_id, record, sender=active_distributor)
+
+    assert custody.shipmentStatus(shipment_id, record) == RECEIVED
+    assert custody.balanceOf(batch_id, active_distributor) == 3
+
+
+def test_reject__after_receipt_period__reverts(custody, to_distributor, active_distributor, past_receipt_period):
+    # A tender delivery may have been counted (paid) as unanswered by then: no rejection after.
+    shipment_id, record = to_distributor
+    past_receipt_period(record)
+
+    with reverts_with(custody, "ReceiptPeriodOver", shipmentId=shipment_id, deadline=record[6] + RECEIPT_PERIOD):
+        custody.reject(shipment_id, record, REASON_CID, sender=active_distributor)
+
+
+# --- the attacker's decommissions: inner nodes and the root are no units -----------------------
+
+
+def _node_proof(nodes, index):
+    """The sibling path from node `index` of a StandardMerkleTree node array to its root."""
+    proof = []
+    while index > 0:
+        proof.append(nodes[index + 1 if index % 2 == 1 else index - 1])
+        index = (index - 1) // 2
+    return proof
+
+
+@pytest.mark.parametrize("reason", [DESTROYED, STOLEN, EXPORTED, SAMPLE, DISPENSED])
+def test_decommission__inner_node_or_root_as_unit__reverts(custody, batch, active_manufacturer, reason):
+    # The holder tries to write off stock with no real pack: every inner node of the tree (the
+    # root with an empty proof among them), passed with the rest of its path.
+    batch_id, tree, serials = batch
+    blob = tree.to_bytes()
+    nodes = [blob[i:i + 32] for i in range(0, len(blob), 32)]
+    inner = range(len(nodes) - len(serials))
+    assert list(inner) and _node_proof(nodes, 0) == []
+
+    for index in inner:
+        with reverts_with(custody, "InvalidProof", batchId=batch_id, leaf=leaf_of_unit_hash(nodes[index])):
+            custody.decommission(batch_id, nodes[index], _node_proof(nodes, index), reason, sender=active_manufacturer)
+
+    assert_holding(custody, batch_id, active_manufacturer, balance=8, decommissioned=0, ever_held=True)
+
+
+def test_decommission__unit_hash_in_calldata__serial_not_in_clear(custody, batch, stocked_pharmacy):
+    batch_id, tree, serials = batch
+
+    tx = custody.decommission(batch_id, unit_hash(GTIN, serials[0]), tree.proof_for(GTIN, serials[0]), DISPENSED,
+                              sender=stocked_pharmacy)
+
+    assert serials[0].encode() not in bytes(tx.transaction.data)
+    assert tx.decode_logs(custody.Decommissioned)[0].leaf == leaf_hash(GTIN, serials[0])

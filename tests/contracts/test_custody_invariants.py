@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from dapp.actions.custody import shipment_record
-from dapp.verification.merkle import leaf_hash
+from dapp.verification.merkle import leaf_hash, unit_hash
 from dapp.roles import BatchStatus, Role, ShipmentStatus
 from tests.conftest import DAY, GTIN, REASON_CID, WAYBILL_CID
 from tests.budget import examples
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 DISPENSED = 1
 GRACE_PERIOD = 10 * DAY
@@ -108,7 +110,7 @@ def world(
         model.held.add((lot, manufacturer.address))
 
     def ship(lot, to, quantity, receive=True):
-        tx = custody.ship(batches[lot][0], to, quantity, 0, WAYBILL_CID, sender=manufacturer)
+        tx = custody.ship(batches[lot][0], to, quantity, WAYBILL_CID, sender=manufacturer)
         shipped = tx.decode_logs(custody.Shipped)[0]
         record = shipment_record(shipped)
         model.balances[(lot, manufacturer.address)] -= quantity
@@ -125,7 +127,7 @@ def world(
     ship("B", distributor, 2)
     _, tree, serials, _ = batches["A"]
     leaf = leaf_hash(GTIN, serials[0])
-    tx = custody.decommission(batches["A"][0], leaf, tree.proof(leaf), DISPENSED, sender=pharmacy)
+    tx = custody.decommission(batches["A"][0], unit_hash(GTIN, serials[0]), tree.proof(leaf), DISPENSED, sender=pharmacy)
     model.balances[("A", pharmacy.address)] -= 1
     model.units[("A", serials[0])] = (DISPENSED, pharmacy.address, tx.timestamp)
 
@@ -228,12 +230,15 @@ def test_custody__random_operations__quantities_conserved(
                 and self.balance(lot, sender) >= quantity
             )
             tx = self.attempt(
-                "ship", valid, lambda: custody.ship(batches[lot][0], to, quantity, tender, WAYBILL_CID, sender=sender)
+                "ship", valid,
+                lambda: custody.shipForTender(batches[lot][0], to, quantity, custody, tender, WAYBILL_CID, sender=sender)
+                if tender else custody.ship(batches[lot][0], to, quantity, WAYBILL_CID, sender=sender)
             )
             if tx:
                 shipped = tx.decode_logs(custody.Shipped)[0]
                 assert shipped.shipmentId == len(self.model.shipments) + 1
-                record = (batches[lot][0], sender.address, to.address, quantity, tender)
+                tagged_for = custody.address if tender else ZERO_ADDRESS
+                record = (batches[lot][0], sender.address, to.address, quantity, tagged_for, tender, tx.timestamp)
                 assert shipment_record(shipped) == record
                 self.model.shipments[shipped.shipmentId] = [record, "in_transit"]
                 self.add(lot, sender.address, -quantity)
@@ -271,19 +276,20 @@ def test_custody__random_operations__quantities_conserved(
         def _wild_terms(self, data, shipment_id):
             """The shipment's own terms, another shipment's (the same, when they were shipped
             alike), or its terms with one field altered: another batch, shipper, consignee,
-            quantity (high bits included) or tender."""
+            quantity (high bits included), tender or shipping time."""
             ids = sorted(self.model.shipments)
             own = self.model.shipments[shipment_id][0] if shipment_id in self.model.shipments else None
             if not ids:
                 actor = data.draw(any_actor, label="consignee")
-                return (batches[lots[0]][0], manufacturer.address, actor.address, 1, 0)
+                return (batches[lots[0]][0], manufacturer.address, actor.address, 1, ZERO_ADDRESS, 0, 0)
             kind = data.draw(st.sampled_from(["own", "own", "other", "altered"]), label="terms")
             if kind == "own" and own is not None:
                 return own
             if kind == "other" or own is None:
                 return self.model.shipments[data.draw(st.sampled_from(ids), label="other shipment")][0]
-            field = data.draw(st.sampled_from(["batch", "shipper", "consignee", "quantity", "tender"]), label="altered")
-            batch_id, shipper, consignee, quantity, tender = own
+            field = data.draw(st.sampled_from(["batch", "shipper", "consignee", "quantity", "tender", "time"]),
+                              label="altered")
+            batch_id, shipper, consignee, quantity, tenders, tender, shipped_at = own
             if field == "batch":
                 batch_id = batches[lots[1]][0] if batch_id == batches[lots[0]][0] else batches[lots[0]][0]
             elif field == "shipper":
@@ -292,9 +298,11 @@ def test_custody__random_operations__quantities_conserved(
                 consignee = data.draw(any_actor.filter(lambda a: a.address != consignee), label="consignee").address
             elif field == "quantity":
                 quantity += data.draw(st.sampled_from([1, -1, 2**64]), label="quantity change")
-            else:
+            elif field == "tender":
                 tender += 1
-            return (batch_id, shipper, consignee, quantity, tender)
+            else:
+                shipped_at -= 1
+            return (batch_id, shipper, consignee, quantity, tenders, tender, shipped_at)
 
         @rule(data=st.data())
         def receive(self, data):
@@ -341,7 +349,8 @@ def test_custody__random_operations__quantities_conserved(
             leaf = leaf_hash(GTIN, serial)
             proof = source_tree.proof(leaf)
             tx = self.attempt(
-                "decommission", valid, lambda: custody.decommission(batch_id, leaf, proof, reason, sender=sender)
+                "decommission", valid,
+                lambda: custody.decommission(batch_id, unit_hash(GTIN, serial), proof, reason, sender=sender)
             )
             if tx:
                 self.model.units[(lot, serial)] = (reason, sender.address, tx.timestamp)

@@ -20,7 +20,7 @@ from eth_utils import keccak
 
 from dapp.actions.custody import shipment_record
 from dapp.roles import Role
-from dapp.tenders.typed_data import bid_commitment, new_salt
+from dapp.tenders.typed_data import new_salt
 from tests.conftest import (
     CERTIFICATE_CID,
     CHARACTERISTICS_CID,
@@ -42,6 +42,7 @@ from tests.contracts.tenders.helpers import (
     SECURITY_WINDOW,
     SHELF_LIFE,
     as_tuple,
+    commitment_of,
 )
 
 # A third product (registered when a batch of it is made), for tenders that must refuse it.
@@ -230,8 +231,8 @@ def default_terms(now, **overrides):
         "acceptedGtins": [],
         "quantity": QUANTITY,
         "maxPrice": MAX_PRICE,
-        "bidDeadline": now + 3 * DAY,
-        "revealDeadline": now + 5 * DAY,
+        "bidDeadline": now + 8 * DAY,
+        "revealDeadline": now + 10 * DAY,
         "deliveryDeadline": now + 60 * DAY,
         "bidSecurityBps": BID_SECURITY_BPS,
         "performanceSecurityBps": PERFORMANCE_SECURITY_BPS,
@@ -269,7 +270,7 @@ def commit(tenders):
 
     def commit(tender_id, bidder, price, salt=None):
         salt = salt or new_salt()
-        tenders.commitBid(tender_id, bid_commitment(tender_id, bidder, price, salt), sender=bidder)
+        tenders.commitBid(tender_id, commitment_of(tenders, tender_id, bidder, price, salt), sender=bidder)
         return salt
 
     return commit
@@ -317,7 +318,7 @@ def drive_tender(world, state):
     bids = {}
     for bidder, price in zip(suppliers, PRICES):
         salt = new_salt()
-        tenders.commitBid(tender_id, bid_commitment(tender_id, bidder, price, salt), sender=bidder)
+        tenders.commitBid(tender_id, commitment_of(tenders, tender_id, bidder, price, salt), sender=bidder)
         bids[bidder] = (price, salt)
     if STATES.index(state) >= STATES.index("revealed"):
         chain.mine(timestamp=tenders.tender(tender_id).bidDeadline + 1)
@@ -377,9 +378,14 @@ def contracted(tenders, awarded, supplier):
 # --- goods through Custody --------------------------------------------------------------------
 
 
-def ship_and_receive(custody, batch_id, shipper, consignee, quantity, tender_id, receive=True):
-    """Ship through Custody (and receive unless told not to); returns (shipment_id, record)."""
-    tx = custody.ship(batch_id, consignee, quantity, tender_id, WAYBILL_CID, sender=shipper)
+def ship_and_receive(custody, batch_id, shipper, consignee, quantity, tender_id=0, receive=True, tenders=None):
+    """Ship through Custody (for the tender `tender_id` of `tenders` when given: its
+    `shipForTender`), and receive unless told not to; returns (shipment_id, record)."""
+    if tender_id:
+        assert tenders is not None, "a tender delivery names its tender contract"
+        tx = custody.shipForTender(batch_id, consignee, quantity, tenders, tender_id, WAYBILL_CID, sender=shipper)
+    else:
+        tx = custody.ship(batch_id, consignee, quantity, WAYBILL_CID, sender=shipper)
     shipped = tx.decode_logs(custody.Shipped)[0]
     record = shipment_record(shipped)
     if receive:
@@ -422,11 +428,12 @@ def winner_stock(tender_world):
 
 
 @pytest.fixture
-def deliver(custody, supplier, active_hospital):
+def deliver(custody, tenders, supplier, active_hospital):
     """The winner ships `quantity` of `batch_id` to the hospital for the tender, and the
-    hospital receives it; returns (shipment_id, record)."""
+    hospital receives it; returns (shipment_id, record). `tag` ships it for another tender id (0:
+    a plain shipment), `tagged_for` names another tender contract."""
 
-    def deliver(tender_id, batch_id, quantity, shipper=None, consignee=None, receive=True, tag=None):
+    def deliver(tender_id, batch_id, quantity, shipper=None, consignee=None, receive=True, tag=None, tagged_for=None):
         return ship_and_receive(
             custody,
             batch_id,
@@ -435,6 +442,7 @@ def deliver(custody, supplier, active_hospital):
             quantity,
             tender_id if tag is None else tag,
             receive=receive,
+            tenders=tagged_for or tenders,
         )
 
     return deliver

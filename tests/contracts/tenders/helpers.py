@@ -5,6 +5,7 @@ from contextlib import contextmanager
 import ape
 
 from dapp.tenders.client import TenderStage, TenderStatus
+from dapp.tenders.typed_data import bid_commitment
 from tests.conftest import DAY
 from tests.contracts.test_payment_token import custom_error
 
@@ -31,6 +32,13 @@ SHELF_LIFE = 180 * DAY
 SECURITY_WINDOW = 2 * DAY
 # After the reveal deadline, the time during which only the hospital may award.
 AWARD_WINDOW = 7 * DAY
+# Custody.RECEIPT_PERIOD and Tenders.ACCEPTANCE_GRACE: the hospital terminates only that long
+# after the delivery deadline.
+RECEIPT_PERIOD = 20 * DAY
+ACCEPTANCE_GRACE = 10 * DAY
+TERMINATION_DELAY = RECEIPT_PERIOD + ACCEPTANCE_GRACE
+MIN_BIDDING_PERIOD = 7 * DAY
+MIN_REVEAL_PERIOD = 2 * DAY
 SPEC_CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
 # What each account starts with, and the allowance it gives the tender contract.
 FUNDS = 1_000_000 * RUBLE
@@ -55,6 +63,11 @@ PARAM_FIELDS = [
     "minResidualShelfLife",
     "securityWindow",
 ]
+
+
+def commitment_of(tenders, tender_id, bidder, price, salt) -> bytes:
+    """The commitment of a bid on `tenders` (it names the chain and the contract)."""
+    return bid_commitment(ape.chain.chain_id, _plain(tenders), tender_id, _plain(bidder), price, salt)
 
 
 def as_tuple(params: dict) -> tuple:

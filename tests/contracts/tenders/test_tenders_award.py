@@ -38,11 +38,12 @@ def revealed(module_revealed_tender):
     return module_revealed_tender
 
 
-def test_award(chain, tenders, token, revealed, suppliers, supplier, active_hospital, after_reveal):
+def test_award(chain, tenders, token, revealed, suppliers, supplier, second_supplier, active_hospital, after_reveal):
     after_reveal(revealed)
     assert tenders.stage(revealed) == Stage.AWAITING_AWARD
     balance = token.balanceOf(tenders)
-    price = PRICES[0]
+    price, runner_up_price = PRICES[0], PRICES[1]
+    delivery_deadline = tenders.tender(revealed).deliveryDeadline
     security = price * PERFORMANCE_SECURITY_BPS // 10_000
 
     tx = tenders.award(revealed, sender=active_hospital)
@@ -57,7 +58,8 @@ def test_award(chain, tenders, token, revealed, suppliers, supplier, active_hosp
         price=price,
         performanceSecurity=security,
         securityDeadline=timestamp + SECURITY_WINDOW,
-        refund=MAX_PRICE - price,
+        deliveryDeadline=delivery_deadline,
+        refund=MAX_PRICE - runner_up_price,
         forfeited=0,
     )
     assert_no_event(tx, tenders.TenderFailed)
@@ -69,14 +71,17 @@ def test_award(chain, tenders, token, revealed, suppliers, supplier, active_hosp
         price=price,
         performanceSecurity=security,
         securityDeadline=timestamp + SECURITY_WINDOW,
+        deliveryDeadline=delivery_deadline,
         commitments=3,
         reveals=3,
+        runnerUp=second_supplier,
     )
     assert tenders.stage(revealed) == Stage.AWARDED
-    assert tenders.owed(active_hospital) == MAX_PRICE - price
-    # The price in escrow, and every revealed bid's security: the winner's until it posts its
+    # The escrow keeps the runner-up's price until the contract is concluded: it may pass to it.
+    assert tenders.owed(active_hospital) == MAX_PRICE - runner_up_price
+    # That price in escrow, and every revealed bid's security: the winner's until it posts its
     # performance security, the others' until they claim them.
-    assert tenders.held(revealed) == price + 3 * BID_SECURITY
+    assert tenders.held(revealed) == runner_up_price + 3 * BID_SECURITY
     assert token.balanceOf(tenders) == balance
     for bidder in suppliers:
         assert not tenders.bid(revealed, bidder).securityReleased
@@ -223,7 +228,9 @@ def test_award__after_award_window__by_anyone(request, chain, tenders, token, re
     timestamp = tenders.tender(revealed).revealDeadline + AWARD_WINDOW + 1
     chain.pending_timestamp = timestamp
     balance = token.balanceOf(tenders)
-    price = PRICES[0]
+    price, runner_up_price = PRICES[0], PRICES[1]
+    # One second late: the winner keeps the time to deliver it would have had.
+    delivery_deadline = tenders.tender(revealed).deliveryDeadline + 1
 
     tx = tenders.award(revealed, sender=account)
 
@@ -236,14 +243,16 @@ def test_award__after_award_window__by_anyone(request, chain, tenders, token, re
         price=price,
         performanceSecurity=security,
         securityDeadline=timestamp + SECURITY_WINDOW,
-        refund=MAX_PRICE - price,
+        deliveryDeadline=delivery_deadline,
+        refund=MAX_PRICE - runner_up_price,
         forfeited=0,
     )
-    assert_tender(tenders, revealed, status=Status.AWARDED, winner=supplier, securityDeadline=timestamp + SECURITY_WINDOW)
+    assert_tender(tenders, revealed, status=Status.AWARDED, winner=supplier, securityDeadline=timestamp + SECURITY_WINDOW,
+                  deliveryDeadline=delivery_deadline)
     # The refund is the hospital's, not the caller's.
-    assert tenders.owed(active_hospital) == MAX_PRICE - price
+    assert tenders.owed(active_hospital) == MAX_PRICE - runner_up_price
     assert tenders.owed(account) == 0
-    assert tenders.held(revealed) == price + 3 * BID_SECURITY
+    assert tenders.held(revealed) == runner_up_price + 3 * BID_SECURITY
     assert token.balanceOf(tenders) == balance
 
 
@@ -264,7 +273,7 @@ def test_award__twice__reverts(tenders, awarded, active_hospital):
     with reverts_with(tenders, "WrongStatus", tenderId=awarded, status=Status.AWARDED):
         tenders.award(awarded, sender=active_hospital)
 
-    assert tenders.owed(active_hospital) == MAX_PRICE - PRICES[0]
+    assert tenders.owed(active_hospital) == MAX_PRICE - PRICES[1]
 
 
 def test_award__cancelled__reverts(tenders, tender_id, active_hospital, after_reveal):

@@ -5,6 +5,7 @@ import pytest
 
 from tests.contracts.tenders.conftest import PRICES, drive_tender
 from tests.contracts.tenders.helpers import (
+    TERMINATION_DELAY,
     BID_SECURITY,
     FUNDS,
     MAX_PRICE,
@@ -37,15 +38,37 @@ def awarded(module_awarded_tender):
 # --- claimBidSecurity ------------------------------------------------------------------------
 
 
-def test_claim_bid_security__revealed_loser_after_award(tenders, token, awarded, second_supplier):
+def test_claim_bid_security__revealed_loser_after_award(tenders, token, awarded, third_supplier):
+    balance = token.balanceOf(third_supplier)
+
+    tx = tenders.claimBidSecurity(awarded, sender=third_supplier)
+
+    assert_event(tx, tenders.BidSecurityClaimed, tenderId=awarded, bidder=third_supplier, amount=BID_SECURITY)
+    assert token.balanceOf(third_supplier) == balance + BID_SECURITY
+    assert_bid(tenders, awarded, third_supplier, commitment=ZERO_BYTES32, sequence=3, revealed=True, price=PRICES[2], released=True)
+    # The runner-up's price stays in escrow until the contract is concluded.
+    assert tenders.held(awarded) == PRICES[1] + 2 * BID_SECURITY
+
+
+def test_claim_bid_security__runner_up_while_awarded__reverts(tenders, token, awarded, second_supplier):
+    """The runner-up's offer stands until the winner secures the contract: its bid security too."""
+    assert tenders.tender(awarded).runnerUp == second_supplier.address
+
+    with reverts_with(tenders, "BidSecurityNotClaimable", tenderId=awarded, bidder=second_supplier):
+        tenders.claimBidSecurity(awarded, sender=second_supplier)
+
+
+def test_claim_bid_security__runner_up_once_contracted(tenders, token, awarded, supplier, second_supplier, active_hospital):
+    owed = tenders.owed(active_hospital)
+    tenders.postPerformanceSecurity(awarded, sender=supplier)
     balance = token.balanceOf(second_supplier)
 
     tx = tenders.claimBidSecurity(awarded, sender=second_supplier)
 
     assert_event(tx, tenders.BidSecurityClaimed, tenderId=awarded, bidder=second_supplier, amount=BID_SECURITY)
     assert token.balanceOf(second_supplier) == balance + BID_SECURITY
-    assert_bid(tenders, awarded, second_supplier, commitment=ZERO_BYTES32, sequence=2, revealed=True, price=PRICES[1], released=True)
-    assert tenders.held(awarded) == PRICE + 2 * BID_SECURITY
+    # At the conclusion, what the escrow kept above the contract price went back to the hospital.
+    assert tenders.owed(active_hospital) == owed + PRICES[1] - PRICE
 
 
 @pytest.mark.parametrize("state", ["contracted", "completed", "terminated", "failed unsecured"])
@@ -57,7 +80,7 @@ def test_claim_bid_security__revealed_loser_later__accepted(
     if state == "completed":
         tenders.acceptDelivery(awarded, *deliver(awarded, winner_stock, QUANTITY), sender=active_hospital)
     elif state == "terminated":
-        chain.pending_timestamp = tenders.tender(awarded).deliveryDeadline + 1
+        chain.pending_timestamp = tenders.tender(awarded).deliveryDeadline + TERMINATION_DELAY + 1
         tenders.terminate(awarded, sender=active_hospital)
     elif state == "failed unsecured":
         chain.pending_timestamp = tenders.tender(awarded).securityDeadline + 1
@@ -69,13 +92,13 @@ def test_claim_bid_security__revealed_loser_later__accepted(
     assert token.balanceOf(third_supplier) == balance + BID_SECURITY
 
 
-def test_claim_bid_security__twice__reverts(tenders, token, awarded, second_supplier):
+def test_claim_bid_security__twice__reverts(tenders, token, awarded, third_supplier):
     """Nothing is paid twice."""
-    tenders.claimBidSecurity(awarded, sender=second_supplier)
+    tenders.claimBidSecurity(awarded, sender=third_supplier)
     balance = token.balanceOf(tenders)
 
-    with reverts_with(tenders, "BidSecurityNotClaimable", tenderId=awarded, bidder=second_supplier):
-        tenders.claimBidSecurity(awarded, sender=second_supplier)
+    with reverts_with(tenders, "BidSecurityNotClaimable", tenderId=awarded, bidder=third_supplier):
+        tenders.claimBidSecurity(awarded, sender=third_supplier)
 
     assert token.balanceOf(tenders) == balance
 
@@ -142,7 +165,7 @@ def test_claim_bid_security__unknown_tender__reverts(tenders, supplier):
 
 
 def test_withdraw(tenders, token, awarded, active_hospital):
-    amount = MAX_PRICE - PRICE
+    amount = MAX_PRICE - PRICES[1]
     balance = token.balanceOf(active_hospital)
 
     tx = tenders.withdraw(sender=active_hospital)
@@ -150,7 +173,7 @@ def test_withdraw(tenders, token, awarded, active_hospital):
     assert_event(tx, tenders.Withdrawn, account=active_hospital, amount=amount)
     assert tenders.owed(active_hospital) == 0
     assert token.balanceOf(active_hospital) == balance + amount
-    assert token.balanceOf(tenders) == tenders.held(awarded) == PRICE + 3 * BID_SECURITY
+    assert token.balanceOf(tenders) == tenders.held(awarded) == PRICES[1] + 3 * BID_SECURITY
 
 
 def test_withdraw__twice__reverts(tenders, token, awarded, active_hospital):

@@ -4,9 +4,10 @@ bids are in test_tenders_eip712.py."""
 import pytest
 
 from dapp.roles import Role
-from dapp.tenders.typed_data import bid_commitment, new_salt
+from dapp.tenders.typed_data import new_salt
 from tests.conftest import REASON_CID
 from tests.contracts.tenders.helpers import (
+    commitment_of,
     BID_SECURITY,
     FUNDS,
     MAX_PRICE,
@@ -21,7 +22,7 @@ from tests.contracts.tenders.helpers import (
 
 
 def test_commit_bid(tenders, token, tender_id, suppliers, supplier):
-    commitment = bid_commitment(tender_id, supplier, 800_000, new_salt())
+    commitment = commitment_of(tenders, tender_id, supplier, 800_000, new_salt())
     balance = token.balanceOf(supplier)
 
     tx = tenders.commitBid(tender_id, commitment, sender=supplier)
@@ -75,19 +76,19 @@ def test_commit_bid__after_bid_deadline__reverts(chain, tenders, tender_id, supp
     chain.pending_timestamp = deadline + 1
 
     with reverts_with(tenders, "BiddingClosed", tenderId=tender_id, deadline=deadline):
-        tenders.commitBid(tender_id, bid_commitment(tender_id, supplier, 1, new_salt()), sender=supplier)
+        tenders.commitBid(tender_id, commitment_of(tenders, tender_id, supplier, 1, new_salt()), sender=supplier)
 
 
 def test_commit_bid__unknown_tender__reverts(tenders, tender_id, suppliers, supplier):
     with reverts_with(tenders, "UnknownTender", tenderId=tender_id + 1):
-        tenders.commitBid(tender_id + 1, bid_commitment(tender_id + 1, supplier, 1, new_salt()), sender=supplier)
+        tenders.commitBid(tender_id + 1, commitment_of(tenders, tender_id + 1, supplier, 1, new_salt()), sender=supplier)
 
 
 def test_commit_bid__cancelled__reverts(tenders, tender_id, suppliers, supplier, active_hospital):
     tenders.cancel(tender_id, sender=active_hospital)
 
     with reverts_with(tenders, "WrongStatus", tenderId=tender_id, status=Status.CANCELLED):
-        tenders.commitBid(tender_id, bid_commitment(tender_id, supplier, 1, new_salt()), sender=supplier)
+        tenders.commitBid(tender_id, commitment_of(tenders, tender_id, supplier, 1, new_salt()), sender=supplier)
 
 
 def test_commit_bid__awarded__reverts(tenders, awarded, fund, create_organization, applicant):
@@ -96,7 +97,7 @@ def test_commit_bid__awarded__reverts(tenders, awarded, fund, create_organizatio
     fund(applicant)
 
     with reverts_with(tenders, "WrongStatus", tenderId=awarded, status=Status.AWARDED):
-        tenders.commitBid(awarded, bid_commitment(awarded, applicant, 1, new_salt()), sender=applicant)
+        tenders.commitBid(awarded, commitment_of(tenders, awarded, applicant, 1, new_salt()), sender=applicant)
 
 
 def test_commit_bid__zero_commitment__reverts(tenders, tender_id, suppliers, supplier):
@@ -111,7 +112,7 @@ def test_commit_bid__not_a_supplier__reverts(request, tenders, tender_id, fund, 
         fund(account)
 
     with reverts_with(tenders, "ParticipantNotActive", account=account, role=SUPPLIER_ROLE):
-        tenders.commitBid(tender_id, bid_commitment(tender_id, account, 1, new_salt()), sender=account)
+        tenders.commitBid(tender_id, commitment_of(tenders, tender_id, account, 1, new_salt()), sender=account)
 
     assert tenders.tender(tender_id).commitments == 0
 
@@ -130,10 +131,10 @@ def test_commit_bid__suspended_supplier__reverts(tenders, participants, regulato
 @pytest.mark.parametrize("same", [True, False], ids=["same commitment", "new commitment"])
 def test_commit_bid__twice__reverts(tenders, token, tender_id, suppliers, supplier, same):
     salt = new_salt()
-    commitment = bid_commitment(tender_id, supplier, 900_000, salt)
+    commitment = commitment_of(tenders, tender_id, supplier, 900_000, salt)
     tenders.commitBid(tender_id, commitment, sender=supplier)
     balance = token.balanceOf(supplier)
-    again = commitment if same else bid_commitment(tender_id, supplier, 700_000, new_salt())
+    again = commitment if same else commitment_of(tenders, tender_id, supplier, 700_000, new_salt())
 
     with reverts_with(tenders, "AlreadyBid", tenderId=tender_id, bidder=supplier):
         tenders.commitBid(tender_id, again, sender=supplier)
@@ -147,11 +148,11 @@ def test_commit_bid__no_allowance__reverts(tenders, token, tender_id, suppliers,
     token.approve(tenders, BID_SECURITY - 1, sender=supplier)
 
     with reverts_with(token, "ERC20InsufficientAllowance", spender=tenders, allowance=BID_SECURITY - 1, needed=BID_SECURITY):
-        tenders.commitBid(tender_id, bid_commitment(tender_id, supplier, 1, new_salt()), sender=supplier)
+        tenders.commitBid(tender_id, commitment_of(tenders, tender_id, supplier, 1, new_salt()), sender=supplier)
 
 
 def test_commit_bid__balance_too_low__reverts(tenders, token, tender_id, suppliers, supplier, outsider):
     token.transfer(outsider, FUNDS - BID_SECURITY + 1, sender=supplier)
 
     with reverts_with(token, "ERC20InsufficientBalance", sender=supplier, balance=BID_SECURITY - 1, needed=BID_SECURITY):
-        tenders.commitBid(tender_id, bid_commitment(tender_id, supplier, 1, new_salt()), sender=supplier)
+        tenders.commitBid(tender_id, commitment_of(tenders, tender_id, supplier, 1, new_salt()), sender=supplier)

@@ -8,6 +8,8 @@ from dapp.roles import Role
 from tests.conftest import DAY, GTIN, OTHER_GTIN, REASON_CID
 from tests.contracts.tenders.conftest import THIRD_GTIN
 from tests.contracts.tenders.helpers import (
+    MIN_BIDDING_PERIOD,
+    MIN_REVEAL_PERIOD,
     AWARD_WINDOW,
     BID_SECURITY,
     BID_SECURITY_BPS,
@@ -178,6 +180,18 @@ def test_create_tender__gtin_and_specification_cid__both_kept(tenders, tender_pa
     assert not tenders.isAccepted(1, OTHER_GTIN)
 
 
+def test_create_tender__shortest_periods__accepted(chain, tenders, tender_params, funded, products, active_hospital):
+    now = chain.pending_timestamp
+    params = tender_params(bidDeadline=now + MIN_BIDDING_PERIOD, revealDeadline=now + MIN_BIDDING_PERIOD + MIN_REVEAL_PERIOD)
+    chain.pending_timestamp = now
+
+    tenders.createTender(as_tuple(params), sender=active_hospital)
+
+    assert tenders.MIN_BIDDING_PERIOD() == MIN_BIDDING_PERIOD == 7 * DAY
+    assert tenders.MIN_REVEAL_PERIOD() == MIN_REVEAL_PERIOD == 2 * DAY
+    assert_tender(tenders, 1, bidDeadline=params["bidDeadline"], revealDeadline=params["revealDeadline"])
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -193,10 +207,11 @@ def test_create_tender__gtin_and_specification_cid__both_kept(tenders, tender_pa
         pytest.param(lambda p: {"minResidualShelfLife": 0}, id="no shelf life required"),
         pytest.param(lambda p: {"minResidualShelfLife": 2**32 - 1}, id="longest shelf life"),
         pytest.param(lambda p: {"quantity": 2**64 - 1}, id="largest quantity"),
-        pytest.param(lambda p: {"maxPrice": 1, "bidSecurityBps": 500}, id="one kopeck, no bid security"),
+        pytest.param(lambda p: {"maxPrice": 20, "bidSecurityBps": 500}, id="20 kopecks, a one-kopeck bid security"),
         pytest.param(
-            lambda p: {"revealDeadline": p["bidDeadline"] + 1, "deliveryDeadline": 2**40 - 1, "securityWindow": 2**32 - 1},
-            id="longest deadlines and window",
+            lambda p: {"revealDeadline": p["bidDeadline"] + MIN_REVEAL_PERIOD, "deliveryDeadline": 2**40 - 1,
+                       "securityWindow": 2**32 - 1},
+            id="longest deadlines and window, shortest reveal period",
         ),
     ],
 )
@@ -275,6 +290,13 @@ INVALID = [
     (lambda p: {"maxPrice": 2**128}, "maxPrice", "price beyond 128 bits"),
     (lambda p: {"bidDeadline": p["now"]}, "bidDeadline", "bid deadline now"),
     (lambda p: {"bidDeadline": p["now"] - DAY}, "bidDeadline", "bid deadline past"),
+    # The hostile hospital's unusable windows: bids or reveals in too little time to use.
+    (lambda p: {"bidDeadline": p["now"] + MIN_BIDDING_PERIOD - 1}, "bidDeadline", "bidding period a second short"),
+    (lambda p: {"revealDeadline": p["bidDeadline"] + 1}, "revealDeadline", "reveal window of one second"),
+    (lambda p: {"revealDeadline": p["bidDeadline"] + MIN_REVEAL_PERIOD - 1}, "revealDeadline",
+     "reveal period a second short"),
+    (lambda p: {"maxPrice": 19, "bidSecurityBps": 500}, "maxPrice", "bid security rounds to zero"),
+    (lambda p: {"maxPrice": 1, "bidSecurityBps": 500}, "maxPrice", "one kopeck, no bid security"),
     (lambda p: {"revealDeadline": p["bidDeadline"]}, "revealDeadline", "reveal deadline at bid deadline"),
     (lambda p: {"revealDeadline": p["bidDeadline"] - 1}, "revealDeadline", "reveal deadline before bid deadline"),
     (lambda p: {"deliveryDeadline": p["revealDeadline"]}, "deliveryDeadline", "delivery at reveal deadline"),

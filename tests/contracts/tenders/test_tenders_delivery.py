@@ -199,7 +199,7 @@ def test_accept_delivery__not_a_delivery_of_the_tender__reverts(
     elif case == "altered tender":
         # A shipment of another tender claimed for this one.
         shipment_id, record = deliver(contracted, winner_stock, 10, tag=contracted + 1)
-        record = record[:4] + (contracted,)
+        record = record[:5] + (contracted,) + record[6:]
     elif case == "other shipper":
         # The goods came from a loser of the tender, tagged with it.
         batch_id = stock(second_supplier, lot="O1")

@@ -9,7 +9,6 @@ from eth_pydantic_types import abi
 
 from dapp.roles import Role
 from dapp.tenders.typed_data import (
-    bid_commitment,
     bid_typed_data,
     new_salt,
     sign_typed_data,
@@ -17,6 +16,7 @@ from dapp.tenders.typed_data import (
 )
 from tests.conftest import DAY, ORGANIZATION_CID
 from tests.contracts.tenders.helpers import (
+    commitment_of,
     BID_SECURITY,
     FUNDS,
     MAX_PRICE,
@@ -41,7 +41,7 @@ def signed_bid(chain, tenders, tender_id, suppliers, supplier, sign_permit):
     def signed_bid(bidder=None, price=PRICE, deadline=None, signer=None, permit=True, sign_as=None):
         bidder = bidder or supplier
         deadline = chain.pending_timestamp + DAY if deadline is None else deadline
-        commitment = bid_commitment(tender_id, bidder, price, new_salt())
+        commitment = commitment_of(tenders, tender_id, bidder, price, new_salt())
         arguments = {
             "chain_id": chain.chain_id,
             "tenders": tenders,
@@ -58,7 +58,7 @@ def signed_bid(chain, tenders, tender_id, suppliers, supplier, sign_permit):
 
 
 def test_bid_digest__equals_python_typed_data(chain, tenders, supplier):
-    commitment = bid_commitment(3, supplier, PRICE, new_salt())
+    commitment = commitment_of(tenders, 3, supplier, PRICE, new_salt())
     expected = typed_data_digest(bid_typed_data(chain.chain_id, tenders, 3, supplier, commitment, 12345))
 
     assert bytes(tenders.bidDigest(3, supplier, commitment, 12345)) == expected
@@ -67,7 +67,7 @@ def test_bid_digest__equals_python_typed_data(chain, tenders, supplier):
 def test_commitment_of__equals_python(tenders, supplier):
     salt = new_salt()
 
-    assert bytes(tenders.commitmentOf(3, supplier, PRICE, salt)) == bid_commitment(3, supplier, PRICE, salt)
+    assert bytes(tenders.commitmentOf(3, supplier, PRICE, salt)) == commitment_of(tenders, 3, supplier, PRICE, salt)
 
 
 def test_commit_bid_by_sig__relayed_with_permit(tenders, token, tender_id, supplier, outsider, signed_bid):
@@ -103,7 +103,7 @@ def test_commit_bid_by_sig__signed_by_ape_account__accepted(chain, tenders, tend
         commitment: abi.bytes32
         deadline: abi.uint256
 
-    commitment = bid_commitment(tender_id, supplier, PRICE, new_salt())
+    commitment = commitment_of(tenders, tender_id, supplier, PRICE, new_salt())
     deadline = chain.pending_timestamp + DAY
     message = Bid(
         tenderId=tender_id,
@@ -192,7 +192,7 @@ def test_commit_bid_by_sig__signed_for_something_else__reverts(tenders, create_t
 
 
 def test_commit_bid_by_sig__signed_in_another_domain__reverts(chain, tenders, tender_id, supplier, outsider):
-    commitment = bid_commitment(tender_id, supplier, PRICE, new_salt())
+    commitment = commitment_of(tenders, tender_id, supplier, PRICE, new_salt())
     deadline = chain.pending_timestamp + DAY
     for name, version in (("MedChain Tender", "1"), ("MedChain Tenders", "2")):
         data = bid_typed_data(chain.chain_id, tenders, tender_id, supplier, commitment, deadline)
@@ -277,7 +277,7 @@ def test_commit_bid_by_sig__cancelled__reverts(tenders, tender_id, supplier, out
 
 def test_commit_bid_by_sig__then_revealed_and_won(tenders, tender_id, supplier, outsider, active_hospital, to_reveal_period, after_reveal, chain):
     salt = new_salt()
-    commitment = bid_commitment(tender_id, supplier, PRICE, salt)
+    commitment = commitment_of(tenders, tender_id, supplier, PRICE, salt)
     deadline = chain.pending_timestamp + DAY
     signature, _, _, _ = sign_typed_data(
         supplier.private_key, bid_typed_data(chain.chain_id, tenders, tender_id, supplier, commitment, deadline)
@@ -311,7 +311,7 @@ def contract_wallet(project, deployer, regulator, participants, token, tenders, 
 def test_commit_bid_by_sig__contract_wallet__its_owners_signature_accepted(
     chain, tenders, token, tender_id, contract_wallet, outsider, active_hospital
 ):
-    commitment = bid_commitment(tender_id, contract_wallet, PRICE, new_salt())
+    commitment = commitment_of(tenders, tender_id, contract_wallet, PRICE, new_salt())
     deadline = chain.pending_timestamp + DAY
     data = bid_typed_data(chain.chain_id, tenders, tender_id, contract_wallet, commitment, deadline)
     signature, _, _, _ = sign_typed_data(outsider.private_key, data)
@@ -327,7 +327,7 @@ def test_commit_bid_by_sig__contract_wallet__its_owners_signature_accepted(
 def test_commit_bid_by_sig__contract_wallet__another_keys_signature__reverts(
     chain, tenders, tender_id, contract_wallet, supplier, active_hospital
 ):
-    commitment = bid_commitment(tender_id, contract_wallet, PRICE, new_salt())
+    commitment = commitment_of(tenders, tender_id, contract_wallet, PRICE, new_salt())
     deadline = chain.pending_timestamp + DAY
     data = bid_typed_data(chain.chain_id, tenders, tender_id, contract_wallet, commitment, deadline)
     signature, _, _, _ = sign_typed_data(supplier.private_key, data)

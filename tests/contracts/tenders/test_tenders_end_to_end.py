@@ -5,7 +5,6 @@ with the tender's id, the hospital receives in Custody and accepts the deliverie
 everyone withdraws what is theirs."""
 
 from dapp.tenders.typed_data import (
-    bid_commitment,
     bid_typed_data,
     new_salt,
     sign_typed_data,
@@ -13,6 +12,7 @@ from dapp.tenders.typed_data import (
 from tests.conftest import DAY, GTIN
 from tests.contracts.tenders.conftest import ship_and_receive
 from tests.contracts.tenders.helpers import (
+    commitment_of,
     BID_SECURITY,
     FUNDS,
     MAX_PRICE,
@@ -52,7 +52,7 @@ def test_tender__end_to_end(
     # outsider (its bid security by permit), and one that will never be revealed.
     prices = {winner: 700_000, loser: 820_000, silent: 650_000}
     salts = {bidder: new_salt() for bidder in suppliers}
-    commitments = {bidder: bid_commitment(tender_id, bidder, prices[bidder], salts[bidder]) for bidder in suppliers}
+    commitments = {bidder: commitment_of(tenders, tender_id, bidder, prices[bidder], salts[bidder]) for bidder in suppliers}
     tenders.commitBid(tender_id, commitments[winner], sender=winner)
     deadline = chain.pending_timestamp + DAY
     signature, _, _, _ = sign_typed_data(
@@ -83,23 +83,24 @@ def test_tender__end_to_end(
         winner.address,
         price,
         security,
-        MAX_PRICE - price,
+        MAX_PRICE - prices[loser],  # the runner-up's price stays in escrow until the conclusion
         BID_SECURITY,
     )
-    tenders.claimBidSecurity(tender_id, sender=loser)
+    assert tenders.tender(tender_id).runnerUp == loser.address
 
-    # The contract: performance security by permit.
+    # The contract: performance security by permit; the runner-up is released.
     token.approve(tenders, 0, sender=winner)
     tenders.postPerformanceSecurityWithPermit(tender_id, sign_permit(winner, security), sender=winner)
     assert tenders.tender(tender_id).status == Status.CONTRACTED
+    tenders.claimBidSecurity(tender_id, sender=loser)
 
     # Delivery through Custody: the winner holds a batch, ships it in two lots tagged with the
     # tender; the hospital receives each in Custody; each is accepted here.
     batch_id = stock(winner, lot="E2E1", quantity=QUANTITY)
-    first = ship_and_receive(custody, batch_id, winner, active_hospital, 60, tender_id)
+    first = ship_and_receive(custody, batch_id, winner, active_hospital, 60, tender_id, tenders=tenders)
     tx = tenders.acceptDelivery(tender_id, *first, sender=active_hospital)
     assert_event(tx, tenders.DeliveryAccepted, tenderId=tender_id, shipmentId=first[0], batchId=batch_id, counted=60, delivered=60)
-    second = ship_and_receive(custody, batch_id, winner, active_hospital, QUANTITY - 60, tender_id)
+    second = ship_and_receive(custody, batch_id, winner, active_hospital, QUANTITY - 60, tender_id, tenders=tenders)
     tx = tenders.acceptDelivery(tender_id, *second, sender=winner)
     assert_event(tx, tenders.TenderCompleted, tenderId=tender_id, winner=winner, paid=price, securityReturned=security)
     assert tenders.stage(tender_id) == Stage.COMPLETED

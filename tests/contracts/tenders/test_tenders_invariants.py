@@ -23,10 +23,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from dapp.tenders.typed_data import bid_commitment
+from dapp.tenders.typed_data import new_salt
 from tests.conftest import DAY
 from tests.contracts.tenders.conftest import ship_and_receive
 from tests.contracts.tenders.helpers import (
+    commitment_of,
     AWARD_WINDOW,
     FUNDS,
     HOUR,
@@ -289,7 +290,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 and bidder.address in supplier_addresses
                 and bidder.address not in t.bids
             )
-            commitment = bid_commitment(tender_id, bidder, price, salt)
+            commitment = commitment_of(tenders, tender_id, bidder, price, salt)
             if self.attempt("commit", valid, "commitBid", tender_id, commitment, sender=bidder):
                 t.bids[bidder.address] = BidModel(sequence=len(t.bids) + 1, price=price, salt=salt)
                 self.paid_in[bidder.address] += t.bid_security

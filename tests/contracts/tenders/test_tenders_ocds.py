@@ -126,7 +126,7 @@ def whole_tender(chain, tenders, custody, active_hospital, suppliers, create_ten
     batch_id = stock(winner, lot="OCDS1", quantity=QUANTITY)
     shipments = []
     for quantity, sender in ((60, active_hospital), (QUANTITY - 60, winner)):
-        shipment = ship_and_receive(custody, batch_id, winner, active_hospital, quantity, tender_id)
+        shipment = ship_and_receive(custody, batch_id, winner, active_hospital, quantity, tender_id, tenders=tenders)
         shipments.append(shipment[0])
         receipts[f"delivery-{shipment[0]}"] = tenders.acceptDelivery(tender_id, *shipment, sender=sender)
     receipts["payment"] = receipts[f"delivery-{shipments[-1]}"]

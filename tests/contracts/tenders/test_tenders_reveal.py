@@ -3,9 +3,10 @@ commitment) kept at each reveal; a second reveal refused (no double counting).""
 
 import pytest
 
-from dapp.tenders.typed_data import bid_commitment, new_salt
+from dapp.tenders.typed_data import new_salt
 from tests.contracts.tenders.conftest import PRICES
 from tests.contracts.tenders.helpers import (
+    commitment_of,
     BID_SECURITY,
     MAX_PRICE,
     ZERO_ADDRESS,
@@ -123,7 +124,7 @@ def test_reveal_bid__does_not_open_the_commitment__reverts(
     else:
         # A bid on another tender with the same price and salt: a commitment binds its tender.
         tender = create_tender()
-        tenders.commitBid(tender, bid_commitment(tender_id, supplier, price, salt), sender=supplier)
+        tenders.commitBid(tender, commitment_of(tenders, tender_id, supplier, price, salt), sender=supplier)
     to_reveal_period(tender)
 
     with reverts_with(tenders, "CommitmentMismatch", tenderId=tender, bidder=bidder):

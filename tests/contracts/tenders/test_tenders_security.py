@@ -10,6 +10,7 @@ from tests.contracts.tenders.helpers import (
     FUNDS,
     MAX_PRICE,
     PERFORMANCE_SECURITY_BPS,
+    ZERO_ADDRESS,
     Stage,
     Status,
     assert_event,
@@ -58,6 +59,7 @@ def test_post_performance_security(tenders, token, awarded, suppliers, supplier)
     assert tenders.bid(awarded, supplier).securityReleased
     assert not any(tenders.bid(awarded, loser).securityReleased for loser in suppliers[1:])
     assert tenders.held(awarded) == PRICE + SECURITY + 2 * BID_SECURITY
+    assert_tender(tenders, awarded, concludedAt=tx.timestamp)
     assert token.balanceOf(supplier) == balance - SECURITY
     assert token.allowance(supplier, tenders) == FUNDS - BID_SECURITY - SECURITY
 
@@ -172,25 +174,79 @@ def test_fail_unsecured(request, tenders, token, awarded, suppliers, supplier, a
     past_security_deadline(awarded)
     balance = token.balanceOf(tenders)
 
+    before = tenders.tender(awarded)
+
     tx = tenders.failUnsecured(awarded, sender=account)
 
-    assert_event(tx, tenders.TenderFailed, tenderId=awarded, reason=FAILED_NO_SECURITY, toHospital=PRICE + BID_SECURITY)
-    assert_tender(tenders, awarded, status=Status.FAILED, winner=supplier, price=PRICE)
-    assert tenders.stage(awarded) == Stage.FAILED
-    # The price surplus at the award, then the price and the winner's forfeited bid security.
-    assert tenders.owed(active_hospital) == MAX_PRICE + BID_SECURITY
+    # The winner's bid security to the hospital; the contract passes to the runner-up at its
+    # price, with as long to secure and to deliver as the winner had.
+    second, runner_up_price = suppliers[1], PRICES[1]
+    security_deadline = tx.timestamp + before.securityWindow
+    delivery_deadline = before.deliveryDeadline + security_deadline - before.securityDeadline
+    assert_event(tx, tenders.AwardPassedToRunnerUp, tenderId=awarded, failedWinner=supplier, runnerUp=second,
+                 forfeited=BID_SECURITY)
+    assert_event(tx, tenders.TenderAwarded, tenderId=awarded, winner=second, price=runner_up_price,
+                 performanceSecurity=runner_up_price * PERFORMANCE_SECURITY_BPS // 10_000,
+                 securityDeadline=security_deadline, deliveryDeadline=delivery_deadline, refund=0, forfeited=0)
+    assert_no_event(tx, tenders.TenderFailed)
+    assert_tender(tenders, awarded, status=Status.AWARDED, winner=second, price=runner_up_price,
+                  securityDeadline=security_deadline, deliveryDeadline=delivery_deadline, runnerUp=ZERO_ADDRESS)
+    assert tenders.stage(awarded) == Stage.AWARDED
+    # The surplus over the runner-up's price at the award, then the winner's forfeited bid security.
+    assert tenders.owed(active_hospital) == MAX_PRICE - runner_up_price + BID_SECURITY
     assert tenders.owed(supplier) == 0
     assert tenders.bid(awarded, supplier).securityReleased
-    assert tenders.held(awarded) == 2 * BID_SECURITY
+    assert tenders.held(awarded) == runner_up_price + 2 * BID_SECURITY
     assert token.balanceOf(tenders) == balance
 
 
-def test_fail_unsecured__then_no_security_accepted(tenders, awarded, supplier, outsider, past_security_deadline):
+def test_fail_unsecured__runner_up_secures__contract_at_its_price(
+    tenders, token, awarded, suppliers, supplier, active_hospital, past_security_deadline
+):
+    second = suppliers[1]
+    past_security_deadline(awarded)
+    tenders.failUnsecured(awarded, sender=active_hospital)
+    owed = tenders.owed(active_hospital)
+
+    tx = tenders.postPerformanceSecurity(awarded, sender=second)
+
+    security = PRICES[1] * PERFORMANCE_SECURITY_BPS // 10_000
+    assert_event(tx, tenders.ContractConcluded, tenderId=awarded, winner=second, performanceSecurity=security)
+    assert_tender(tenders, awarded, status=Status.CONTRACTED, winner=second, price=PRICES[1], concludedAt=tx.timestamp)
+    assert tenders.owed(active_hospital) == owed  # nothing kept above the contract price
+    assert tenders.owed(second) == BID_SECURITY
+    # The failed winner's security was forfeited: it can never be claimed back.
+    with reverts_with(tenders, "BidSecurityNotClaimable", tenderId=awarded, bidder=supplier):
+        tenders.claimBidSecurity(awarded, sender=supplier)
+
+
+def test_fail_unsecured__runner_up_fails_too__tender_fails(
+    tenders, token, awarded, suppliers, active_hospital, outsider, past_security_deadline
+):
+    past_security_deadline(awarded)
+    tenders.failUnsecured(awarded, sender=outsider)
+    past_security_deadline(awarded)
+
+    tx = tenders.failUnsecured(awarded, sender=outsider)
+
+    assert_event(tx, tenders.TenderFailed, tenderId=awarded, reason=FAILED_NO_SECURITY,
+                 toHospital=PRICES[1] + BID_SECURITY)
+    assert_no_event(tx, tenders.TenderAwarded)
+    assert tenders.owed(active_hospital) == MAX_PRICE + 2 * BID_SECURITY
+    assert tenders.held(awarded) == BID_SECURITY  # the third bidder's, until it claims it
+
+
+def test_fail_unsecured__then_no_security_accepted(tenders, awarded, supplier, suppliers, outsider, past_security_deadline):
     past_security_deadline(awarded)
     tenders.failUnsecured(awarded, sender=outsider)
 
-    with reverts_with(tenders, "WrongStatus", tenderId=awarded, status=Status.FAILED):
+    # The failed winner is no longer the winner.
+    with reverts_with(tenders, "NotWinner", tenderId=awarded, account=supplier):
         tenders.postPerformanceSecurity(awarded, sender=supplier)
+    past_security_deadline(awarded)
+    tenders.failUnsecured(awarded, sender=outsider)
+    with reverts_with(tenders, "WrongStatus", tenderId=awarded, status=Status.FAILED):
+        tenders.postPerformanceSecurity(awarded, sender=suppliers[1])
     with reverts_with(tenders, "WrongStatus", tenderId=awarded, status=Status.FAILED):
         tenders.failUnsecured(awarded, sender=outsider)
 
@@ -224,10 +280,23 @@ def test_fail_unsecured__unknown_tender__reverts(tenders, outsider):
         tenders.failUnsecured(5, sender=outsider)
 
 
-def test_fail_unsecured__no_event_of_award(tenders, awarded, outsider, past_security_deadline):
-    past_security_deadline(awarded)
+def test_fail_unsecured__no_runner_up__fails(
+    tenders, create_tender, supplier, active_hospital, commit, to_reveal_period, after_reveal, outsider,
+    past_security_deadline,
+):
+    tender_id = create_tender()
+    salt = commit(tender_id, supplier, PRICE)
+    to_reveal_period(tender_id)
+    tenders.revealBid(tender_id, supplier, PRICE, salt, sender=supplier)
+    after_reveal(tender_id)
+    tenders.award(tender_id, sender=active_hospital)
+    past_security_deadline(tender_id)
 
-    tx = tenders.failUnsecured(awarded, sender=outsider)
+    tx = tenders.failUnsecured(tender_id, sender=outsider)
 
+    assert_event(tx, tenders.TenderFailed, tenderId=tender_id, reason=FAILED_NO_SECURITY, toHospital=PRICE + BID_SECURITY)
     assert_no_event(tx, tenders.ContractConcluded)
     assert_no_event(tx, tenders.TenderAwarded)
+    assert_no_event(tx, tenders.AwardPassedToRunnerUp)
+    assert_tender(tenders, tender_id, status=Status.FAILED, winner=supplier, price=PRICE)
+    assert tenders.held(tender_id) == 0

@@ -5,6 +5,7 @@ import pytest
 
 from tests.contracts.tenders.conftest import PRICES, drive_tender
 from tests.contracts.tenders.helpers import (
+    TERMINATION_DELAY,
     BID_SECURITY,
     MAX_PRICE,
     PERFORMANCE_SECURITY_BPS,
@@ -35,8 +36,11 @@ def contracted(module_contracted_tender):
 
 @pytest.fixture
 def overdue(chain, tenders):
+    """Move past the time the hospital may terminate: the delivery deadline, the receipt period
+    and the acceptance grace."""
+
     def overdue(tender_id):
-        chain.pending_timestamp = tenders.tender(tender_id).deliveryDeadline + 1
+        chain.pending_timestamp = tenders.tender(tender_id).deliveryDeadline + TERMINATION_DELAY + 1
 
     return overdue
 
@@ -98,13 +102,17 @@ def test_terminate__nothing_delivered(tenders, contracted, supplier, active_hosp
     assert tenders.owed(active_hospital) == MAX_PRICE - PRICE + PRICE + SECURITY
 
 
-@pytest.mark.parametrize("at_deadline", [False, True], ids=["before", "at deadline"])
-def test_terminate__not_overdue__reverts(chain, tenders, contracted, active_hospital, at_deadline):
+@pytest.mark.parametrize("moment", ["before", "at deadline", "after deadline", "at the end of the grace"])
+def test_terminate__by_hospital_before_deliveries_settled__reverts(chain, tenders, contracted, active_hospital, moment):
+    """Deliveries shipped in time may still be received, or counted unanswered, for the receipt
+    period and the acceptance grace after the delivery deadline: no termination before."""
     deadline = tenders.tender(contracted).deliveryDeadline
-    if at_deadline:
-        chain.pending_timestamp = deadline
+    until = deadline + TERMINATION_DELAY
+    at = {"before": None, "at deadline": deadline, "after deadline": deadline + 1, "at the end of the grace": until}[moment]
+    if at is not None:
+        chain.pending_timestamp = at
 
-    with reverts_with(tenders, "DeliveryNotOverdue", tenderId=contracted, deadline=deadline):
+    with reverts_with(tenders, "DeliveriesStillDue", tenderId=contracted, until=until):
         tenders.terminate(contracted, sender=active_hospital)
 
 
@@ -124,6 +132,16 @@ def test_terminate__by_the_winner(tenders, contracted, winner_stock, deliver, su
     assert tenders.tender(contracted).status == Status.TERMINATED
     assert tenders.owed(supplier) == BID_SECURITY + paid
     assert tenders.owed(active_hospital) == owed_hospital + PRICE - paid + SECURITY
+
+
+def test_terminate__by_the_winner_after_deadline(chain, tenders, contracted, supplier, active_hospital):
+    """The winner giving up needs no grace: the delay protects its own deliveries."""
+    chain.pending_timestamp = tenders.tender(contracted).deliveryDeadline + 1
+
+    tx = tenders.terminate(contracted, sender=supplier)
+
+    assert_event(tx, tenders.TenderTerminated, tenderId=contracted, delivered=0, paidToSupplier=0,
+                 toHospital=PRICE + SECURITY, securityForfeited=SECURITY)
 
 
 def test_terminate__by_the_winner_not_overdue__reverts(chain, tenders, contracted, supplier):
