@@ -1,13 +1,18 @@
 """Tender money, as a hypothesis state machine: a hospital, three suppliers and an outsider
-create, bid (right and wrong salts, second reveals), award, post security, fail, deliver through
-Custody, terminate, cancel, claim and withdraw at random while time jumps. A model predicts
-which actions are valid and what each moves: a valid one must succeed, any other must revert.
+create, bid (right and wrong salts, second reveals), award, post security, fail (the contract
+passing to the runner-up), deliver through Custody (the hospital receiving, or withholding
+receipt), settle unanswered shipments, terminate, cancel, claim and withdraw at random while time
+jumps. A model predicts which actions are valid and what each moves: a valid one must succeed,
+any other must revert.
 
 After every step: the contract's token balance == Σ owed + Σ held; `owed` and `held` are
 what the model says; every account's token balance is its start, minus what it paid in, plus
 what it was sent, and what it was sent never exceeds what it was ever entitled to (so nothing
 is paid twice: a second claim, withdraw or reveal reverts). The run must have tried each of
-those three. Transactions go straight through web3 (`raw_calls`): hundreds of them."""
+those three. At the end, liveness: time runs past every deadline; every tender shipment still in
+transit is settled, each ending either counted (with the hospital) or back with its shipper;
+every contract still running is terminated by its hospital; and everyone owed something
+withdraws it. Transactions go straight through web3 (`raw_calls`): hundreds of them."""
 
 from dataclasses import dataclass, field
 
@@ -31,6 +36,8 @@ from tests.contracts.tenders.helpers import (
     AWARD_WINDOW,
     FUNDS,
     HOUR,
+    RECEIPT_PERIOD,
+    TERMINATION_DELAY,
     as_tuple,
     performance_security,
 )
@@ -83,15 +90,22 @@ class TenderModel:
     status: str = "open"
     bids: dict = field(default_factory=dict)
     leader: str | None = None
+    runner_up: str | None = None
+    concluded_at: int = 0
     price: int = 0
     performance_security: int = 0
     security_deadline: int = 0
     delivered: int = 0
     counted: set = field(default_factory=set)
-    shipments: list = field(default_factory=list)  # (shipment_id, record) received by the hospital
+    # [shipment_id, record, state]: state "in_transit", "received" or "reclaimed", as Custody has it.
+    shipments: list = field(default_factory=list)
+
+    def reserve(self):
+        """What the escrow keeps while awarded: the runner-up's price, else the winner's."""
+        return self.bids[self.runner_up].price if self.runner_up else self.price
 
     def held(self):
-        escrow = {"open": self.max_price, "awarded": self.price, "contracted": self.price + self.performance_security}
+        escrow = {"open": self.max_price, "awarded": self.reserve(), "contracted": self.price + self.performance_security}
         return escrow.get(self.status, 0) + self.bid_security * sum(bid.held for bid in self.bids.values())
 
 
@@ -133,6 +147,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
 
         def teardown(self):
             try:
+                self.liveness()
                 for address in self.owed:
                     balance = read_token("balanceOf", address)[0]
                     assert balance == start[address] - self.pulled[address] + self.sent[address], address
@@ -245,9 +260,9 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 quantity=quantity,
                 bidSecurityBps=bid_bps,
                 performanceSecurityBps=performance_bps,
-                bidDeadline=now + 2 * DAY,
-                revealDeadline=now + 4 * DAY,
-                deliveryDeadline=now + 16 * DAY,
+                bidDeadline=now + 8 * DAY,
+                revealDeadline=now + 11 * DAY,
+                deliveryDeadline=now + 25 * DAY,
                 securityWindow=2 * DAY,
                 minResidualShelfLife=30 * DAY,
             )
@@ -333,8 +348,13 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             if self.attempt("reveal", valid, "revealBid", tender_id, address, price, salt, sender=caller):
                 bid.revealed = True
                 leader = t.bids.get(t.leader)
+                runner_up = t.bids.get(t.runner_up)
                 if leader is None or (price, bid.sequence) < (leader.price, leader.sequence):
+                    if leader is not None:
+                        t.runner_up = t.leader
                     t.leader, t.price = address, price
+                elif runner_up is None or (price, bid.sequence) < (runner_up.price, runner_up.sequence):
+                    t.runner_up = address
 
         @rule(data=st.data())
         def award(self, data):
@@ -372,8 +392,11 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 return
             t.status = "awarded"
             t.performance_security = performance_security(t.price, t.max_price, t.performance_bps)
-            t.security_deadline = block_time(chain, receipt) + t.window
-            self.credit(t.hospital, t.max_price - t.price + forfeited)
+            awarded_at = block_time(chain, receipt)
+            t.security_deadline = awarded_at + t.window
+            # A late award moves the delivery deadline by its delay.
+            t.delivery_deadline += max(0, awarded_at - (t.reveal_deadline + AWARD_WINDOW))
+            self.credit(t.hospital, t.max_price - t.reserve() + forfeited)
 
         @rule(data=st.data())
         def post_security(self, data):
@@ -393,8 +416,12 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 and caller.address == t.leader
                 and chain.pending_timestamp <= t.security_deadline
             )
-            if self.attempt("post security", valid, "postPerformanceSecurity", tender_id, sender=caller):
+            receipt = self.attempt("post security", valid, "postPerformanceSecurity", tender_id, sender=caller)
+            if receipt:
+                if t.reserve() != t.price:
+                    self.credit(t.hospital, t.reserve() - t.price)
                 t.status = "contracted"
+                t.concluded_at = block_time(chain, receipt)
                 t.bids[t.leader].held = False
                 self.credit(t.leader, t.bid_security)
                 self.paid_in[t.leader] += t.performance_security
@@ -409,10 +436,20 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             if t and self.near(t.security_deadline):
                 return
             valid = t is not None and t.status == "awarded" and chain.pending_timestamp > t.security_deadline
-            if self.attempt("fail unsecured", valid, "failUnsecured", tender_id, sender=caller):
-                t.status = "failed"
-                t.bids[t.leader].held = False
-                self.credit(t.hospital, t.price + t.bid_security)
+            receipt = self.attempt("fail unsecured", valid, "failUnsecured", tender_id, sender=caller)
+            if receipt:
+                t.bids[t.leader].held = False  # forfeited to the hospital
+                if t.runner_up:
+                    self.credit(t.hospital, t.bid_security)
+                    t.leader, t.runner_up = t.runner_up, None
+                    t.price = t.bids[t.leader].price
+                    t.performance_security = performance_security(t.price, t.max_price, t.performance_bps)
+                    new_deadline = block_time(chain, receipt) + t.window
+                    t.delivery_deadline += new_deadline - t.security_deadline
+                    t.security_deadline = new_deadline
+                else:
+                    t.status = "failed"
+                    self.credit(t.hospital, t.price + t.bid_security)
 
         @rule(data=st.data())
         def deliver(self, data):
@@ -424,18 +461,26 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             if t is None:
                 return
             if t.shipments and data.draw(st.sampled_from([False, False, True]), label="again"):
-                shipment_id, record = data.draw(st.sampled_from(t.shipments), label="shipment")
+                shipment = data.draw(st.sampled_from(t.shipments), label="shipment")
             else:
                 guided = t.leader and data.draw(GUIDED, label="guided")
                 shipper = t.leader if guided else data.draw(st.sampled_from(sorted(supplier_addresses)), label="shipper")
                 quantity = data.draw(st.integers(1, max(1, t.quantity)), label="quantity")
                 if self.stock[shipper] < quantity:
                     return
+                # A hostile hospital may withhold receipt.
+                receive = data.draw(st.sampled_from([True, True, False]), label="hospital receives")
                 shipment_id, record = ship_and_receive(
-                    custody, machine_world["batches"][shipper], by_address[shipper], hospital, quantity, tender_id
+                    custody, machine_world["batches"][shipper], by_address[shipper], hospital, quantity, tender_id,
+                    receive=receive, tenders=tenders,
                 )
                 self.stock[shipper] -= quantity
-                t.shipments.append((shipment_id, record))
+                shipment = [shipment_id, record, "received" if receive else "in_transit"]
+                t.shipments.append(shipment)
+            shipment_id, record, state = shipment
+            unanswered_until = record[6] + RECEIPT_PERIOD
+            if state == "in_transit" and self.near(unanswered_until):
+                return
             if t.leader and data.draw(GUIDED, label="guided caller"):
                 caller = data.draw(st.sampled_from([hospital, by_address[t.leader]]), label="caller")
             else:
@@ -444,6 +489,8 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 t.status == "contracted"
                 and caller.address in (t.hospital, t.leader)
                 and record[1] == t.leader
+                and record[6] >= t.concluded_at
+                and (state == "received" or (state == "in_transit" and chain.pending_timestamp > unanswered_until))
                 and shipment_id not in t.counted
             )
             if self.attempt("accept delivery", valid, "acceptDelivery", tender_id, shipment_id, record, sender=caller):
@@ -464,14 +511,19 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
             else:
                 caller = data.draw(any_actor, label="caller")
             if t and guided:
-                self.jump_into(data, t.delivery_deadline)
-            if t and self.near(t.delivery_deadline):
+                self.jump_into(data, t.delivery_deadline + (TERMINATION_DELAY if caller == hospital else 0))
+            if t and self.near(t.delivery_deadline, t.delivery_deadline + TERMINATION_DELAY):
                 return
+            # The hospital only once deliveries shipped in time could be counted; the winner
+            # giving up, after the deadline.
+            now = chain.pending_timestamp
             valid = (
                 t is not None
                 and t.status == "contracted"
-                and caller.address in (t.hospital, t.leader)
-                and chain.pending_timestamp > t.delivery_deadline
+                and (
+                    (caller.address == t.hospital and now > t.delivery_deadline + TERMINATION_DELAY)
+                    or (caller.address == t.leader and now > t.delivery_deadline)
+                )
             )
             if self.attempt("terminate", valid, "terminate", tender_id, sender=caller):
                 t.status = "terminated"
@@ -503,7 +555,7 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 (i, a)
                 for i, t in self.tenders.items()
                 for a, bid in t.bids.items()
-                if t.status == "cancelled" or (t.status != "open" and bid.revealed and a != t.leader)
+                if t.status == "cancelled" or (t.status != "open" and bid.revealed and a != t.leader and bid.held)
             )
             if bids and data.draw(GUIDED, label="guided"):
                 tender_id, address = data.draw(st.sampled_from(bids), label="bid")
@@ -522,7 +574,12 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 and bid.held
                 and (
                     t.status == "cancelled"
-                    or (t.status not in ("open", "cancelled") and bid.revealed and caller.address != t.leader)
+                    or (
+                        t.status not in ("open", "cancelled")
+                        and bid.revealed
+                        and caller.address != t.leader
+                        and (t.status != "awarded" or caller.address != t.runner_up)
+                    )
                 )
             )
             if bid and bid.claimed:
@@ -555,6 +612,59 @@ def test_tenders__random_lifecycles__money_conserved(chain, tenders, token, cust
                 self.withdrew.add(caller.address)
                 return True
             return False
+
+        @rule(data=st.data())
+        def settle(self, data):
+            """Anyone settles a tender shipment nobody answered: a counted one goes to the
+            hospital, any other back to its shipper."""
+            waiting = [(i, s) for i, t in sorted(self.tenders.items()) for s in t.shipments if s[2] == "in_transit"]
+            if not waiting:
+                return
+            tender_id, shipment = data.draw(st.sampled_from(waiting), label="shipment")
+            if data.draw(GUIDED, label="wait for it"):
+                self.jump_into(data, shipment[1][6] + RECEIPT_PERIOD)
+            self._settle(self.tenders[tender_id], shipment, data.draw(any_actor, label="caller"))
+
+        def _settle(self, t, shipment, caller):
+            shipment_id, record, _ = shipment
+            if self.near(record[6] + RECEIPT_PERIOD):
+                return
+            valid = chain.pending_timestamp > record[6] + RECEIPT_PERIOD
+            event(f"settle {'succeeds' if valid else 'reverts'}")
+            receipt = send(chain, custody, "settleUnanswered", shipment_id, record, sender=caller)
+            assert receipt["status"] == (1 if valid else 0), "settle"
+            if valid:
+                counted = shipment_id in t.counted
+                shipment[2] = "received" if counted else "reclaimed"
+                if not counted:
+                    self.stock[record[1]] += record[3]
+                assert custody.balanceOf(record[0], record[1]) == self.stock[record[1]]
+
+        def liveness(self):
+            """Past every deadline: every tender shipment ends counted (with the hospital) or
+            back with its shipper; every running contract can be terminated by its hospital;
+            everyone owed something can withdraw it."""
+            latest = max([t.delivery_deadline + TERMINATION_DELAY for t in self.tenders.values()]
+                         + [s[1][6] + RECEIPT_PERIOD for t in self.tenders.values() for s in t.shipments] + [0])
+            chain.mine(timestamp=max(chain.pending_timestamp, latest + MARGIN))
+            for t in self.tenders.values():
+                for shipment in t.shipments:
+                    if shipment[2] == "in_transit":
+                        self._settle(t, shipment, outsider)
+                    # A counted delivery is the hospital's; an uncounted one unanswered went back.
+                    assert shipment[2] == "received" or shipment[0] not in t.counted
+            for tender_id, t in sorted(self.tenders.items()):
+                if t.status == "contracted":
+                    receipt = send(chain, tenders, "terminate", tender_id, sender=hospital)
+                    assert receipt["status"] == 1, "a running contract could not be terminated"
+                    t.status = "terminated"
+                    paid = t.price * t.delivered // t.quantity
+                    self.credit(t.leader, paid)
+                    self.credit(t.hospital, t.price - paid + t.performance_security)
+            for address, amount in sorted(self.owed.items()):
+                if amount:
+                    assert self._withdraw(by_address[address]), f"{address} could not withdraw what it is owed"
+            assert read_token("balanceOf", tenders)[0] == sum(t.held() for t in self.tenders.values())
 
         @rule(data=st.data())
         def advance_time(self, data):
