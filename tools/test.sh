@@ -33,6 +33,11 @@ WORKERS="${MEDCHAIN_TEST_WORKERS:-$(nproc)}"
 parallel=()
 [ "$WORKERS" -gt 1 ] && parallel=(-n "$WORKERS" --dist loadfile --no-loadscope-reorder)
 
+# Static checks first (about 30 s): compiler warnings (solc through the shim, vyper) fail, and
+# so does any slither finding not triaged in .slither-triage.json (tools/static_checks.py).
+say "static checks: compiler warnings and slither (tools/static_checks.py)"
+python tools/static_checks.py < /dev/null
+
 say "1/2 every test, contracts on Ape's in-process chain (py-evm), $WORKERS worker(s)"
 ape test tests "${parallel[@]}" "$@" < /dev/null
 
