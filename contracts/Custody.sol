@@ -147,12 +147,12 @@ contract Custody is ICustody {
     /// @inheritdoc ICustody
     function receiveShipment(uint256 shipmentId, ShipmentRecord calldata shipment) external {
         _close(shipmentId, shipment, RECEIVED);
-        Holding storage holding = _holdings[shipment.batchId][msg.sender];
+        Holding storage position = _holdings[shipment.batchId][msg.sender];
         unchecked {
             // The sum of all balances never exceeds the commissioned quantity (< 2**64).
-            holding.balance += uint64(shipment.quantity);
+            position.balance += uint64(shipment.quantity);
         }
-        holding.everHeld = true;
+        position.everHeld = true;
         emit Received(shipment.batchId, shipmentId, msg.sender, shipment.shipper, shipment.quantity);
     }
 
@@ -190,11 +190,11 @@ contract Custody is ICustody {
             _ledgers[batchId].inTransit -= quantity;
         }
         if (counted) {
-            Holding storage holding = _holdings[batchId][shipment.consignee];
+            Holding storage position = _holdings[batchId][shipment.consignee];
             unchecked {
-                holding.balance += quantity;
+                position.balance += quantity;
             }
-            holding.everHeld = true;
+            position.everHeld = true;
             emit Received(batchId, shipmentId, shipment.consignee, shipment.shipper, quantity);
         } else {
             unchecked {
@@ -226,8 +226,8 @@ contract Custody is ICustody {
         if (reason == 0 || reason > SAMPLE) revert InvalidReason(reason);
         bytes32 leaf = keccak256(abi.encode(unitHash));
         _checkCustodian(msg.sender);
-        Holding storage holding = _holdings[batchId][msg.sender];
-        uint64 balance = holding.balance;
+        Holding storage position = _holdings[batchId][msg.sender];
+        uint64 balance = position.balance;
         if (balance == 0) revert InsufficientBalance(batchId, msg.sender, 0, 1);
         UnitState storage state = _units[batchId][leaf];
         uint8 previous = state.reason;
@@ -244,8 +244,8 @@ contract Custody is ICustody {
 
         unchecked {
             // A holder never decommissions more than the batch's quantity (< 2**64).
-            holding.balance = balance - 1;
-            holding.decommissioned += 1;
+            position.balance = balance - 1;
+            position.decommissioned += 1;
         }
         _units[batchId][leaf] = UnitState({reason: reason, by: msg.sender, at: uint40(block.timestamp)});
         emit Decommissioned(batchId, leaf, msg.sender, reason);
@@ -263,9 +263,9 @@ contract Custody is ICustody {
         delete _units[batchId][leaf];
         unchecked {
             // The unit was counted in both when it was dispensed.
-            Holding storage holding = _holdings[batchId][msg.sender];
-            holding.balance += 1;
-            holding.decommissioned -= 1;
+            Holding storage position = _holdings[batchId][msg.sender];
+            position.balance += 1;
+            position.decommissioned -= 1;
         }
         emit DispenseUndone(batchId, leaf, msg.sender);
     }
@@ -356,13 +356,13 @@ contract Custody is ICustody {
         if (bytes(documentCid).length == 0) revert EmptyCid();
         _checkCustodian(msg.sender);
         _checkCustodian(to);
-        Holding storage holding = _holdings[batchId][msg.sender];
-        uint256 balance = holding.balance;
+        Holding storage position = _holdings[batchId][msg.sender];
+        uint256 balance = position.balance;
         if (balance < quantity) revert InsufficientBalance(batchId, msg.sender, balance, quantity);
 
         unchecked {
             // quantity <= balance < 2**64, and in transit never exceeds the commissioned quantity.
-            holding.balance = uint64(balance - quantity);
+            position.balance = uint64(balance - quantity);
             _ledgers[batchId].inTransit += uint64(quantity);
             shipmentId = _nextShipmentId++;
         }

@@ -45,9 +45,9 @@ def commission(deployment: Deployment, manufacturer, gtin, lot: str) -> Prepared
 
 
 def ship(deployment: Deployment, shipper, batch_id: bytes, consignee, quantity: int, document_cid: str,
-         tender_id: int = 0, label: str = "") -> PreparedAction:
+         tender_id: int = 0, label: str = "", tenders=None) -> PreparedAction:
     """Send `quantity` units of a batch to `consignee`; with a `tender_id`, as a delivery for that
-    tender of the deployment's Tenders contract (`Custody.shipForTender`)."""
+    tender of `tenders` (the deployment's Tenders contract by default: `Custody.shipForTender`)."""
     consignee = address_of(consignee)
     if quantity <= 0:
         raise ActionError("ship at least one unit")
@@ -55,7 +55,8 @@ def ship(deployment: Deployment, shipper, batch_id: bytes, consignee, quantity: 
     if tender_id:
         tag = f" for tender {tender_id}"
         call = prepare_call(deployment, "Custody", "shipForTender",
-                            [bytes(batch_id), consignee, int(quantity), deployment.address("Tenders"), int(tender_id),
+                            [bytes(batch_id), consignee, int(quantity),
+                             address_of(tenders) if tenders else deployment.address("Tenders"), int(tender_id),
                              document_cid],
                             f"ship {quantity} units of {what} to {consignee}{tag}")
     else:

@@ -102,19 +102,25 @@ def test_resources_actions__decoded__match_the_intent(deployment, active_manufac
 def test_custody_and_token_actions__decoded__match_the_intent(deployment, active_manufacturer, distributor, regulator,
                                                              deployer):
     batch_id, leaf, proof = b"\x01" * 32, b"\x02" * 32, [b"\x03" * 32, b"\x04" * 32]
-    record = (batch_id, active_manufacturer.address, distributor.address, 3, 0)
+    tenders = "0x00000000000000000000000000000000000000AA"
+    record = (batch_id, active_manufacturer.address, distributor.address, 3, tenders, 7, 1_800_000_000)
     cases = [
         (custody_actions.commission(deployment, active_manufacturer, GTIN, "L1"), "Custody",
          "commission", {"gtin": GTIN, "lot": "L1"}),
-        (custody_actions.ship(deployment, active_manufacturer, batch_id, distributor, 3, WAYBILL_CID, tender_id=7),
-         "Custody", "ship", {"batchId": batch_id, "to": distributor.address, "quantity": 3, "tenderId": 7,
-                             "documentCid": WAYBILL_CID}),
+        (custody_actions.ship(deployment, active_manufacturer, batch_id, distributor, 3, WAYBILL_CID),
+         "Custody", "ship", {"batchId": batch_id, "to": distributor.address, "quantity": 3, "documentCid": WAYBILL_CID}),
+        (custody_actions.ship(deployment, active_manufacturer, batch_id, distributor, 3, WAYBILL_CID, tender_id=7,
+                              tenders=tenders),
+         "Custody", "shipForTender", {"batchId": batch_id, "to": distributor.address, "quantity": 3, "tenders": tenders,
+                                      "tenderId": 7, "documentCid": WAYBILL_CID}),
+        (custody_actions.settle_unanswered(deployment, distributor, 4, record), "Custody",
+         "settleUnanswered", {"shipmentId": 4, "shipment": record}),
         (custody_actions.receive(deployment, distributor, 4, record), "Custody",
          "receiveShipment", {"shipmentId": 4, "shipment": record}),
         (custody_actions.reject(deployment, distributor, 4, record, REASON_CID), "Custody",
          "reject", {"shipmentId": 4, "shipment": record, "reasonCid": REASON_CID}),
         (custody_actions.decommission(deployment, distributor, batch_id, leaf, proof, Decommission.STOLEN), "Custody",
-         "decommission", {"batchId": batch_id, "leaf": leaf, "proof": proof, "reason": 3}),
+         "decommission", {"batchId": batch_id, "unitHash": leaf, "proof": proof, "reason": 3}),
         (custody_actions.undo_dispense(deployment, distributor, batch_id, leaf), "Custody",
          "undoDispense", {"batchId": batch_id, "leaf": leaf}),
         (token_actions.approve(deployment, distributor, regulator, 500), "PaymentToken",

@@ -30,10 +30,12 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 DISPENSED = 1
 GRACE_PERIOD = 10 * DAY
-STATUS = {"in_transit": ShipmentStatus.IN_TRANSIT, "received": ShipmentStatus.RECEIVED, "rejected": ShipmentStatus.REJECTED}
+STATUS = {"in_transit": ShipmentStatus.IN_TRANSIT, "received": ShipmentStatus.RECEIVED, "rejected": ShipmentStatus.REJECTED,
+          "reclaimed": ShipmentStatus.RECLAIMED}
 # Time-dependent predictions are skipped this close to a deadline: the block that will hold a
 # transaction may be a few seconds later than the pending timestamp read before sending it.
 MARGIN = 300
+RECEIPT_PERIOD = 20 * DAY
 QUANTITIES = {"A": 6, "B": 4}
 # Four guided moves for one wild one.
 GUIDED = st.sampled_from([True, True, True, True, False])
@@ -178,9 +180,9 @@ def test_custody__random_operations__quantities_conserved(
                 assert (state.reason, state.by, state.at) == (reason, by, at)
             for shipment_id, (record, status) in self.model.shipments.items():
                 assert read("shipmentStatus", shipment_id, record) == [STATUS[status]], shipment_id
-                other_terms = (record[0], record[1], record[2], record[3] + 1, record[4])
+                other_terms = (*record[:3], record[3] + 1, *record[4:])
                 assert read("shipmentStatus", shipment_id, other_terms) == [0]
-            assert read("shipmentStatus", len(self.model.shipments) + 1, (b"\x00" * 32, regulator.address, regulator.address, 1, 0)) == [0]
+            assert read("shipmentStatus", len(self.model.shipments) + 1, (b"\x00" * 32, regulator.address, regulator.address, 1, ZERO_ADDRESS, 0, 0)) == [0]
 
         # --- helpers ---
 
@@ -316,10 +318,34 @@ def test_custody__random_operations__quantities_conserved(
         @rule(data=st.data())
         def reject(self, data):
             shipment_id, terms, caller, valid = self._pick_shipment(data)
+            # The consignee answers within the receipt period; a refusal after it is refused.
+            deadline = terms[6] + RECEIPT_PERIOD
+            if valid and abs(chain.pending_timestamp - deadline) < MARGIN:
+                return
+            valid = valid and chain.pending_timestamp <= deadline
             if self.attempt(
                 "reject", valid, lambda: custody.reject(shipment_id, terms, REASON_CID, sender=caller)
             ):
                 self.model.shipments[shipment_id][1] = "rejected"
+                self.add(lot_of[terms[0]], terms[1], terms[3])
+
+        @rule(data=st.data())
+        def settle(self, data):
+            """Anyone settles a shipment unanswered past the receipt period: back to its shipper
+            (the tender contract the tagged ones name, Custody itself here, counts nothing)."""
+            shipment_id, terms, caller, valid = self._pick_shipment(data)
+            deadline = terms[6] + RECEIPT_PERIOD
+            if abs(chain.pending_timestamp - deadline) < MARGIN:
+                return
+            shipment = self.model.shipments.get(shipment_id)
+            valid = (
+                shipment is not None
+                and terms == shipment[0]
+                and shipment[1] == "in_transit"
+                and chain.pending_timestamp > deadline
+            )
+            if self.attempt("settle", valid, lambda: custody.settleUnanswered(shipment_id, terms, sender=caller)):
+                self.model.shipments[shipment_id][1] = "reclaimed"
                 self.add(lot_of[terms[0]], terms[1], terms[3])
 
         @rule(data=st.data())

@@ -92,8 +92,8 @@ def whole_tenders(world):
     """Tender 1 from the need to the payment; tender 2 terminated after a partial delivery. What
     each command printed, by step."""
     w3, files, out = world["w3"], world["files"], {}
-    terms = ["--gtin", GTIN, "--quantity", QUANTITY, "--max-price", "10 000", "--bid-deadline", "+1d",
-             "--reveal-deadline", "+2d", "--min-shelf-life", "180d", "--performance-security", "10%"]
+    terms = ["--gtin", GTIN, "--quantity", QUANTITY, "--max-price", "10 000", "--bid-deadline", "+8d",
+             "--reveal-deadline", "+10d", "--min-shelf-life", "180d", "--performance-security", "10%"]
     out["create"] = tenders_run(world, "create", *terms, "--delivery-deadline", "+30d", account=HOSPITAL)
     out["create_permit"] = tenders_run(world, "create", *terms, "--delivery-deadline", "+12d", "--funding", "permit",
                                        account=HOSPITAL)
@@ -256,8 +256,8 @@ def test_show__list_of_tenders(whole_tenders):
 
 
 def test_cancel__escrow_back_and_bidder_takes_its_security(world):
-    tenders_run(world, "create", "--gtin", GTIN, "--quantity", 10, "--max-price", "1000", "--bid-deadline", "+1d",
-                "--reveal-deadline", "+2d", "--delivery-deadline", "+20d", account=HOSPITAL)
+    tenders_run(world, "create", "--gtin", GTIN, "--quantity", 10, "--max-price", "1000", "--bid-deadline", "+8d",
+                "--reveal-deadline", "+10d", "--delivery-deadline", "+30d", account=HOSPITAL)
     tender_id = world["tenders"].functions.tenderCount().call()
     tenders_run(world, "bid", tender_id, "--price", "900", account=SECOND_SUPPLIER)
 
@@ -273,7 +273,7 @@ def test_create__bad_input__clear_error_nothing_sent(world):
     hospital = world["accounts"][2]
     sent = world["w3"].eth.get_transaction_count(hospital)
     out = tenders_run(world, "create", "--gtin", GTIN, "--quantity", 10, "--max-price", "12.345", "--bid-deadline",
-                      "+1d", "--reveal-deadline", "+2d", "--delivery-deadline", "+20d", account=HOSPITAL,
+                      "+8d", "--reveal-deadline", "+10d", "--delivery-deadline", "+30d", account=HOSPITAL,
                       expect_success=False)
     assert "Error: --max-price '12.345' has fractions of a kopeck; give at most two decimals" in out
     assert world["w3"].eth.get_transaction_count(hospital) == sent

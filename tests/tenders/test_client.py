@@ -91,7 +91,7 @@ def stock(chain, resources, custody, manufacturer, holder, lot, expires_in, gtin
                                sender=manufacturer)
     custody.commission(gtin, lot, sender=manufacturer)
     batch_id = resources.batch_id(gtin, lot)
-    tx = custody.ship(batch_id, holder, quantity, 0, WAYBILL_CID, sender=manufacturer)
+    tx = custody.ship(batch_id, holder, quantity, WAYBILL_CID, sender=manufacturer)
     shipped = tx.decode_logs(custody.Shipped)[0]
     custody.receiveShipment(shipped.shipmentId, shipment_record(shipped), sender=holder)
     return lot
@@ -124,15 +124,15 @@ def relayer(roles):
 
 @pytest.fixture
 def need(chain):
-    """A need with deadlines from now, with overrides."""
+    """A need with deadlines from now, with overrides (a callable override gets the terms)."""
 
     def need(**overrides):
         now = chain.pending_timestamp
-        terms = {"gtin": GTIN, "quantity": QUANTITY, "max_price": MAX_PRICE, "bid_deadline": now + 3 * DAY,
-                 "reveal_deadline": now + 5 * DAY, "delivery_deadline": now + 60 * DAY, "bid_security_bps": 100,
+        terms = {"gtin": GTIN, "quantity": QUANTITY, "max_price": MAX_PRICE, "bid_deadline": now + 8 * DAY,
+                 "reveal_deadline": now + 11 * DAY, "delivery_deadline": now + 60 * DAY, "bid_security_bps": 100,
                  "performance_security_bps": 1_000, "min_residual_shelf_life": 180 * DAY,
                  "security_window": 2 * DAY}
-        terms.update(overrides)
+        terms.update({k: v(terms) if callable(v) else v for k, v in overrides.items()})
         return TenderNeed(**terms)
 
     return need
@@ -251,9 +251,13 @@ def test_create__specification__accepted_gtins_read_back(client, hospital, need)
         ({"performance_security_bps": 3_100}, "0 to 30 %"),
         ({"security_window": 600}, "at least one hour"),
         ({"security_window": 60 * DAY}, "must leave time after the reveals"),
+        ({"bid_deadline": lambda t: t["bid_deadline"] - 2 * DAY}, "at least 7 days to bid"),
+        ({"reveal_deadline": lambda t: t["bid_deadline"] + 3600}, "at least 2 days to reveal"),
+        ({"max_price": 100, "bid_security_bps": 50}, "rounds to nothing"),
     ],
     ids=["no product", "gtin with list", "specification without list", "zero quantity", "deadline order",
-         "bid security", "performance security", "short window", "window past delivery"],
+         "bid security", "performance security", "short window", "window past delivery", "short bidding",
+         "short reveals", "free bids"],
 )
 def test_create__bad_terms__error_before_any_transaction(client, hospital, need, overrides, message):
     sent_before = nonce(hospital)

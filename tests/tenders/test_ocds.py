@@ -91,7 +91,8 @@ def bidding() -> list[Log]:
 def contracted() -> list[Log]:
     return bidding() + [
         log("TenderAwarded", 7, winner=WINNER, price=WIN_PRICE, performanceSecurity=105_000,
-            securityDeadline=T0 + 7 * DAY, refund=MAX_PRICE - WIN_PRICE, forfeited=10_000),
+            securityDeadline=T0 + 7 * DAY, deliveryDeadline=T0 + 60 * DAY, refund=MAX_PRICE - WIN_PRICE,
+            forfeited=10_000),
         log("ContractConcluded", 8, winner=WINNER, performanceSecurity=105_000),
     ]
 
@@ -376,7 +377,8 @@ def failed_for_want_of_bids() -> list[Log]:
 def failed_for_want_of_security() -> list[Log]:
     return bidding() + [
         log("TenderAwarded", 7, winner=WINNER, price=WIN_PRICE, performanceSecurity=105_000,
-            securityDeadline=T0 + 7 * DAY, refund=MAX_PRICE - WIN_PRICE, forfeited=10_000),
+            securityDeadline=T0 + 7 * DAY, deliveryDeadline=T0 + 60 * DAY, refund=MAX_PRICE - WIN_PRICE,
+            forfeited=10_000),
         log("TenderFailed", 8, reason=2, toHospital=WIN_PRICE + 10_000),
     ]
 

@@ -43,7 +43,7 @@ def mode(path) -> int:
 def test_seal__commitment_of_price_and_fresh_salt(store):
     first, second = store.seal(key(), PRICE), store.seal(key(), PRICE)
 
-    assert first.commitment == bid_commitment(3, BIDDER, PRICE, first.salt)
+    assert first.commitment == bid_commitment(key().chain_id, key().tenders, 3, BIDDER, PRICE, first.salt)
     assert len(first.salt) == 32 and first.salt != second.salt
 
 

@@ -68,30 +68,38 @@ def test_new_salt__32_random_bytes():
 
 
 def test_bid_commitment__keccak_of_abi_encoding():
-    expected = keccak(encode(["uint256", "address", "uint256", "bytes32"], [7, BIDDER, 850_000, SALT]))
+    expected = keccak(encode(["uint256", "address", "uint256", "address", "uint256", "bytes32"],
+                             [CHAIN_ID, TENDERS, 7, BIDDER, 850_000, SALT]))
 
-    assert bid_commitment(7, BIDDER, 850_000, SALT) == expected
-    assert bid_commitment(7, BIDDER.lower(), 850_000, "0x" + SALT.hex()) == expected
+    assert bid_commitment(CHAIN_ID, TENDERS, 7, BIDDER, 850_000, SALT) == expected
+    assert bid_commitment(CHAIN_ID, TENDERS.lower(), 7, BIDDER.lower(), 850_000, "0x" + SALT.hex()) == expected
 
 
 @pytest.mark.parametrize(
     "changed",
-    [(8, BIDDER, 850_000, SALT), (7, TENDERS, 850_000, SALT), (7, BIDDER, 850_001, SALT), (7, BIDDER, 850_000, b"\x00" * 32)],
-    ids=["tender", "bidder", "price", "salt"],
+    [
+        (CHAIN_ID + 1, TENDERS, 7, BIDDER, 850_000, SALT),
+        (CHAIN_ID, BIDDER, 7, BIDDER, 850_000, SALT),
+        (CHAIN_ID, TENDERS, 8, BIDDER, 850_000, SALT),
+        (CHAIN_ID, TENDERS, 7, TENDERS, 850_000, SALT),
+        (CHAIN_ID, TENDERS, 7, BIDDER, 850_001, SALT),
+        (CHAIN_ID, TENDERS, 7, BIDDER, 850_000, b"\x00" * 32),
+    ],
+    ids=["chain", "contract", "tender", "bidder", "price", "salt"],
 )
 def test_bid_commitment__every_input_binds(changed):
-    assert bid_commitment(*changed) != bid_commitment(7, BIDDER, 850_000, SALT)
+    assert bid_commitment(*changed) != bid_commitment(CHAIN_ID, TENDERS, 7, BIDDER, 850_000, SALT)
 
 
 @pytest.mark.parametrize("salt", [b"\x00" * 31, "0x" + "00" * 33], ids=["31 bytes", "33 bytes in hex"])
 def test_bid_commitment__salt_not_32_bytes__says_what_to_do(salt):
     with pytest.raises(MalformedBytes32Error, match=r"the salt must be 32 bytes .*, not 3[13]: give the salt kept"):
-        bid_commitment(7, BIDDER, 850_000, salt)
+        bid_commitment(CHAIN_ID, TENDERS, 7, BIDDER, 850_000, salt)
 
 
 def test_bid_commitment__salt_not_hex__says_what_to_do():
     with pytest.raises(MalformedBytes32Error, match=r"the salt '0xsalt' is not hex: give the salt kept"):
-        bid_commitment(7, BIDDER, 850_000, "0xsalt")
+        bid_commitment(CHAIN_ID, TENDERS, 7, BIDDER, 850_000, "0xsalt")
 
 
 def test_bid_typed_data__commitment_not_32_bytes__says_what_to_do():
@@ -184,8 +192,9 @@ def test_bid_digest__equals_tenders_bid_digest(chain, tenders):
     assert tenders.BID_TYPEHASH() == BID_TYPEHASH
 
 
-def test_bid_commitment__equals_tenders_commitment_of(tenders):
-    assert bytes(tenders.commitmentOf(7, BIDDER, 850_000, SALT)) == bid_commitment(7, BIDDER, 850_000, SALT)
+def test_bid_commitment__equals_tenders_commitment_of(chain, tenders):
+    assert bytes(tenders.commitmentOf(7, BIDDER, 850_000, SALT)) == bid_commitment(
+        chain.chain_id, tenders.address, 7, BIDDER, 850_000, SALT)
 
 
 def test_permit__accepted_by_the_payment_token(chain, token, tenders, hospital):
