@@ -87,10 +87,10 @@ def build_events(raw: RawChain, deployment, now: int) -> int:
     raw.send_all([(manufacturer, custody, calldata("Custody", "commission", GTIN, LOT))])
     first = int(raw.rpc("eth_call", {"to": custody, "data": "0x" + keccak(text="shipmentCount()")[:4].hex()},
                         "latest"), 16) + 1
-    raw.send_all([(manufacturer, custody, calldata("Custody", "ship", batch, sender, SHIPMENTS, 0, CID))])
+    raw.send_all([(manufacturer, custody, calldata("Custody", "ship", batch, sender, SHIPMENTS, CID))])
     bulk(raw, owner, sender, custody, [calldata("Custody", "receiveShipment", first, (batch, manufacturer, sender,
                                                                                       SHIPMENTS, 0))])
-    bulk(raw, owner, sender, custody, [calldata("Custody", "ship", batch, consignee, 1, 0, CID)] * SHIPMENTS)
+    bulk(raw, owner, sender, custody, [calldata("Custody", "ship", batch, consignee, 1, CID)] * SHIPMENTS)
     bulk(raw, owner, consignee, custody, [
         calldata("Custody", "receiveShipment", first + 1 + n, (batch, sender, consignee, 1, 0)) for n in range(SHIPMENTS)
     ])

@@ -20,7 +20,7 @@ from ape import accounts, chain, networks
 
 from dapp.chain.connection import project
 from dapp.actions.custody import shipment_record
-from dapp.verification.merkle import SerialTree
+from dapp.verification.merkle import SerialTree, leaf_of_unit_hash, unit_hash
 from dapp.roles import Category, Role
 from indexer_throughput import bench_indexer
 from tenders_gas import bench_tenders
@@ -106,15 +106,16 @@ def bench_custody(results: dict, participants, resources, million_tree: SerialTr
     commission = custody.commission(GTIN, "LOT1000000", sender=manufacturer)
     results["gas_custody_commission"] = commission.gas_used
     batch = bytes(resources.batch_id(GTIN, "LOT1000000"))
-    shipped = custody.ship(batch, distributor, 1000, 0, CID, sender=manufacturer)
+    shipped = custody.ship(batch, distributor, 1000, CID, sender=manufacturer)
     results["gas_ship"] = shipped.gas_used
     results["gas_receive"] = receive(custody, shipped, distributor).gas_used
-    to_pharmacy = custody.ship(batch, pharmacy, 100, 0, CID, sender=distributor)
+    to_pharmacy = custody.ship(batch, pharmacy, 100, CID, sender=distributor)
     receive(custody, to_pharmacy, pharmacy)
-    leaf = million_tree.leaves[12345]
-    proof = million_tree.proof(leaf)
+    # The contract takes the unit hash and computes the leaf itself (no inner node passes as a unit).
+    unit = unit_hash(GTIN, f"{12345:013d}")
+    proof = million_tree.proof(leaf_of_unit_hash(unit))
     assert len(proof) == 20
-    results["gas_decommission_depth20"] = custody.decommission(batch, leaf, proof, 1, sender=pharmacy).gas_used
+    results["gas_decommission_depth20"] = custody.decommission(batch, unit, proof, 1, sender=pharmacy).gas_used
     results["gas_per_unit_merkle_1000000"] = round(
         (results["gas_commission_batch_1000000"] + results["gas_custody_commission"]) / 1_000_000, 3
     )

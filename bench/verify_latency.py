@@ -89,13 +89,13 @@ def build_chain(raw: RawChain, deployment, proofs: ProofStore, now: int) -> dict
     ships, hops = [], []
     for n, (gtin, lot, manufacturer, _, _) in enumerate(batches):
         distributor = distributors[n % DISTRIBUTORS]
-        ships.append((manufacturer, custody, calldata("Custody", "ship", batch_id(gtin, lot), distributor, 800, 0, CID)))
+        ships.append((manufacturer, custody, calldata("Custody", "ship", batch_id(gtin, lot), distributor, 800, CID)))
         for k in range(PHARMACIES_PER_BATCH):
             pharmacy = pharmacies[(PHARMACIES_PER_BATCH * n + k) % PHARMACIES]
             hops.append((distributor, pharmacy, (gtin, lot)))
     raw.send_all(ships)
     receive_all(raw, custody, deployment)
-    raw.send_all([(distributor, custody, calldata("Custody", "ship", batch_id(*key), pharmacy, 100, 0, CID))
+    raw.send_all([(distributor, custody, calldata("Custody", "ship", batch_id(*key), pharmacy, 100, CID))
                   for distributor, pharmacy, key in hops])
     receive_all(raw, custody, deployment)
 

@@ -224,7 +224,8 @@ def deliver(account, tender_id, gtin, lot, quantity, waybill):
                f"`ape run tenders accept {tender_id} {delivery.shipment_id}`.")
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Receive and accept a delivery (medical organization)")
+@cli.command(cls=ConnectedProviderCommand,
+             short_help="Receive and accept a delivery (medical organization; or the winner, once unanswered)")
 @account_option()
 @tender_argument
 @click.argument("shipment_id", type=click.IntRange(min=1), metavar="SHIPMENT")
@@ -238,6 +239,19 @@ def accept(account, tender_id, shipment_id):
     if state.status == TenderStatus.COMPLETED:
         click.echo(f"Tender {tender_id} completed: {rubles(state.price)} and the performance security "
                    f"{rubles(state.performance_security)} are owed to {state.winner}.")
+
+
+@cli.command(cls=ConnectedProviderCommand,
+             short_help="Settle a delivery nobody answered within the receipt period (anyone)")
+@account_option()
+@click.argument("shipment_id", type=click.IntRange(min=1), metavar="SHIPMENT")
+@platform_errors
+def settle(account, shipment_id):
+    client = _client()
+    status = client.settle(account, shipment_id)
+    click.echo(f"Shipment {shipment_id} settled: " + (
+        "it counted toward its tender, so its units are the medical organization's." if status == "received"
+        else "its units are back with the shipper."))
 
 
 @cli.command(cls=ConnectedProviderCommand,

@@ -76,8 +76,17 @@ _SENTENCES = {
     "DeliveryNotOverdue": lambda a: (
         f"tender {a['tenderId']} may be delivered until {moment(a['deadline'])}; it can be terminated only after"),
     "NotATenderDelivery": lambda a: (
-        f"shipment {a['shipmentId']} is not a received shipment of tender {a['tenderId']} from its winner to its "
-        "medical organization"),
+        f"shipment {a['shipmentId']} is not a delivery for tender {a['tenderId']} of this tender contract, shipped by "
+        "its winner to its medical organization after the contract was concluded and received (or left unanswered "
+        "past the receipt period)"),
+    "DeliveriesStillDue": lambda a: (
+        f"deliveries shipped in time for tender {a['tenderId']} may still be received or counted until "
+        f"{moment(a['until'])}; the medical organization may terminate only after that"),
+    "OwnTender": lambda a: f"{a['bidder']} published tender {a['tenderId']}: it may not bid on its own tender",
+    "ContractsNotWired": lambda a: (
+        "the registries, the custody ledger and the tender contract given are not built on each other (deploy the "
+        "tender contract with the platform's own Participants, Resources and Custody)"),
+    "NotSuccessor": lambda a: f"{a['account']} is not the recorded successor of {a['predecessor']}",
     "DeliveryAlreadyCounted": lambda a: f"shipment {a['shipmentId']} already counts toward tender {a['tenderId']}",
     "ProductNotAccepted": lambda a: f"tender {a['tenderId']} does not accept GTIN {int(a['gtin']):014d}",
     "ShelfLifeTooShort": lambda a: (
@@ -101,6 +110,15 @@ _SENTENCES = {
     "ShipmentToSelf": lambda a: f"{a['account']} cannot ship to itself",
     "NotConsignee": lambda a: f"{a['account']} is not the consignee of shipment {a['shipmentId']}",
     "ShipmentNotInTransit": lambda a: f"shipment {a['shipmentId']} is no longer in transit",
+    "ReceiptPeriodOver": lambda a: (
+        f"the consignee could refuse shipment {a['shipmentId']} until {moment(a['deadline'])}; it may still receive "
+        "it, no longer reject it"),
+    "ReceiptPeriodNotOver": lambda a: (
+        f"the consignee may answer shipment {a['shipmentId']} until {moment(a['deadline'])}; it can be settled only "
+        "after that"),
+    "InvalidTender": lambda a: (
+        f"a tender delivery names a tender contract and a tender: {a['tenders']} / tender {a['tenderId']} is not one"),
+    "NoSuccessor": lambda a: f"no successor is recorded for {a['holder']}",
     "ShipmentMismatch": lambda a: f"the terms given are not those of shipment {a['shipmentId']}",
     "UnknownShipment": lambda a: f"there is no shipment {a['shipmentId']}",
     "UnknownBatch": lambda a: f"there is no batch {_short(a['batchId'])} in the resource registry",

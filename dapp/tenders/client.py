@@ -634,6 +634,25 @@ class TenderClient:
     def accept(self, sender, tender_id: int, shipment_id: int) -> tuple[int, int]:
         return carry_out(self.prepare_accept(sender, tender_id, shipment_id), as_signer(sender))
 
+    def prepare_settle(self, sender, shipment_id: int) -> PreparedAction:
+        """Settle a delivery nobody answered within `Custody.RECEIPT_PERIOD` (anyone may): a
+        counted one goes to the hospital, any other back to the shipper. The outcome is
+        "received" or "reclaimed"."""
+        record = self.shipment(shipment_id)
+        until = record[6] + int(self.custody.RECEIPT_PERIOD())
+        if self.now() <= until:
+            raise TenderError(f"the consignee may answer shipment {shipment_id} until {moment(until)}; settle it after")
+        description = f"settle unanswered shipment {shipment_id}"
+
+        def settled(receipts) -> str:
+            return "received" if receipts[-1].events("Received") else "reclaimed"
+
+        return action(sender, description,
+                      self._call("Custody", "settleUnanswered", [shipment_id, record], description), outcome=settled)
+
+    def settle(self, sender, shipment_id: int) -> str:
+        return carry_out(self.prepare_settle(sender, shipment_id), as_signer(sender))
+
     def prepare_terminate(self, sender, tender_id: int) -> PreparedAction:
         """End a contract not delivered in time (the hospital, or the winner giving up): the
         outcome is (paid to the supplier pro rata, back to the hospital with the performance
