@@ -2060,3 +2060,44 @@ def test_decommission__unit_hash_in_calldata__serial_not_in_clear(custody, batch
 
     assert serials[0].encode() not in bytes(tx.transaction.data)
     assert tx.decode_logs(custody.Decommissioned)[0].leaf == leaf_hash(GTIN, serials[0])
+
+
+# --- moveToSuccessor: a rotated key takes its stock along -----------------------------------------
+
+
+def test_move_to_successor(custody, participants, regulator, batch, stocked_pharmacy, stranger, active_distributor):
+    batch_id = batch[0]
+    participants.move_to_successor(stocked_pharmacy, stranger, sender=regulator)
+
+    # Anyone may call it: the units can only go to the recorded successor.
+    tx = custody.moveToSuccessor(batch_id, stocked_pharmacy, sender=active_distributor)
+
+    logs = tx.decode_logs(custody.MovedToSuccessor)
+    assert len(logs) == 1
+    assert logs[0].batchId == batch_id
+    assert logs[0].predecessor == stocked_pharmacy.address
+    assert logs[0].successor == stranger.address
+    assert logs[0].quantity == 5
+    assert_holding(custody, batch_id, stocked_pharmacy, balance=0, decommissioned=0, ever_held=True)
+    assert_holding(custody, batch_id, stranger, balance=5, decommissioned=0, ever_held=True)
+    # The old key can no longer move anything; the successor can.
+    with reverts_with(custody, "ParticipantNotActive", account=stocked_pharmacy.address, roles=CUSTODY_ROLES):
+        custody.ship(batch_id, active_distributor, 1, WAYBILL_CID, sender=stocked_pharmacy)
+    custody.ship(batch_id, active_distributor, 1, WAYBILL_CID, sender=stranger)
+    assert custody.balanceOf(batch_id, stranger) == 4
+
+
+def test_move_to_successor__twice__nothing_more(custody, participants, regulator, batch, stocked_pharmacy, stranger):
+    batch_id = batch[0]
+    participants.move_to_successor(stocked_pharmacy, stranger, sender=regulator)
+    custody.moveToSuccessor(batch_id, stocked_pharmacy, sender=stranger)
+
+    tx = custody.moveToSuccessor(batch_id, stocked_pharmacy, sender=stranger)
+
+    assert tx.decode_logs(custody.MovedToSuccessor)[0].quantity == 0
+    assert custody.balanceOf(batch_id, stranger) == 5
+
+
+def test_move_to_successor__no_successor__reverts(custody, batch, stocked_pharmacy, stranger):
+    with reverts_with(custody, "NoSuccessor", holder=stocked_pharmacy.address):
+        custody.moveToSuccessor(batch[0], stocked_pharmacy, sender=stranger)

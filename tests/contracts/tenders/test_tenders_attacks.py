@@ -355,3 +355,38 @@ def test_commitment__names_chain_and_contract(tenders, other_tenders, supplier):
 
     assert here != other_tenders.commitmentOf(1, supplier, PRICE, salt)
     assert bytes(here) == commitment_of(tenders, 1, supplier, PRICE, salt)
+
+
+# --- a stolen key: the successor takes over what is owed ----------------------------------------
+
+
+def test_claim_owed_of__successor_takes_over_what_the_stolen_key_was_owed(
+    tenders, token, participants, regulator, awarded, active_hospital, outsider
+):
+    owed = tenders.owed(active_hospital)
+    assert owed > 0
+    participants.move_to_successor(active_hospital, outsider, sender=regulator)
+
+    tx = tenders.claimOwedOf(active_hospital, sender=outsider)
+
+    assert_event(tx, tenders.OwedMovedToSuccessor, predecessor=active_hospital, successor=outsider, amount=owed)
+    assert tenders.owed(active_hospital) == 0
+    assert tenders.owed(outsider) == owed
+    # The stolen key finds nothing left to withdraw.
+    with reverts_with(tenders, "NothingOwed", account=active_hospital):
+        tenders.withdraw(sender=active_hospital)
+    balance = token.balanceOf(outsider)
+    tenders.withdraw(sender=outsider)
+    assert token.balanceOf(outsider) == balance + owed
+
+
+def test_claim_owed_of__not_the_successor__reverts(tenders, awarded, active_hospital, supplier):
+    with reverts_with(tenders, "NotSuccessor", predecessor=active_hospital, account=supplier):
+        tenders.claimOwedOf(active_hospital, sender=supplier)
+
+
+def test_claim_owed_of__nothing_owed__reverts(tenders, participants, regulator, third_supplier, outsider):
+    participants.move_to_successor(third_supplier, outsider, sender=regulator)
+
+    with reverts_with(tenders, "NothingOwed", account=third_supplier):
+        tenders.claimOwedOf(third_supplier, sender=outsider)
