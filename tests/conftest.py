@@ -52,6 +52,28 @@ BAD_GTIN = 4601234567890
 
 DAY = 24 * 60 * 60
 
+# The GS1 company prefix of GTIN and OTHER_GTIN (7 digits of their GTIN-13), assigned to the
+# active manufacturer by the `resources` fixture: only the holder of a GTIN's prefix registers it.
+COMPANY_PREFIX = 4601234
+COMPANY_PREFIX_DIGITS = 7
+
+
+def company_prefix_of(gtin, digits=COMPANY_PREFIX_DIGITS):
+    """The first `digits` digits of the GTIN-13 inside a GTIN-14 (after the indicator digit)."""
+    return (int(gtin) % 10**13) // 10 ** (13 - digits)
+
+
+def assign_company_prefix(resources, manufacturer, gtin, regulator=None, digits=COMPANY_PREFIX_DIGITS):
+    """Have the regulator (the session's first, accounts[1], unless given) assign `gtin`'s company
+    prefix to `manufacturer` before it registers the product; nothing when it holds it already."""
+    prefix = company_prefix_of(gtin, digits)
+    if resources.prefix_owner(prefix, digits) != getattr(manufacturer, "address", manufacturer):
+        if regulator is None:
+            from ape import accounts
+
+            regulator = accounts.test_accounts[1]
+        resources.assign_prefix(prefix, digits, manufacturer, sender=regulator)
+
 
 @pytest.fixture(scope="session")
 def deployer(accounts):
@@ -99,6 +121,12 @@ def second_regulator(accounts):
 
 
 @pytest.fixture(scope="session")
+def third_regulator(accounts):
+    """A third regulator, for the quorum tests (the tender tests' third supplier: never both)."""
+    return accounts[11]
+
+
+@pytest.fixture(scope="session")
 def applicant(accounts):
     """An organization that has applied and is waiting for a regulator."""
     return accounts[9]
@@ -140,24 +168,50 @@ def create_organization(participants, regulator):
     return create_organization
 
 
+def govern(method, *args, by):
+    """Call the governed `method(*args)` from each regulator of `by` in turn (a quorum of them:
+    the last call carries it out); returns the receipts."""
+    return [method(*args, sender=account) for account in by]
+
+
+@pytest.fixture
+def create_regulators(participants, regulator):
+    """Approve each account as a regulator in turn, a quorum of the regulators active at that
+    moment (the first one, then the ones approved before) confirming each approval."""
+
+    def create_regulators(*accounts):
+        active = [regulator]
+        for account in accounts:
+            participants.apply(REGULATOR_CID, sender=account)
+            govern(participants.approve, account, int(Role.REGULATOR), by=active[: len(active) // 2 + 1])
+            active.append(account)
+        return accounts
+
+    return create_regulators
+
+
 @pytest.fixture
 def active_manufacturer(create_organization, manufacturer):
     return create_organization(manufacturer, Role.MANUFACTURER)
 
 
 @pytest.fixture
-def resources(deployed_registries, active_manufacturer):
-    return deployed_registries[1]
+def resources(deployed_registries, active_manufacturer, regulator):
+    """Resources, with the company prefix of GTIN and OTHER_GTIN assigned to the active manufacturer."""
+    resources = deployed_registries[1]
+    resources.assign_prefix(COMPANY_PREFIX, COMPANY_PREFIX_DIGITS, active_manufacturer, sender=regulator)
+    return resources
 
 
 @pytest.fixture
-def create_product(resources, active_manufacturer):
-    """Register a drug under `gtin` by `sender` (the active manufacturer by default)."""
+def create_product(resources, active_manufacturer, regulator):
+    """Register a drug under `gtin` by `sender` (the active manufacturer by default), the regulator
+    assigning it the GTIN's company prefix first when it does not hold it."""
 
     def create_product(gtin=GTIN, sender=None, category=1, name="Метформин (Metformin)", form="tablets 500 mg"):
-        return resources.register_product(
-            gtin, category, name, form, CHARACTERISTICS_CID, CERTIFICATE_CID, sender=sender or active_manufacturer
-        )
+        sender = sender or active_manufacturer
+        assign_company_prefix(resources, sender, gtin, regulator)
+        return resources.register_product(gtin, category, name, form, CHARACTERISTICS_CID, CERTIFICATE_CID, sender=sender)
 
     return create_product
 

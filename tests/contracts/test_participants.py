@@ -4,7 +4,7 @@ import ape
 import pytest
 
 from dapp.roles import Role, Status
-from tests.conftest import ORGANIZATION_CID, REASON_CID, REGULATOR_CID
+from tests.conftest import ORGANIZATION_CID, REASON_CID, REGULATOR_CID, govern
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 NEW_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
@@ -44,6 +44,13 @@ def active_regulator(create_organization, second_regulator):
 
 
 @pytest.fixture
+def three_regulators(create_regulators, regulator, second_regulator, third_regulator):
+    """Three active regulators (a quorum is two): the second is the one acted on in tests."""
+    create_regulators(third_regulator, second_regulator)
+    return regulator, second_regulator, third_regulator
+
+
+@pytest.fixture
 def suspended_manufacturer(participants, regulator, active_manufacturer):
     participants.suspend(active_manufacturer, REASON_CID, sender=regulator)
     return active_manufacturer
@@ -80,7 +87,10 @@ UNAUTHORIZED = ["stranger", "applicant", "manufacturer", "suspended_regulator", 
 
 
 @pytest.fixture(params=UNAUTHORIZED)
-def unauthorized(request, participants, regulator, stranger, applied, active_manufacturer, second_regulator):
+def unauthorized(
+    request, participants, regulator, stranger, applied, active_manufacturer, second_regulator, third_regulator,
+    create_regulators,
+):
     """A caller that is not an active regulator, in each way one can fail to be."""
     kind = request.param
     if kind == "stranger":
@@ -89,14 +99,15 @@ def unauthorized(request, participants, regulator, stranger, applied, active_man
         return applied
     if kind == "manufacturer":
         return active_manufacturer
-    participants.apply(REGULATOR_CID, sender=second_regulator)
-    participants.approve(second_regulator, Role.REGULATOR, sender=regulator)
+    # Acting on a regulator takes two of three: the first and a third one confirm.
+    create_regulators(third_regulator, second_regulator)
+    quorum = [regulator, third_regulator]
     if kind == "suspended_regulator":
-        participants.suspend(second_regulator, REASON_CID, sender=regulator)
+        govern(participants.suspend, second_regulator, REASON_CID, by=quorum)
     elif kind == "revoked_regulator":
-        participants.revoke(second_regulator, REASON_CID, sender=regulator)
+        govern(participants.revoke, second_regulator, REASON_CID, by=quorum)
     else:  # demoted_regulator: still active, but no longer a regulator
-        participants.set_roles(second_regulator, Role.MANUFACTURER, sender=regulator)
+        govern(participants.set_roles, second_regulator, Role.MANUFACTURER, by=quorum)
     return second_regulator
 
 
@@ -200,8 +211,8 @@ def test_apply__empty_cid__reverts(participants, applicant):
 # ---------------------------------------------------------------- update_metadata
 
 
-@in_status(Status.APPLIED, Status.ACTIVE, Status.SUSPENDED)
-def test_update_metadata__registered__replaces_cid_and_emits(participants, account_in_status):
+@in_status(Status.APPLIED)
+def test_update_metadata__applied__replaces_cid_and_emits(participants, account_in_status):
     before = participants.organization(account_in_status)
     tx = participants.update_metadata(NEW_CID, sender=account_in_status)
     # Only the CID changes: neither the status nor the time of its last change.
@@ -211,9 +222,23 @@ def test_update_metadata__registered__replaces_cid_and_emits(participants, accou
     assert event.metadata_cid == NEW_CID
 
 
-def test_update_metadata__regulator__replaces_cid(participants, regulator):
+@in_status(Status.ACTIVE, Status.SUSPENDED)
+def test_update_metadata__approved__submits_for_review_and_emits(participants, account_in_status):
+    before = participants.organization(account_in_status)
+    tx = participants.update_metadata(NEW_CID, sender=account_in_status)
+    # The approved metadata stays until a regulator approves the new one.
+    assert_organization(participants, account_in_status, before.status, before.roles, ORGANIZATION_CID, before.updated_at)
+    assert participants.pending_metadata(account_in_status) == NEW_CID
+    event = single_event(tx, participants.MetadataSubmitted)
+    assert event.account == account_in_status.address
+    assert event.metadata_cid == NEW_CID
+    assert not tx.decode_logs(participants.MetadataUpdated)
+
+
+def test_update_metadata__regulator__submits_for_review(participants, regulator):
     participants.update_metadata(NEW_CID, sender=regulator)
-    assert participants.organization(regulator).metadata_cid == NEW_CID
+    assert participants.organization(regulator).metadata_cid == REGULATOR_CID
+    assert participants.pending_metadata(regulator) == NEW_CID
 
 
 def test_update_metadata__not_registered__reverts(participants, stranger):
@@ -324,9 +349,10 @@ def test_set_roles__grant_regulator__increments_active_regulators(participants, 
     assert participants.is_active(active_manufacturer, Role.REGULATOR)
 
 
-def test_set_roles__remove_regulator__decrements_active_regulators(participants, regulator, active_regulator):
-    participants.set_roles(active_regulator, Role.MANUFACTURER, sender=regulator)
-    assert participants.active_regulators() == 1
+def test_set_roles__remove_regulator__decrements_active_regulators(participants, three_regulators):
+    regulator, active_regulator, third = three_regulators
+    govern(participants.set_roles, active_regulator, Role.MANUFACTURER, by=[regulator, third])
+    assert participants.active_regulators() == 2
     assert not participants.is_active(active_regulator, Role.REGULATOR)
 
 
@@ -335,15 +361,14 @@ def test_set_roles__keep_regulator__keeps_active_regulators(participants, regula
     assert participants.active_regulators() == 2
 
 
-def test_set_roles__suspended_regulator_demoted__counter_unchanged_until_reinstated(
-    participants, regulator, active_regulator
-):
-    participants.suspend(active_regulator, REASON_CID, sender=regulator)
-    assert participants.active_regulators() == 1
-    participants.set_roles(active_regulator, Role.MANUFACTURER, sender=regulator)
-    assert participants.active_regulators() == 1
-    participants.reinstate(active_regulator, sender=regulator)
-    assert participants.active_regulators() == 1
+def test_set_roles__suspended_regulator_demoted__counter_unchanged_until_reinstated(participants, three_regulators):
+    regulator, active_regulator, third = three_regulators
+    govern(participants.suspend, active_regulator, REASON_CID, by=[regulator, third])
+    assert participants.active_regulators() == 2
+    govern(participants.set_roles, active_regulator, Role.MANUFACTURER, by=[regulator, third])
+    assert participants.active_regulators() == 2
+    participants.reinstate(active_regulator, sender=regulator)  # no longer a regulator: at once
+    assert participants.active_regulators() == 2
     assert not participants.is_active(active_regulator, Role.REGULATOR)
 
 
@@ -398,9 +423,10 @@ def test_suspend__active_organization__emits_suspended(participants, regulator, 
     assert event.reason_cid == REASON_CID
 
 
-def test_suspend__active_regulator__decrements_active_regulators(participants, regulator, active_regulator):
-    participants.suspend(active_regulator, REASON_CID, sender=regulator)
-    assert participants.active_regulators() == 1
+def test_suspend__active_regulator__decrements_active_regulators(participants, three_regulators):
+    regulator, active_regulator, third = three_regulators
+    govern(participants.suspend, active_regulator, REASON_CID, by=[regulator, third])
+    assert participants.active_regulators() == 2
     assert not participants.is_active(active_regulator, Role.REGULATOR)
 
 
@@ -444,15 +470,17 @@ def test_reinstate__suspended_organization__emits_reinstated(participants, regul
     assert event.regulator == regulator.address
 
 
-def test_reinstate__suspended_regulator__increments_active_regulators(participants, regulator, active_regulator):
-    participants.suspend(active_regulator, REASON_CID, sender=regulator)
-    participants.reinstate(active_regulator, sender=regulator)
-    assert participants.active_regulators() == 2
+def test_reinstate__suspended_regulator__increments_active_regulators(participants, three_regulators):
+    regulator, active_regulator, third = three_regulators
+    govern(participants.suspend, active_regulator, REASON_CID, by=[regulator, third])
+    govern(participants.reinstate, active_regulator, by=[regulator, third])
+    assert participants.active_regulators() == 3
     assert participants.is_active(active_regulator, Role.REGULATOR)
 
 
-def test_reinstate__suspended_regulator_on_self__reverts(participants, regulator, active_regulator):
-    participants.suspend(active_regulator, REASON_CID, sender=regulator)
+def test_reinstate__suspended_regulator_on_self__reverts(participants, three_regulators):
+    regulator, active_regulator, third = three_regulators
+    govern(participants.suspend, active_regulator, REASON_CID, by=[regulator, third])
     with ape.reverts(NOT_ACTIVE_REGULATOR):
         participants.reinstate(active_regulator, sender=active_regulator)
 
@@ -497,16 +525,19 @@ def test_revoke__suspended_organization__revokes(participants, regulator, suspen
     assert single_event(tx, participants.Revoked).account == suspended_manufacturer.address
 
 
-def test_revoke__active_regulator__decrements_active_regulators(participants, regulator, active_regulator):
-    participants.revoke(active_regulator, REASON_CID, sender=regulator)
-    assert participants.active_regulators() == 1
+def test_revoke__active_regulator__decrements_active_regulators(participants, three_regulators):
+    regulator, active_regulator, third = three_regulators
+    govern(participants.revoke, active_regulator, REASON_CID, by=[regulator, third])
+    assert participants.active_regulators() == 2
     assert not participants.is_active(active_regulator, Role.REGULATOR)
 
 
-def test_revoke__suspended_regulator__keeps_active_regulators(participants, regulator, active_regulator):
-    participants.suspend(active_regulator, REASON_CID, sender=regulator)
-    participants.revoke(active_regulator, REASON_CID, sender=regulator)
-    assert participants.active_regulators() == 1
+def test_revoke__suspended_regulator__keeps_active_regulators(participants, three_regulators):
+    regulator, active_regulator, third = three_regulators
+    govern(participants.suspend, active_regulator, REASON_CID, by=[regulator, third])
+    # Two active regulators now: both must confirm.
+    govern(participants.revoke, active_regulator, REASON_CID, by=[regulator, third])
+    assert participants.active_regulators() == 2
 
 
 def test_revoke__revoked_organization__cannot_be_reinstated(participants, regulator, revoked_manufacturer):
@@ -583,20 +614,29 @@ def test_organization__lifecycle__updated_at_follows_status_changes(chain, parti
 
 
 def test_active_regulators__follows_approvals_suspensions_and_revocations(
-    participants, regulator, create_organization, active_regulator, supplier
+    participants, regulator, active_regulator, supplier
 ):
-    create_organization(supplier, Role.REGULATOR | Role.SUPPLIER)
+    participants.apply(ORGANIZATION_CID, sender=supplier)
+    govern(participants.approve, supplier, Role.REGULATOR | Role.SUPPLIER, by=[regulator, active_regulator])
     assert participants.active_regulators() == 3
-    participants.suspend(active_regulator, REASON_CID, sender=regulator)
+    govern(participants.suspend, active_regulator, REASON_CID, by=[regulator, supplier])
     assert participants.active_regulators() == 2
-    participants.revoke(supplier, REASON_CID, sender=regulator)
-    assert participants.active_regulators() == 1
+    # The suspended regulator can no longer confirm: the two still active must.
+    govern(participants.revoke, supplier, REASON_CID, by=[regulator])
+    assert participants.active_regulators() == 2
+    participants.reinstate(active_regulator, sender=regulator)  # pending: a regulator's reinstatement
+    govern(participants.reinstate, active_regulator, by=[supplier])
+    assert participants.active_regulators() == 3
+    govern(participants.revoke, supplier, REASON_CID, by=[active_regulator])
+    assert participants.active_regulators() == 2
 
 
 # ---------------------------------------------------------------- several regulators
 
 
-def test_second_regulator__approved_by_first__can_act(participants, active_regulator, applied, active_manufacturer):
+def test_second_regulator__approved_by_first__can_act(
+    participants, regulator, active_regulator, applied, active_manufacturer
+):
     tx = participants.approve(applied, Role.SUPPLIER, sender=active_regulator)
     assert single_event(tx, participants.Approved).regulator == active_regulator.address
     tx = participants.suspend(active_manufacturer, REASON_CID, sender=active_regulator)
@@ -605,15 +645,18 @@ def test_second_regulator__approved_by_first__can_act(participants, active_regul
     assert single_event(tx, participants.Reinstated).regulator == active_regulator.address
     tx = participants.set_roles(active_manufacturer, Role.DISTRIBUTOR, sender=active_regulator)
     assert single_event(tx, participants.RolesChanged).regulator == active_regulator.address
+    # Revoking is governed: of two regulators, both confirm; the event names the last.
+    participants.revoke(applied, REASON_CID, sender=regulator)
     tx = participants.revoke(applied, REASON_CID, sender=active_regulator)
     assert single_event(tx, participants.Revoked).regulator == active_regulator.address
 
 
 def test_second_regulator__suspends_first__first_can_no_longer_act(
-    participants, regulator, active_regulator, active_manufacturer
+    participants, regulator, three_regulators, active_manufacturer
 ):
-    participants.suspend(regulator, REASON_CID, sender=active_regulator)
-    assert participants.active_regulators() == 1
+    _, active_regulator, third = three_regulators
+    govern(participants.suspend, regulator, REASON_CID, by=[active_regulator, third])
+    assert participants.active_regulators() == 2
     with ape.reverts(NOT_ACTIVE_REGULATOR):
         participants.suspend(active_regulator, REASON_CID, sender=regulator)
     with ape.reverts(NOT_ACTIVE_REGULATOR):
@@ -652,13 +695,13 @@ def test_is_active__follows_each_lifecycle_step(participants, regulator, applica
     participants.suspend(applicant, REASON_CID, sender=regulator)
     assert_active_roles(participants, applicant, 0)
     # Roles changed while suspended take effect on reinstatement only.
-    participants.set_roles(applicant, Role.MANUFACTURER | Role.REGULATOR, sender=regulator)
+    participants.set_roles(applicant, Role.MANUFACTURER | Role.SUPPLIER, sender=regulator)
     assert_active_roles(participants, applicant, 0)
     participants.reinstate(applicant, sender=regulator)
-    assert_active_roles(participants, applicant, Role.MANUFACTURER | Role.REGULATOR)
+    assert_active_roles(participants, applicant, Role.MANUFACTURER | Role.SUPPLIER)
     participants.revoke(applicant, REASON_CID, sender=regulator)
     assert_active_roles(participants, applicant, 0)
-    assert participants.organization(applicant).roles == Role.MANUFACTURER | Role.REGULATOR
+    assert participants.organization(applicant).roles == Role.MANUFACTURER | Role.SUPPLIER
 
 
 def test_is_active__refused_application__never_active(participants, regulator, applied):

@@ -4,7 +4,9 @@ model predicts which actions are valid: those must succeed, the others must reve
 reason the model expects. After every step, for every account and every role flag,
 `is_active(account, role)` must be what the organization's record says: status ACTIVE and the
 flag among its roles. (`is_active` reads a copy of the roles kept in step with every change;
-the record is what it copies.)
+the record is what it copies.) Lasting actions (revoking; granting, removing, suspending or
+reinstating a regulator) take effect when a quorum of the active regulators confirmed them: the
+model keeps the pending confirmations and predicts when the quorum is reached.
 
 Each action is either guided (an active regulator acting on an account the action suits) or
 wild (any caller, any account), so that both successes and refusals are frequent. Refusals are
@@ -76,6 +78,8 @@ def test_participants__random_lifecycle__active_roles_follow_the_record(chain, p
             super().__init__()
             self.snapshot = chain.snapshot()
             self.model = copy.deepcopy(world["model"])
+            # Governed actions confirmed by fewer than a quorum: {(name, *arguments): [confirmers]}.
+            self.pending = {}
 
         def teardown(self):
             chain.restore(self.snapshot)
@@ -117,6 +121,25 @@ def test_participants__random_lifecycle__active_roles_follow_the_record(chain, p
             assert str(info.value).endswith(refusal), (name, str(info.value), refusal)
             return None
 
+        def carry_out(self, name, refusal, governed, key, method, *args, sender):
+            """`attempt`, a governed action counting the caller's confirmation: True when the
+            action took effect (at once, or with this confirmation the quorum was reached)."""
+            confirmers = self.pending.get(key, [])
+            if refusal is None and governed and sender.address in confirmers:
+                refusal = "participants: action already confirmed"
+            if not self.attempt(name, refusal, method, *args, sender=sender):
+                return False
+            if not governed:
+                return True
+            confirmers = [*confirmers, sender.address]
+            regulators = {a.address for a in accounts if self.is_regulator(a)}
+            if sum(c in regulators for c in confirmers) < len(regulators) // 2 + 1:
+                event(f"{name} pending")
+                self.pending[key] = confirmers
+                return False
+            self.pending.pop(key, None)
+            return True
+
         def regulator_refusal(self, caller, account, acting_on_itself=False):
             if not self.is_regulator(caller):
                 return NOT_REGULATOR
@@ -140,7 +163,9 @@ def test_participants__random_lifecycle__active_roles_follow_the_record(chain, p
                 refusal = "participants: not an open application"
             if refusal is None and roles == 0:
                 refusal = "participants: no roles"
-            if self.attempt("approve", refusal, participants.approve, account, roles, sender=caller):
+            governed = roles & Role.REGULATOR != 0
+            key = ("approve", account.address, roles)
+            if self.carry_out("approve", refusal, governed, key, participants.approve, account, roles, sender=caller):
                 self.model[account.address] = [Status.ACTIVE, roles]
 
         @rule(data=st.data(), roles=ROLE_SETS)
@@ -151,7 +176,11 @@ def test_participants__random_lifecycle__active_roles_follow_the_record(chain, p
                 refusal = "participants: not approved"
             if refusal is None and roles == 0:
                 refusal = "participants: no roles"
-            if self.attempt("set_roles", refusal, participants.set_roles, account, roles, sender=caller):
+            governed = refusal is None and (self.model[account.address][1] & Role.REGULATOR != 0) != (
+                roles & Role.REGULATOR != 0
+            )
+            key = ("set_roles", account.address, roles)
+            if self.carry_out("set_roles", refusal, governed, key, participants.set_roles, account, roles, sender=caller):
                 self.model[account.address][1] = roles
 
         @rule(data=st.data())
@@ -160,7 +189,9 @@ def test_participants__random_lifecycle__active_roles_follow_the_record(chain, p
             refusal = self.regulator_refusal(caller, account)
             if refusal is None and self.status(account) != Status.ACTIVE:
                 refusal = "participants: not active"
-            if self.attempt("suspend", refusal, participants.suspend, account, REASON_CID, sender=caller):
+            governed = self.model[account.address][1] & Role.REGULATOR != 0
+            key = ("suspend", account.address)
+            if self.carry_out("suspend", refusal, governed, key, participants.suspend, account, REASON_CID, sender=caller):
                 self.model[account.address][0] = Status.SUSPENDED
 
         @rule(data=st.data())
@@ -169,7 +200,9 @@ def test_participants__random_lifecycle__active_roles_follow_the_record(chain, p
             refusal = self.regulator_refusal(caller, account, acting_on_itself=True)
             if refusal is None and self.status(account) != Status.SUSPENDED:
                 refusal = "participants: not suspended"
-            if self.attempt("reinstate", refusal, participants.reinstate, account, sender=caller):
+            governed = self.model[account.address][1] & Role.REGULATOR != 0
+            key = ("reinstate", account.address)
+            if self.carry_out("reinstate", refusal, governed, key, participants.reinstate, account, sender=caller):
                 self.model[account.address][0] = Status.ACTIVE
 
         @rule(data=st.data(), now=st.sampled_from([False, True]))
@@ -183,7 +216,8 @@ def test_participants__random_lifecycle__active_roles_follow_the_record(chain, p
                 refusal = "participants: not registered"
             if refusal is None and self.status(account) == Status.REVOKED:
                 refusal = "participants: already revoked"
-            if self.attempt("revoke", refusal, participants.revoke, account, REASON_CID, sender=caller):
+            key = ("revoke", account.address)
+            if self.carry_out("revoke", refusal, True, key, participants.revoke, account, REASON_CID, sender=caller):
                 self.model[account.address][0] = Status.REVOKED
 
         # --- invariants ---

@@ -20,6 +20,10 @@ from tests.conftest import (
     OTHER_GTIN,
     REASON_CID,
     REGULATOR_CID,
+    COMPANY_PREFIX,
+    COMPANY_PREFIX_DIGITS,
+    assign_company_prefix,
+    govern,
 )
 from tests.budget import examples
 
@@ -97,9 +101,25 @@ def applied(participants, applicant):
 
 
 @pytest.fixture
-def suspend(participants, regulator):
+def act_on_regulator(participants, regulator, active_second_regulator, third_regulator):
+    """A governed action on the second regulator: a third one is approved (both confirming), then
+    the first and the third, a quorum of three, confirm the action."""
+    participants.apply(REGULATOR_CID, sender=third_regulator)
+    govern(participants.approve, third_regulator, int(Role.REGULATOR), by=[regulator, active_second_regulator])
+
+    def act_on_regulator(method, *args):
+        return govern(method, *args, by=[regulator, third_regulator])
+
+    return act_on_regulator
+
+
+@pytest.fixture
+def suspend(request, participants, regulator):
     def suspend(account):
-        participants.suspend(account, REASON_CID, sender=regulator)
+        if participants.is_active(account, int(Role.REGULATOR)):
+            request.getfixturevalue("act_on_regulator")(participants.suspend, account, REASON_CID)
+        else:
+            participants.suspend(account, REASON_CID, sender=regulator)
         return account
 
     return suspend
@@ -117,21 +137,21 @@ def regulator_and_manufacturer(create_organization, other_manufacturer):
 
 
 @pytest.fixture
-def suspended_regulator(participants, regulator, active_second_regulator):
-    participants.suspend(active_second_regulator, REASON_CID, sender=regulator)
+def suspended_regulator(participants, act_on_regulator, active_second_regulator):
+    act_on_regulator(participants.suspend, active_second_regulator, REASON_CID)
     return active_second_regulator
 
 
 @pytest.fixture
-def revoked_regulator(participants, regulator, active_second_regulator):
-    participants.revoke(active_second_regulator, REASON_CID, sender=regulator)
+def revoked_regulator(participants, act_on_regulator, active_second_regulator):
+    act_on_regulator(participants.revoke, active_second_regulator, REASON_CID)
     return active_second_regulator
 
 
 @pytest.fixture
-def demoted_regulator(participants, regulator, active_second_regulator):
+def demoted_regulator(participants, act_on_regulator, active_second_regulator):
     """Still active, but no longer a regulator."""
-    participants.set_roles(active_second_regulator, int(Role.MANUFACTURER), sender=regulator)
+    act_on_regulator(participants.set_roles, active_second_regulator, int(Role.MANUFACTURER))
     return active_second_regulator
 
 
@@ -260,9 +280,10 @@ def test_register_product__longest_texts__stored(resources, active_manufacturer)
 @pytest.mark.parametrize(
     "gtin", [GTIN_8, GTIN_12, GTIN_13, GTIN_14, MAX_GTIN], ids=["gtin8", "gtin12", "gtin13", "gtin14", "max"]
 )
-def test_register_product__padded_gtin__accepted(resources, active_manufacturer, gtin):
+def test_register_product__padded_gtin__accepted(resources, regulator, active_manufacturer, gtin):
     # The library pads the same way: a GTIN-8/12/13 is the GTIN-14 number with leading zeros.
     assert gs1.gtin_to_int(str(gtin)) == gtin
+    assign_company_prefix(resources, active_manufacturer, gtin, regulator, digits=6)
 
     tx = resources.register_product(
         gtin, Category.DRUG, NAME, FORM, CHARACTERISTICS_CID, CERTIFICATE_CID, sender=active_manufacturer
@@ -274,14 +295,17 @@ def test_register_product__padded_gtin__accepted(resources, active_manufacturer,
     assert resources.product(gtin).manufacturer == active_manufacturer.address
 
 
-def test_register_product__multi_role_manufacturer__accepted(resources, create_organization, other_manufacturer):
+def test_register_product__multi_role_manufacturer__accepted(
+    resources, regulator, create_organization, other_manufacturer
+):
     create_organization(other_manufacturer, Role.MANUFACTURER | Role.DISTRIBUTOR)
+    assign_company_prefix(resources, other_manufacturer, GTIN_13, regulator)
 
     resources.register_product(
-        GTIN, Category.DRUG, NAME, FORM, CHARACTERISTICS_CID, CERTIFICATE_CID, sender=other_manufacturer
+        GTIN_13, Category.DRUG, NAME, FORM, CHARACTERISTICS_CID, CERTIFICATE_CID, sender=other_manufacturer
     )
 
-    assert resources.product(GTIN).manufacturer == other_manufacturer.address
+    assert resources.product(GTIN_13).manufacturer == other_manufacturer.address
 
 
 @pytest.mark.parametrize("caller", ["stranger", "active_distributor", "regulator", "applied"])
@@ -345,9 +369,12 @@ def test_register_product__already_registered__reverts(resources, create_product
 
 
 def test_register_product__registered_by_other_manufacturer__reverts(
-    resources, create_product, active_manufacturer, active_other_manufacturer
+    resources, regulator, create_product, active_manufacturer, active_other_manufacturer
 ):
     create_product(gtin=GTIN)
+    # Even once the prefix is the other manufacturer's (the only regulator moves it), a product
+    # registered under it stays its manufacturer's.
+    resources.assign_prefix(COMPANY_PREFIX, COMPANY_PREFIX_DIGITS, active_other_manufacturer, sender=regulator)
 
     with ape.reverts("resources: product already registered"):
         resources.register_product(

@@ -105,6 +105,10 @@ def _approve(participants, regulator, account, roles, cid=ORGANIZATION_CID):
 
 
 def _register_product(resources, manufacturer, gtin, category=1, name="Метформин (Metformin)", form="tablets 500 mg"):
+    # Only the holder of the GTIN's company prefix registers it: the regulator assigns it first.
+    from tests.conftest import assign_company_prefix
+
+    assign_company_prefix(resources, manufacturer, gtin)
     return resources.register_product(gtin, category, name, form, CHARACTERISTICS_CID, CERTIFICATE_CID, sender=manufacturer)
 
 
