@@ -80,6 +80,8 @@ def build_events(raw: RawChain, deployment, now: int) -> int:
                  + [(regulator, participants, calldata("Participants", "approve", c, int(Role.DISTRIBUTOR)))
                     for c in (sender, consignee)])
     batch = batch_id(GTIN, LOT)
+    raw.send_all([(regulator, resources, calldata("Resources", "assign_prefix", GTIN % 10**13 // 10**6, 7,
+                                                   manufacturer))])
     raw.send_all([(manufacturer, resources, calldata("Resources", "register_product", GTIN, int(Category.DRUG),
                                                       "Natrii chloridum 0.9% 100 ml", "solution for infusion", CID, CID))])
     raw.send_all([(manufacturer, resources, calldata("Resources", "commission_batch", GTIN, LOT, now - 10 * DAY,

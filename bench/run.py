@@ -73,6 +73,7 @@ def bench_gas(results: dict, million_tree: SerialTree) -> None:
     results["gas_participants_apply"] = participants.apply(CID, sender=manufacturer).gas_used
     results["gas_participants_approve"] = participants.approve(manufacturer, int(Role.MANUFACTURER), sender=regulator).gas_used
     participants.apply(CID, sender=applicant)
+    resources.assign_prefix(GTIN % 10**13 // 10**6, 7, manufacturer, sender=regulator)
     results["gas_register_product"] = resources.register_product(
         GTIN, int(Category.DRUG), "Метформин (Metformin)", "таблетки 500 мг № 60", CID, CID, sender=manufacturer
     ).gas_used

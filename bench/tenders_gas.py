@@ -86,6 +86,8 @@ def deploy(regulator, manufacturer) -> Platform:
     tenders = contracts.Tenders.deploy(participants, resources, custody, token, sender=regulator)
     platform = Platform(regulator, manufacturer, participants, resources, custody, token, tenders)
     admit(platform, manufacturer, Role.MANUFACTURER)
+    # The GS1 company prefix of every GTIN here (4607001...), assigned before any registration.
+    resources.assign_prefix(GTIN % 10**13 // 10**6, 7, manufacturer, sender=regulator)
     resources.register_product(
         GTIN, int(Category.DRUG), "Метформин (Metformin)", "таблетки 500 мг № 60", CID, CID, sender=manufacturer
     )

@@ -66,7 +66,11 @@ def build_chain(raw: RawChain, deployment, proofs: ProofStore, now: int) -> dict
 
     batches = []  # (gtin, lot, manufacturer, tree, serials)
     products, registrations, commissions = [], [], []
+    prefixes = []  # each manufacturer's GS1 company prefix (9 digits of the GTIN-13), assigned first
     for m, manufacturer in enumerate(manufacturers):
+        first = gtin_with_check_digit(4_607_000_000_000 + m * 1000)
+        prefixes.append((regulator, resources, calldata("Resources", "assign_prefix", first % 10**13 // 10**4, 9,
+                                                        manufacturer)))
         for p in range(PRODUCTS_PER_MANUFACTURER):
             gtin = gtin_with_check_digit(4_607_000_000_000 + m * 1000 + p)
             products.append((manufacturer, resources, calldata(
@@ -81,6 +85,7 @@ def build_chain(raw: RawChain, deployment, proofs: ProofStore, now: int) -> dict
                     "Resources", "commission_batch", gtin, lot, now - 30 * DAY, now + 700 * DAY, UNITS_PER_BATCH,
                     tree.root, CID)))
                 commissions.append((manufacturer, custody, calldata("Custody", "commission", gtin, lot)))
+    raw.send_all(prefixes)
     raw.send_all(products)
     raw.send_all(registrations)
     raw.send_all(commissions)

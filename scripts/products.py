@@ -1,4 +1,7 @@
-"""The registry of products and batches (Resources): register, commission, recall, withdraw, show.
+"""The registry of products and batches (Resources): company prefixes, register, commission,
+recall, withdraw, lift a recall, reassign or claim a product, show.
+
+    ape run products assign-prefix 4607001 0xMANUFACTURER --network ... --account REGULATOR
 
     ape run products register --gtin 04607001120056 --category drug --name "Лизиноприл (Lisinopril)" \\
         --form "таблетки 10 мг № 30" --characteristics spec.json --certificate certificate.pdf \\
@@ -124,6 +127,63 @@ def recall(account, gtin, lot, reason_code, reason):
 @platform_errors
 def withdraw(account, gtin, lot, reason_code, reason):
     _retire(account, gtin, lot, reason_code, reason, "withdraw_batch", "withdrawn")
+
+
+PENDING = ("Confirmed; it is carried out when a quorum of the active regulators (more than half) has run the "
+           "same command.")
+
+
+@cli.command("assign-prefix", cls=ConnectedProviderCommand,
+             short_help="Assign a GS1 company prefix to a manufacturer (regulator)")
+@account_option()
+@click.argument("prefix")
+@click.argument("manufacturer")
+@platform_errors
+def assign_prefix(account, prefix, manufacturer):
+    carry_out(resource_actions.assign_prefix(current_deployment(), account, prefix, manufacturer), ApeSigner(account))
+    if contract("Resources").prefix_owner(int(prefix), len(prefix)) == manufacturer:
+        click.echo(f"Company prefix {prefix} assigned to {manufacturer}.")
+    else:
+        click.echo(PENDING)
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Give a product to another manufacturer (regulators)")
+@account_option()
+@gtin_option
+@click.argument("manufacturer")
+@click.option("--reason", required=True, type=click.Path(dir_okay=False), help="The decision document.")
+@platform_errors
+def reassign(account, gtin, manufacturer, reason):
+    action = resource_actions.reassign_product(current_deployment(), account, gtin, manufacturer, _document(reason))
+    carry_out(action, ApeSigner(account))
+    if contract("Resources").product(int(parse_gtin(gtin))).manufacturer == manufacturer:
+        click.echo(f"Product {parse_gtin(gtin)} now belongs to {manufacturer}.")
+    else:
+        click.echo(PENDING)
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Take over a predecessor's product (its successor)")
+@account_option()
+@gtin_option
+@platform_errors
+def claim(account, gtin):
+    carry_out(resource_actions.claim_product(current_deployment(), account, gtin), ApeSigner(account))
+    click.echo(f"Product {parse_gtin(gtin)} now belongs to {account.address}.")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Lift a recall or withdrawal (regulators)")
+@account_option()
+@gtin_option
+@lot_option
+@click.option("--reason", required=True, type=click.Path(dir_okay=False), help="The decision document.")
+@platform_errors
+def reinstate(account, gtin, lot, reason):
+    action = resource_actions.reinstate_batch(current_deployment(), account, gtin, lot, _document(reason))
+    carry_out(action, ApeSigner(account))
+    if contract("Resources").batch(int(parse_gtin(gtin)), lot).status == BatchStatus.ACTIVE:
+        click.echo(f"Batch {parse_gtin(gtin)}/{lot} is active again.")
+    else:
+        click.echo(PENDING)
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Show a product, or one of its batches")

@@ -1,5 +1,9 @@
 """The registry of organizations (Participants): apply, approve, change roles, suspend,
-reinstate, revoke, show.
+reinstate, revoke, review metadata changes, move to a successor, show.
+
+Lasting decisions (revoking; granting, removing, suspending or reinstating a regulator; moving to
+a successor) take effect when a quorum of the active regulators (more than half) ran the same
+command: each run confirms, the last one carries it out.
 
     ape run registry apply --metadata org.json --network ethereum:local:foundry --account ALIAS
     ape run registry approve 0xADDRESS --roles manufacturer,supplier --network ... --account REGULATOR
@@ -92,7 +96,51 @@ def reinstate(account, organization):
 def revoke(account, organization, reason):
     action = participants.revoke(current_deployment(), account, organization, _document(reason))
     carry_out(action, ApeSigner(account))
-    click.echo(f"{organization} revoked.")
+    if Status(contract("Participants").organization(organization).status) == Status.REVOKED:
+        click.echo(f"{organization} revoked.")
+    else:
+        click.echo(PENDING)
+
+
+PENDING = ("Confirmed; it is carried out when a quorum of the active regulators (more than half) has run the "
+           "same command.")
+
+
+@cli.command("approve-metadata", cls=ConnectedProviderCommand,
+             short_help="Approve the metadata an organization submitted (regulator)")
+@account_option()
+@click.argument("organization")
+@platform_errors
+def approve_metadata(account, organization):
+    carry_out(participants.approve_metadata(current_deployment(), account, organization), ApeSigner(account))
+    click.echo(f"The new metadata of {organization} is approved.")
+
+
+@cli.command("reject-metadata", cls=ConnectedProviderCommand,
+             short_help="Refuse the metadata an organization submitted (regulator)")
+@account_option()
+@click.argument("organization")
+@click.option("--reason", required=True, type=click.Path(dir_okay=False), help="The decision document.")
+@platform_errors
+def reject_metadata(account, organization, reason):
+    action = participants.reject_metadata(current_deployment(), account, organization, _document(reason))
+    carry_out(action, ApeSigner(account))
+    click.echo(f"The new metadata of {organization} is refused; the approved one stays.")
+
+
+@cli.command("move", cls=ConnectedProviderCommand,
+             short_help="Move an organization to a successor account: a stolen key, a merger (regulators)")
+@account_option()
+@click.argument("organization")
+@click.argument("successor")
+@platform_errors
+def move(account, organization, successor):
+    carry_out(participants.move_to_successor(current_deployment(), account, organization, successor),
+              ApeSigner(account))
+    if contract("Participants").successor(organization) == successor:
+        click.echo(f"{organization} moved to {successor}; its old account is revoked.")
+    else:
+        click.echo(PENDING)
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Show an organization's entry")
@@ -104,3 +152,6 @@ def show(organization):
     click.echo(f"status:   {Status(entry.status).name.lower()}")
     click.echo(f"roles:    {(Role(entry.roles).name or '-').lower()}")
     click.echo(f"metadata: {entry.metadata_cid or '-'}")
+    pending = contract("Participants").pending_metadata(organization)
+    if pending:
+        click.echo(f"submitted metadata awaiting review: {pending}")

@@ -16,10 +16,41 @@ def apply(deployment: Deployment, applicant, metadata_cid: str) -> PreparedActio
 
 
 def update_metadata(deployment: Deployment, organization, metadata_cid: str) -> PreparedAction:
+    """An applicant's new metadata applies at once; an approved organization's waits for a
+    regulator's review (`approve_metadata`)."""
     organization = address_of(organization)
     return action(organization, f"update the metadata of {organization}",
                   prepare_call(deployment, "Participants", "update_metadata", [_cid(metadata_cid)],
-                               f"replace the metadata of {organization} with {metadata_cid}"))
+                               f"submit {metadata_cid} as the metadata of {organization} (approved "
+                               f"organizations: for a regulator's review)"))
+
+
+def approve_metadata(deployment: Deployment, regulator, organization) -> PreparedAction:
+    """A regulator approves the metadata an organization submitted: verdicts show it from then on."""
+    organization = address_of(organization)
+    return action(regulator, f"approve the new metadata of {organization}",
+                  prepare_call(deployment, "Participants", "approve_metadata", [organization],
+                               f"approve the metadata {organization} submitted"))
+
+
+def reject_metadata(deployment: Deployment, regulator, organization, reason_cid: str) -> PreparedAction:
+    organization = address_of(organization)
+    return action(regulator, f"reject the new metadata of {organization}",
+                  prepare_call(deployment, "Participants", "reject_metadata", [organization, _cid(reason_cid)],
+                               f"reject the metadata {organization} submitted (decision {reason_cid})"))
+
+
+def move_to_successor(deployment: Deployment, regulator, organization, successor) -> PreparedAction:
+    """Regulators move an organization to a new account (a stolen key, a merger): the successor
+    gets its status, roles and approved metadata, the old account is revoked. Governed: it takes
+    effect when a quorum of the active regulators made the same call."""
+    organization, successor = address_of(organization), address_of(successor)
+    if organization == successor:
+        raise ActionError("the successor must be another account")
+    return action(regulator, f"move {organization} to {successor}",
+                  prepare_call(deployment, "Participants", "move_to_successor", [organization, successor],
+                               f"confirm moving {organization} to its successor {successor} (carried out when a "
+                               f"quorum of regulators confirmed)"))
 
 
 def approve(deployment: Deployment, regulator, organization, roles: Role) -> PreparedAction:

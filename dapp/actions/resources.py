@@ -48,6 +48,50 @@ def commission_batch(deployment: Deployment, manufacturer, gtin, lot: str, manuf
                                f"0x{bytes(serials_root).hex()[:12]}…"))
 
 
+def assign_prefix(deployment: Deployment, regulator, prefix: str, manufacturer) -> PreparedAction:
+    """A regulator records a GS1 company prefix (6 to 12 digits, as written: leading zeros count)
+    for a manufacturer: only it registers GTINs under it. Taking a prefix another manufacturer
+    holds is governed (a quorum of regulators makes the same call)."""
+    prefix = str(prefix).strip()
+    if not prefix.isdigit() or not 6 <= len(prefix) <= 12:
+        raise ActionError(f"a GS1 company prefix is 6 to 12 digits, not {prefix!r}")
+    manufacturer = address_of(manufacturer)
+    return action(regulator, f"assign the prefix {prefix} to {manufacturer}",
+                  prepare_call(deployment, "Resources", "assign_prefix", [int(prefix), len(prefix), manufacturer],
+                               f"assign the GS1 company prefix {prefix} to {manufacturer}"))
+
+
+def reassign_product(deployment: Deployment, regulator, gtin, manufacturer, reason_cid: str) -> PreparedAction:
+    """Regulators give a product (and its batches) to another manufacturer. Governed."""
+    gtin14 = parse_gtin(gtin)
+    manufacturer = address_of(manufacturer)
+    if not reason_cid:
+        raise ActionError("a decision document is required: store it first and give its CID")
+    return action(regulator, f"reassign {gtin14} to {manufacturer}",
+                  prepare_call(deployment, "Resources", "reassign_product", [int(gtin14), manufacturer, reason_cid],
+                               f"confirm giving the product {gtin14} to {manufacturer} (decision {reason_cid}; carried "
+                               f"out when a quorum of regulators confirmed)"))
+
+
+def claim_product(deployment: Deployment, successor, gtin) -> PreparedAction:
+    """The successor of a product's manufacturer takes the product over."""
+    gtin14 = parse_gtin(gtin)
+    return action(successor, f"claim {gtin14}",
+                  prepare_call(deployment, "Resources", "claim_product", [int(gtin14)],
+                               f"take over the product {gtin14} as its manufacturer's successor"))
+
+
+def reinstate_batch(deployment: Deployment, regulator, gtin, lot: str, reason_cid: str) -> PreparedAction:
+    """Regulators lift a recall or withdrawal, with a reason. Governed."""
+    gtin14 = parse_gtin(gtin)
+    if not reason_cid:
+        raise ActionError("a decision document is required: store it first and give its CID")
+    return action(regulator, f"lift the recall of {gtin14}/{lot}",
+                  prepare_call(deployment, "Resources", "reinstate_batch", [int(gtin14), lot, reason_cid],
+                               f"confirm lifting the recall or withdrawal of batch {gtin14}/{lot} (decision "
+                               f"{reason_cid}; carried out when a quorum of regulators confirmed)"))
+
+
 def set_custody(deployment: Deployment, regulator, custody) -> PreparedAction:
     """A regulator names the custody ledger Resources reports every recall to (once)."""
     custody = address_of(custody)

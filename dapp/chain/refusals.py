@@ -146,6 +146,45 @@ _SENTENCES = {
     "InvalidAccountNonce": lambda a: f"the nonce {a['currentNonce']} of {a['account']} was expected",
 }
 
+# Participants' and Resources' refusals of issue 12 (quorum, company prefixes, successors) as
+# sentences, the reason string in brackets; their other reason strings read well as they are.
+_REASON_SENTENCES = {
+    "participants: action already confirmed": (
+        "you already confirmed this action; it is carried out when a quorum of the active regulators "
+        "(more than half) has confirmed it"),
+    "participants: no metadata submitted": "the organization has no metadata change waiting for review",
+    "participants: successor is the zero address": "the successor must be a real account, not the zero address",
+    "participants: successor already registered": (
+        "the successor account already has a registration of its own: move the organization to a new account"),
+    "resources: action already confirmed": (
+        "you already confirmed this action; it is carried out when a quorum of the active regulators "
+        "(more than half) has confirmed it"),
+    "resources: company prefix not assigned to the caller": (
+        "no GS1 company prefix of this GTIN is assigned to you: a regulator assigns it first "
+        "(ape run products assign-prefix ...)"),
+    "resources: company prefix of another manufacturer": (
+        "this GTIN's GS1 company prefix is assigned to another manufacturer: only it registers products under it"),
+    "resources: prefix length out of range": "a GS1 company prefix has 6 to 12 digits",
+    "resources: prefix longer than its digits": "the company prefix has more digits than the length given",
+    "resources: prefix already assigned to it": "the manufacturer already holds this company prefix",
+    "resources: not an active manufacturer": "the account named is not an active manufacturer",
+    "resources: already the product's manufacturer": "the product already belongs to that manufacturer",
+    "resources: caller is not the manufacturer's successor": (
+        "you are not the successor regulators moved the product's manufacturer to"),
+    "resources: batch not retired": "the batch is neither recalled nor withdrawn: there is nothing to lift",
+    "resources: custody is for another participants registry": (
+        "that custody ledger asks another Participants registry who may act"),
+    "resources: too little gas to tell the custody ledger": (
+        "send it with more gas: the custody ledger must get its whole allowance to hear of the change"),
+}
+
+
+def _reason_sentence(message: str) -> str:
+    """A contract's reason string, as a sentence when it has one."""
+    sentence = _REASON_SENTENCES.get(message)
+    return f"{sentence} ({message})" if sentence else message
+
+
 # Custody.Reason, for the decommissioning errors.
 DECOMMISSION_REASONS = ("none", "dispensed", "destroyed", "stolen", "exported", "sample")
 # Solidity's panics (assert, arithmetic, ...), by code.
@@ -214,7 +253,7 @@ def sentence_of_revert(data: bytes) -> str:
         return "the transaction reverted without a reason"
     try:
         if data[:4] == _ERROR_STRING:
-            return decode(["string"], data[4:])[0]
+            return _reason_sentence(decode(["string"], data[4:])[0])
         if data[:4] == _PANIC:
             code = decode(["uint256"], data[4:])[0]
             return f"the contract failed: {PANICS.get(code, 'panic')} (Panic 0x{code:02x})"
@@ -269,5 +308,5 @@ def reason(error) -> str:
     data = _base_error_data(error) or _revert_data(getattr(error, "revert_message", "") or "")
     if data:
         return sentence_of_revert(data)
-    return getattr(error, "message", None) or str(error)
+    return _reason_sentence(getattr(error, "message", None) or str(error))
 

@@ -91,6 +91,7 @@ class _Seeder:
     def run(self) -> SeedReport:
         keep_clock(self.chain, self.log)
         self.organizations()
+        self.prefixes()
         tenders = TenderSeeder(self)
         # Batches are dated from the time the chain will show once the tenders have moved its clock.
         now = self.chain.blocks.head.timestamp + tenders.time_ahead()
@@ -128,6 +129,17 @@ class _Seeder:
                 self.did(f"{organization.name} approved as {organization.roles.name}")
             else:
                 self.report.skipped += 1
+
+    def prefixes(self) -> None:
+        """The regulator assigns each manufacturer its GS1 company prefix, before any product."""
+        for key, prefix in demo.COMPANY_PREFIXES.items():
+            account = self.account(key)
+            if self.resources.prefix_owner(int(prefix), len(prefix)) == account.address:
+                self.report.skipped += 1
+                continue
+            self.carry_out(resource_actions.assign_prefix(self.deployment, self.regulator, prefix, account),
+                           self.regulator)
+            self.did(f"company prefix {prefix} assigned to {key}")
 
     def product(self, product: demo.Product) -> None:
         """A product, registered by its manufacturer."""

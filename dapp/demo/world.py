@@ -125,6 +125,17 @@ ORGANIZATIONS = (
                  inn10("230987254"), ogrn("116237506344"), "Л042-00110-23/00711209", suspended=True),
 )
 
+# The GS1 company prefix the regulator assigns each demo manufacturer before it registers its
+# products (the digits of the GTIN-13 after the GTIN-14's indicator digit): only the prefix's holder
+# registers GTINs under it.
+COMPANY_PREFIXES = {
+    "volga": "4607001",
+    "immuno": "4605003",
+    "nordisk": "5702123",
+    "melsungen": "4046123",
+    "farmsintez": "4608132",
+}
+
 PRODUCTS = (
     Product(complete_gtin("460700112001"), "volga", Category.DRUG, "Метформин (Metformin)",
             "таблетки, покрытые пленочной оболочкой, 500 мг, № 60", "ЛП-003521",

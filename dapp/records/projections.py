@@ -157,6 +157,9 @@ class Fold:
         self.bids = _Rows(Bid, ["tender_id", "bidder"])
         self._tables = [self.organizations, self.products, self.batches, self.shipments, self.tenders, self.bids]
         self._movements: list[tuple] = []
+        # Products regulators (or a successor) reassigned in this chunk: (gtin, manufacturer), their
+        # batches' manufacturer follows once the chunk's rows are written.
+        self._reassigned: list[tuple[str, str]] = []
 
     def apply(self, connection: Connection, events: Iterable[StoredEvent]) -> None:
         events = list(events)
@@ -170,6 +173,10 @@ class Fold:
                 handler(self, event)
         for rows in self._tables:
             rows.flush(connection)
+        for gtin, manufacturer in self._reassigned:
+            connection.execute(update(Batch.__table__).where(Batch.__table__.c.gtin == gtin)
+                               .values(manufacturer=manufacturer))
+        self._reassigned = []
         if self._movements:
             bulk_insert(connection, Movement.__table__, (*_MOVEMENT_COLUMNS, "balance"),
                         with_balances(connection, self._movements, _BALANCE_INPUTS))
@@ -180,7 +187,10 @@ class Fold:
     def _want(self, event: StoredEvent) -> None:
         args = event.args
         if event.contract == "Participants":
-            self.organizations.want(args["account"])
+            if "account" in args:  # not ActionConfirmed
+                self.organizations.want(args["account"])
+            if "successor" in args:
+                self.organizations.want(args["successor"])
         elif event.contract == "Resources":
             if "batch_id" in args:
                 self.batches.want(args["batch_id"])
@@ -220,6 +230,20 @@ def _organization_status(fold: Fold, event: StoredEvent) -> None:
     fold.organizations.change((account,), **values)
 
 
+def _organization_moved(fold: Fold, event: StoredEvent) -> None:
+    """Regulators moved an organization to a successor account: the successor's row is the
+    organization's (roles, approved metadata, status), the old account is revoked."""
+    args = event.args
+    old = fold.organizations.get(args["account"])
+    if old is None:
+        return
+    if fold.organizations.get(args["successor"]) is None:
+        fold.organizations.add({**old, "address": args["successor"], "status_reason_cid": ""})
+    else:
+        fold.organizations.change((args["successor"],), **{k: v for k, v in old.items() if k != "address"})
+    fold.organizations.change((args["account"],), status="revoked", status_reason_cid="")
+
+
 def _metadata_updated(fold: Fold, event: StoredEvent) -> None:
     fold.organizations.change((event.args["account"],), metadata_cid=event.args["metadata_cid"])
 
@@ -246,6 +270,15 @@ def _product_updated(fold: Fold, event: StoredEvent) -> None:
                          certificate_cid=args["certificate_cid"])
 
 
+def _product_reassigned(fold: Fold, event: StoredEvent) -> None:
+    """Regulators gave the product to another manufacturer, or its manufacturer's successor claimed
+    it: the product and its batches are the new manufacturer's."""
+    args = event.args
+    gtin = gtin_text(args["gtin"])
+    fold.products.change((gtin,), manufacturer=args["manufacturer"])
+    fold._reassigned.append((gtin, args["manufacturer"]))
+
+
 def _batch_commissioned(fold: Fold, event: StoredEvent) -> None:
     args = event.args
     fold.batches.add({
@@ -260,6 +293,10 @@ def _batch_retired(fold: Fold, event: StoredEvent) -> None:
     args = event.args
     fold.batches.change((args["batch_id"],), status=BATCH_STATUS.get(args["status"], "retired"),
                         retired_reason_code=args["reason_code"], retired_reason_cid=args["reason_cid"])
+
+
+def _batch_reinstated(fold: Fold, event: StoredEvent) -> None:
+    fold.batches.change((event.args["batch_id"],), status="active", retired_reason_code=None, retired_reason_cid="")
 
 
 # --- Custody ---------------------------------------------------------------------------
@@ -371,10 +408,13 @@ _HANDLERS: dict[tuple[str, str], Callable[[Fold, StoredEvent], None]] = {
     **{("Participants", name): _organization_status for name in ORGANIZATION_STATUS},
     ("Participants", "MetadataUpdated"): _metadata_updated,
     ("Participants", "RolesChanged"): _roles_changed,
+    ("Participants", "MovedToSuccessor"): _organization_moved,
     ("Resources", "ProductRegistered"): _product_registered,
     ("Resources", "ProductUpdated"): _product_updated,
     ("Resources", "BatchCommissioned"): _batch_commissioned,
     ("Resources", "BatchRetired"): _batch_retired,
+    ("Resources", "ProductReassigned"): _product_reassigned,
+    ("Resources", "BatchReinstated"): _batch_reinstated,
     ("Custody", "Commissioned"): _commissioned,
     ("Custody", "Shipped"): _shipped,
     ("Custody", "Received"): _settled,

@@ -313,6 +313,9 @@ class Verifier:
         elif kind == "retired":
             text = f"batch {'recalled' if args['status'] == 2 else 'withdrawn'} by {name(args['by'])}: " \
                    f"{RECALL_REASONS.get(args['reason_code'], args['reason_code'])}"
+        elif kind == "reinstated":
+            text = f"{'recall' if args['previous_status'] == 2 else 'withdrawal'} lifted by the regulators " \
+                   f"(decision {args['reason_cid']})"
         elif kind == "commissioned":
             text = f"{args['quantity']} units placed with {name(args['manufacturer'])}"
         elif kind == "shipped":
@@ -337,6 +340,7 @@ class Verifier:
 _EVENT_KINDS = {
     "BatchCommissioned": "registered",
     "BatchRetired": "retired",
+    "BatchReinstated": "reinstated",
     "Commissioned": "commissioned",
     "Shipped": "shipped",
     "Received": "received",

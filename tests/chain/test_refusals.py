@@ -68,3 +68,15 @@ def test_reason__web3_error_kept_by_ape__decoded():
         message = "something unreadable"
 
     assert reason(ApeError()).endswith("(InsufficientBalance)")
+
+
+def test_sentence_of_revert__quorum_and_prefix_refusals__in_words():
+    for message, words in [
+        ("resources: company prefix of another manufacturer", "assigned to another manufacturer"),
+        ("resources: company prefix not assigned to the caller", "a regulator assigns it first"),
+        ("participants: action already confirmed", "quorum of the active regulators"),
+    ]:
+        data = bytes.fromhex("08c379a0") + encode(["string"], [message])
+        sentence = sentence_of_revert(data)
+        assert words in sentence
+        assert sentence.endswith(f"({message})")

@@ -62,6 +62,12 @@ def test_participants_actions__decoded__match_the_intent(deployment, regulator, 
          "reinstate", {"account": applicant.address}),
         (participant_actions.revoke(deployment, regulator, applicant, REASON_CID), regulator,
          "revoke", {"account": applicant.address, "reason_cid": REASON_CID}),
+        (participant_actions.approve_metadata(deployment, regulator, applicant), regulator,
+         "approve_metadata", {"account": applicant.address}),
+        (participant_actions.reject_metadata(deployment, regulator, applicant, REASON_CID), regulator,
+         "reject_metadata", {"account": applicant.address, "reason_cid": REASON_CID}),
+        (participant_actions.move_to_successor(deployment, regulator, applicant, regulator.address), regulator,
+         "move_to_successor", {"account": applicant.address, "successor": regulator.address}),
     ]
     for action, sender, function, arguments in cases:
         [call] = action.calls
@@ -92,6 +98,14 @@ def test_resources_actions__decoded__match_the_intent(deployment, active_manufac
          "recall_batch", {"gtin": GTIN, "lot": "L1", "reason_code": 2, "reason_cid": REASON_CID}),
         (resource_actions.withdraw_batch(deployment, regulator, GTIN, "L1", 3, REASON_CID),
          "withdraw_batch", {"gtin": GTIN, "lot": "L1", "reason_code": 3, "reason_cid": REASON_CID}),
+        (resource_actions.assign_prefix(deployment, regulator, "0614141", active_manufacturer),
+         "assign_prefix", {"prefix": 614141, "digits": 7, "manufacturer": active_manufacturer.address}),
+        (resource_actions.reassign_product(deployment, regulator, GTIN, active_manufacturer, REASON_CID),
+         "reassign_product", {"gtin": GTIN, "new_manufacturer": active_manufacturer.address,
+                              "reason_cid": REASON_CID}),
+        (resource_actions.claim_product(deployment, active_manufacturer, GTIN), "claim_product", {"gtin": GTIN}),
+        (resource_actions.reinstate_batch(deployment, regulator, GTIN, "L1", REASON_CID),
+         "reinstate_batch", {"gtin": GTIN, "lot": "L1", "reason_cid": REASON_CID}),
     ]
     for action, function, arguments in cases:
         [call] = action.calls
@@ -140,13 +154,18 @@ def test_custody_and_token_actions__decoded__match_the_intent(deployment, active
     (lambda d, a: participant_actions.approve(d, a, "0x1234", Role.MANUFACTURER), "is not an account address"),
     (lambda d, a: participant_actions.approve(d, a, a, Role(0)), "at least one role"),
     (lambda d, a: participant_actions.apply(d, a, ""), "a document is required"),
+    (lambda d, a: resource_actions.assign_prefix(d, a, "46012", a), "6 to 12 digits"),
+    (lambda d, a: resource_actions.assign_prefix(d, a, "46O1234", a), "6 to 12 digits"),
+    (lambda d, a: participant_actions.move_to_successor(d, a, a, a), "the successor must be another account"),
+    (lambda d, a: resource_actions.reinstate_batch(d, a, GTIN, "L1", ""), "a decision document is required"),
     (lambda d, a: resource_actions.commission_batch(d, a, GTIN, "L1", 2_000, 1_000, 5, b"\x11" * 32, DOCUMENTS_CID),
      "must expire after"),
     (lambda d, a: resource_actions.commission_batch(d, a, GTIN, "L1", 1_000, 2_000, 0, b"\x11" * 32, DOCUMENTS_CID),
      "at least one unit"),
     (lambda d, a: custody_actions.ship(d, a, b"\x01" * 32, a, 0, WAYBILL_CID), "at least one unit"),
     (lambda d, a: token_actions.mint(d, a, a, 0), "more than zero"),
-], ids=["bad-address", "no-role", "no-document", "expires-first", "empty-batch", "ship-nothing", "mint-nothing"])
+], ids=["bad-address", "no-role", "no-document", "short-prefix", "letter-in-prefix", "successor-itself",
+                 "lift-without-reason", "expires-first", "empty-batch", "ship-nothing", "mint-nothing"])
 def test_prepare__what_the_client_can_tell_is_wrong__refused_before_any_call(deployment, regulator, prepare, message):
     with pytest.raises(ActionError, match=message):
         prepare(deployment, regulator)

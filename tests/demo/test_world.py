@@ -54,3 +54,11 @@ def test_serials__deterministic_unique_gs1_safe():
     assert first != demo.serials("04607001120018", "MF2501", 300)
     assert len(set(first)) == 300
     assert all(len(s) == demo.SERIAL_LENGTH and s.isalnum() for s in first)
+
+
+def test_products__gtin_under_its_manufacturers_company_prefix():
+    # The seeder assigns each manufacturer its prefix first: Resources refuses any other GTIN.
+    for product in demo.PRODUCTS:
+        prefix = demo.COMPANY_PREFIXES[product.manufacturer]
+        assert 6 <= len(prefix) <= 12
+        assert product.gtin[1 : 1 + len(prefix)] == prefix, product.gtin

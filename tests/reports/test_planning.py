@@ -22,6 +22,8 @@ from dapp.tenders.client import TenderClient, TenderStatus
 from tests.conftest import (
     CERTIFICATE_CID,
     CHARACTERISTICS_CID,
+    COMPANY_PREFIX,
+    COMPANY_PREFIX_DIGITS,
     GTIN,
     ORGANIZATION_CID,
     REGULATOR_CID,
@@ -256,6 +258,7 @@ def tender_client(project, deployer, regulator, manufacturer, hospital):
     resources = project.Resources.deploy(participants, sender=deployer)
     custody = project.Custody.deploy(participants, resources, sender=deployer)
     resources.set_custody(custody, sender=regulator)
+    resources.assign_prefix(COMPANY_PREFIX, COMPANY_PREFIX_DIGITS, manufacturer, sender=regulator)
     resources.register_product(GTIN, 1, "Метформин (Metformin)", "tablets 500 mg", CHARACTERISTICS_CID,
                                CERTIFICATE_CID, sender=manufacturer)
     token = project.PaymentToken.deploy(deployer, sender=deployer)

@@ -13,7 +13,7 @@ import pytest
 from dapp.documents.cid import raw_cid
 from dapp.verification.merkle import SerialTree
 from dapp.roles import Role
-from tests.conftest import DAY, GTIN
+from tests.conftest import COMPANY_PREFIX, COMPANY_PREFIX_DIGITS, DAY, GTIN
 from tests.fixtures.anvil import ape_run, at
 
 REGULATOR, MANUFACTURER, HOSPITAL, SUPPLIER, SECOND_SUPPLIER, RELAYER = (f"TEST::{i}" for i in range(6))
@@ -61,6 +61,7 @@ def world(anvil_chain, tmp_path_factory):
         transact(w3, participants.functions.approve(accounts[index], int(roles)), accounts[0])
     manufacturer, supplier = accounts[1], accounts[3]
     cid = raw_cid(b"document")
+    transact(w3, resources.functions.assign_prefix(COMPANY_PREFIX, COMPANY_PREFIX_DIGITS, manufacturer), accounts[0])
     transact(w3, resources.functions.register_product(GTIN, 1, "Метформин (Metformin)", "таблетки 500 мг", cid, cid),
              manufacturer)
     now = w3.eth.get_block("latest")["timestamp"]

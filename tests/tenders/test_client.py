@@ -23,6 +23,8 @@ from dapp.tenders.client import Award, SignedBid, TenderClient, TenderError, Ten
 from tests.conftest import (
     CERTIFICATE_CID,
     CHARACTERISTICS_CID,
+    COMPANY_PREFIX,
+    COMPANY_PREFIX_DIGITS,
     DAY,
     DOCUMENTS_CID,
     GTIN,
@@ -71,6 +73,7 @@ def platform(project, chain, roles):
     resources.set_custody(custody, sender=regulator)
     token = project.PaymentToken.deploy(deployer, sender=deployer)
     tenders = project.Tenders.deploy(participants, resources, custody, token, sender=deployer)
+    resources.assign_prefix(COMPANY_PREFIX, COMPANY_PREFIX_DIGITS, manufacturer, sender=regulator)
     for gtin in (GTIN, OTHER_GTIN):
         resources.register_product(gtin, 1, "Метформин (Metformin)", "tablets 500 mg", CHARACTERISTICS_CID,
                                    CERTIFICATE_CID, sender=manufacturer)
