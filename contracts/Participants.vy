@@ -80,12 +80,12 @@ active_regulators: public(uint256)
 
 # @dev A metadata CID an approved organization submitted, waiting for a
 #      regulator's review (empty when none).
-pending_metadata: public(HashMap[address, String[MAX_CID_LENGTH]])
+_pending_metadata: HashMap[address, String[MAX_CID_LENGTH]]
 
 # @dev The account regulators moved an organization to (a rotated key, a
 #      merger), or zero. Custody and Tenders let the successor take over the
 #      predecessor's balances and money owed.
-successor: public(HashMap[address, address])
+_successors: HashMap[address, address]
 
 
 event Applied:
@@ -205,7 +205,7 @@ def update_metadata(metadata_cid: String[MAX_CID_LENGTH]):
         self._organizations[msg.sender].metadata_cid = metadata_cid
         log MetadataUpdated(account=msg.sender, metadata_cid=metadata_cid)
     else:
-        self.pending_metadata[msg.sender] = metadata_cid
+        self._pending_metadata[msg.sender] = metadata_cid
         log MetadataSubmitted(account=msg.sender, metadata_cid=metadata_cid)
 
 
@@ -223,7 +223,7 @@ def approve_metadata(account: address):
     assert account != msg.sender, "participants: regulator acting on itself"
     metadata_cid: String[MAX_CID_LENGTH] = self._check_pending_metadata(account)
     self._organizations[account].metadata_cid = metadata_cid
-    self.pending_metadata[account] = empty(String[MAX_CID_LENGTH])
+    self._pending_metadata[account] = empty(String[MAX_CID_LENGTH])
     log MetadataUpdated(account=account, metadata_cid=metadata_cid)
 
 
@@ -242,7 +242,7 @@ def reject_metadata(account: address, reason_cid: String[MAX_CID_LENGTH]):
     assert account != msg.sender, "participants: regulator acting on itself"
     metadata_cid: String[MAX_CID_LENGTH] = self._check_pending_metadata(account)
     self._check_cid(reason_cid)
-    self.pending_metadata[account] = empty(String[MAX_CID_LENGTH])
+    self._pending_metadata[account] = empty(String[MAX_CID_LENGTH])
     log MetadataRejected(account=account, regulator=msg.sender, metadata_cid=metadata_cid, reason_cid=reason_cid)
 
 
@@ -393,7 +393,7 @@ def revoke(account: address, reason_cid: String[MAX_CID_LENGTH]):
     self._organizations[account].status = STATUS_REVOKED
     self._organizations[account].updated_at = block.timestamp
     self._active_roles[account] = empty(Role)
-    self.pending_metadata[account] = empty(String[MAX_CID_LENGTH])
+    self._pending_metadata[account] = empty(String[MAX_CID_LENGTH])
     log Revoked(account=account, regulator=msg.sender, reason_cid=reason_cid)
 
 
@@ -436,8 +436,8 @@ def move_to_successor(account: address, successor: address):
     self._organizations[account].status = STATUS_REVOKED
     self._organizations[account].updated_at = block.timestamp
     self._active_roles[account] = empty(Role)
-    self.pending_metadata[account] = empty(String[MAX_CID_LENGTH])
-    self.successor[account] = successor
+    self._pending_metadata[account] = empty(String[MAX_CID_LENGTH])
+    self._successors[account] = successor
     log MovedToSuccessor(account=account, successor=successor, regulator=msg.sender)
 
 
@@ -462,6 +462,33 @@ def organization(account: address) -> Organization:
     @return Organization Its status, roles, metadata CID and last change time.
     """
     return self._organizations[account]
+
+
+@external
+@view
+def pending_metadata(account: address) -> String[MAX_CID_LENGTH]:
+    """
+    @dev The metadata CID `account` submitted and a regulator has not yet
+         approved or rejected (empty when none). `organization` keeps the
+         approved one.
+    @param account The organization asked about.
+    @return String The submitted CID.
+    """
+    return self._pending_metadata[account]
+
+
+@external
+@view
+def successor(account: address) -> address:
+    """
+    @dev The account regulators moved `account` to (a rotated key, a merger),
+         zero when none. Custody and Tenders let the successor take over the
+         predecessor's balances and the money owed to it; Resources its
+         products and company prefixes.
+    @param account The organization's old account.
+    @return address Its successor.
+    """
+    return self._successors[account]
 
 
 @internal
@@ -495,7 +522,7 @@ def _check_pending_metadata(account: address) -> String[MAX_CID_LENGTH]:
     """
     status: uint8 = self._organizations[account].status
     assert status == STATUS_ACTIVE or status == STATUS_SUSPENDED, "participants: not approved"
-    metadata_cid: String[MAX_CID_LENGTH] = self.pending_metadata[account]
+    metadata_cid: String[MAX_CID_LENGTH] = self._pending_metadata[account]
     assert len(metadata_cid) != 0, "participants: no metadata submitted"
     return metadata_cid
 
