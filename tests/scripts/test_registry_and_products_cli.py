@@ -39,6 +39,9 @@ def manufacturer(platform):
     address = platform["w3"].eth.accounts[1]
     applied = ape_run(["registry", "apply", "--metadata", str(files / "org.json")], env, account=MANUFACTURER)
     approved = ape_run(["registry", "approve", address, "--roles", "manufacturer,supplier"], env, account=REGULATOR)
+    # Only the holder of a GTIN's company prefix registers it: the regulator assigns 4607001 first.
+    assigned = ape_run(["products", "assign-prefix", "4607001", address], env, account=REGULATOR)
+    assert f"Company prefix 4607001 assigned to {address}" in assigned
     return address, applied, approved
 
 
