@@ -141,7 +141,7 @@ PENDING = ("Confirmed; it is carried out when a quorum of the active regulators 
 @platform_errors
 def assign_prefix(account, prefix, manufacturer):
     carry_out(resource_actions.assign_prefix(current_deployment(), account, prefix, manufacturer), ApeSigner(account))
-    if contract("Resources").prefix_owner(int(prefix), len(prefix)) == manufacturer:
+    if contract("Resources").prefix_owner(int(prefix), len(prefix)).lower() == manufacturer.lower():
         click.echo(f"Company prefix {prefix} assigned to {manufacturer}.")
     else:
         click.echo(PENDING)
@@ -156,7 +156,7 @@ def assign_prefix(account, prefix, manufacturer):
 def reassign(account, gtin, manufacturer, reason):
     action = resource_actions.reassign_product(current_deployment(), account, gtin, manufacturer, _document(reason))
     carry_out(action, ApeSigner(account))
-    if contract("Resources").product(int(parse_gtin(gtin))).manufacturer == manufacturer:
+    if contract("Resources").product(int(parse_gtin(gtin))).manufacturer.lower() == manufacturer.lower():
         click.echo(f"Product {parse_gtin(gtin)} now belongs to {manufacturer}.")
     else:
         click.echo(PENDING)

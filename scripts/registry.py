@@ -137,7 +137,7 @@ def reject_metadata(account, organization, reason):
 def move(account, organization, successor):
     carry_out(participants.move_to_successor(current_deployment(), account, organization, successor),
               ApeSigner(account))
-    if contract("Participants").successor(organization) == successor:
+    if contract("Participants").successor(organization).lower() == successor.lower():
         click.echo(f"{organization} moved to {successor}; its old account is revoked.")
     else:
         click.echo(PENDING)
