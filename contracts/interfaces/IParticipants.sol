@@ -25,6 +25,13 @@ interface IParticipants {
     event Suspended(address indexed account, address indexed regulator, string reason_cid);
     event Reinstated(address indexed account, address indexed regulator);
     event Revoked(address indexed account, address indexed regulator, string reason_cid);
+    /// @notice An approved organization submitted new metadata; it applies once a regulator
+    /// approves it ({MetadataUpdated}).
+    event MetadataSubmitted(address indexed account, string metadata_cid);
+    event MetadataRejected(address indexed account, address indexed regulator, string metadata_cid, string reason_cid);
+    /// @notice A regulator confirmed a governed action; it is carried out at `required` confirmations.
+    event ActionConfirmed(bytes32 indexed action, address indexed regulator, uint256 confirmations, uint256 required);
+    event MovedToSuccessor(address indexed account, address indexed successor, address indexed regulator);
 
     /// @notice The caller replaces its metadata document.
     function update_metadata(string calldata metadata_cid) external;
@@ -58,6 +65,24 @@ interface IParticipants {
 
     /// @notice How many organizations are active regulators.
     function active_regulators() external view returns (uint256);
+
+    /// @notice A regulator approves the metadata an approved organization submitted.
+    function approve_metadata(address account) external;
+
+    /// @notice A regulator rejects the metadata an approved organization submitted.
+    function reject_metadata(address account, string calldata reason_cid) external;
+
+    /// @notice Regulators (a quorum) move an organization to a successor address.
+    function move_to_successor(address account, address successor) external;
+
+    /// @notice The metadata CID an approved organization submitted, awaiting review ("" when none).
+    function pending_metadata(address account) external view returns (string memory);
+
+    /// @notice The id of a governed action: its request bound to its occurrence.
+    function action_id(bytes32 request) external view returns (bytes32);
+
+    /// @notice The regulators that confirmed a governed action so far.
+    function confirmers(bytes32 action) external view returns (address[] memory);
 
     /// @notice The account regulators moved `account` to (a rotated key, a merger), or zero.
     function successor(address account) external view returns (address);

@@ -66,6 +66,29 @@ interface IResources {
         string reason_cid
     );
     event CustodySet(address indexed custody, address indexed regulator);
+    /// @notice A regulator lifted a recall or withdrawal.
+    event BatchReinstated(
+        bytes32 indexed batch_id,
+        uint256 indexed gtin,
+        address indexed regulator,
+        string lot,
+        uint8 previous_status,
+        string reason_cid
+    );
+    /// @notice The custody ledger could not be told of a status change (the recall stands).
+    event CustodyUnreachable(address indexed custody, bytes32 indexed batch_id, uint8 status);
+    event PrefixAssigned(
+        uint256 indexed prefix,
+        address indexed manufacturer,
+        address indexed regulator,
+        uint8 digits,
+        address previous_manufacturer
+    );
+    event ProductReassigned(
+        uint256 indexed gtin, address indexed previous_manufacturer, address indexed manufacturer, string reason_cid
+    );
+    /// @notice A regulator confirmed a governed action; it is carried out at `required` confirmations.
+    event ActionConfirmed(bytes32 indexed action, address indexed regulator, uint256 confirmations, uint256 required);
 
     /// @notice An active manufacturer registers a product under its GTIN.
     function register_product(
@@ -123,6 +146,27 @@ interface IResources {
 
     /// @notice A regulator names, once, the custody ledger told of every recall and withdrawal.
     function set_custody(address custody) external;
+
+    /// @notice Regulators assign a GS1 company prefix of `digits` digits to a manufacturer.
+    function assign_prefix(uint256 prefix, uint8 digits, address manufacturer) external;
+
+    /// @notice The manufacturer a company prefix is assigned to (zero when none).
+    function prefix_owner(uint256 prefix, uint8 digits) external view returns (address);
+
+    /// @notice Regulators (a quorum) give a product to another manufacturer.
+    function reassign_product(uint256 gtin, address new_manufacturer, string calldata reason_cid) external;
+
+    /// @notice The successor of a product's manufacturer takes the product over.
+    function claim_product(uint256 gtin) external;
+
+    /// @notice Regulators (a quorum) lift a recall or withdrawal, with a reason.
+    function reinstate_batch(uint256 gtin, string calldata lot, string calldata reason_cid) external;
+
+    /// @notice The id of a governed action: its request bound to its occurrence.
+    function action_id(bytes32 request) external view returns (bytes32);
+
+    /// @notice The regulators that confirmed a governed action so far.
+    function confirmers(bytes32 action) external view returns (address[] memory);
 
     /// @notice The custody ledger told of every recall and withdrawal (zero until set).
     function custody() external view returns (address);
