@@ -55,6 +55,10 @@ def deploy_platform(
         if existing and chain.provider.get_code(existing.address):
             log(f"{name} already deployed at {existing.address} (block {existing.block})")
             continue
+        if name == "Tenders" and not _connect_custody(deployment, account, regulator, log):
+            # Tenders checks at deployment that Resources reports to this Custody.
+            log("Tenders is deployed once the regulator has named Custody: run the deployment again then")
+            return deployment
         instance = getattr(project(), name).deploy(*make_arguments(), sender=account)
         receipt = instance.creation_metadata.receipt if instance.creation_metadata else None
         deployment.contracts[name] = DeployedContract(
@@ -68,9 +72,9 @@ def deploy_platform(
     return deployment
 
 
-def _connect_custody(deployment: Deployment, account, regulator: str, log: Callable[[str], None]) -> None:
+def _connect_custody(deployment: Deployment, account, regulator: str, log: Callable[[str], None]) -> bool:
     """Have `Resources` tell `Custody` of every recall: a regulator's act, done here when the
-    deploying account is that regulator."""
+    deploying account is that regulator. Whether Resources now reports to this Custody."""
     from ape import Contract
     from ape.utils import ZERO_ADDRESS
 
@@ -79,15 +83,17 @@ def _connect_custody(deployment: Deployment, account, regulator: str, log: Calla
     registered = resources.custody()
     if registered == custody:
         log(f"Resources reports recalls to Custody {custody}")
-        return
+        return True
     if registered != ZERO_ADDRESS:
         raise RuntimeError(f"Resources reports recalls to {registered}, not to this deployment's Custody {custody}")
     action = set_custody(deployment, regulator, custody)
     if regulator == account.address:
         carry_out(action, ApeSigner(account))
         log(f"Resources now reports recalls to Custody {custody}")
+        return True
     else:
         [call] = action.calls
         log(f"Resources reports recalls to no custody ledger yet: the regulator {regulator} must call "
             f"Resources.set_custody({custody}) before any batch enters custody (to {call.target}, data "
             f"0x{call.data.hex()})")
+        return False
