@@ -374,9 +374,10 @@ def request_withdraw(request_id, database_url):
                  short_help="Publish a purchase request as an on-chain tender (the requesting organization)")
 @account_option()
 @click.argument("request_id", type=click.IntRange(min=1), metavar="REQUEST")
-@click.option("--bid-days", default=7, show_default=True, type=click.IntRange(min=1), help="Days to bid.")
-@click.option("--reveal-days", default=3, show_default=True, type=click.IntRange(min=1),
-              help="Days to reveal bids after the bid deadline.")
+@click.option("--bid-days", default=7, show_default=True, type=click.IntRange(min=7),
+              help="Days to bid (44-FZ: at least 7).")
+@click.option("--reveal-days", default=3, show_default=True, type=click.IntRange(min=2),
+              help="Days to reveal bids after the bid deadline (at least 2).")
 @click.option("--delivery-days", default=None, type=click.IntRange(min=1),
               help="Days to deliver after the award and the security window (default: the norm's lead time).")
 @database_option

@@ -204,9 +204,14 @@ def secure(account, tender_id, funding):
 @tender_argument
 @platform_errors
 def fail_unsecured(account, tender_id):
-    amount = _client().fail_unsecured(account, tender_id)
-    click.echo(f"Tender {tender_id} failed: the winner posted no performance security. {rubles(amount)} is owed "
-               "to the medical organization.")
+    outcome = _client().fail_unsecured(account, tender_id)
+    if outcome.failed:
+        click.echo(f"Tender {tender_id} failed: the winner posted no performance security. "
+                   f"{rubles(outcome.to_hospital)} is owed to the medical organization.")
+    else:
+        click.echo(f"The winner of tender {tender_id} posted no performance security: its bid security "
+                   f"{rubles(outcome.to_hospital)} goes to the medical organization, and the contract passes to the "
+                   f"runner-up {outcome.new_winner} at its price (see `ape run tenders show {tender_id}`).")
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Ship goods for a tender through Custody (winner)")

@@ -2,10 +2,13 @@
 
 Some states lie past deadlines, so the chain's clock is moved forward (anvil's
 `evm_increaseTime`, then `evm_mine`) in three steps: past the bid deadline (reveals), past the
-reveal deadline (awards, contracts, deliveries), and past the terminated tender's delivery
-deadline, which the contract puts at least the award window (`Tenders.AWARD_WINDOW`) after
-its reveals. All in all `time_ahead()`: the seed dates the batches from the time the chain will
-show when it is done, so that "expires in 20 days" stays true. The cancelled and the open
+reveal deadline (awards, contracts, deliveries), and past the time the hospital may terminate
+the terminated tender: its delivery deadline (at least the award window, `Tenders.AWARD_WINDOW`,
+after its reveals) plus the receipt period and the acceptance grace (`TenderClient.
+termination_delay`, 30 days). With 44-FZ's minimum periods (7 days of bidding, 2 of reveals)
+that is about seven weeks. All in all `time_ahead()`: the seed dates the batches from the time
+the chain will show when it is done, so that "expires in 20 days" stays true (and no batch of
+the demo world may be younger than the jump: it would be manufactured in the future). The cancelled and the open
 tenders are created last, with deadlines counted from then.
 
 Like the rest of the seed, each step looks at the chain first: a demo tender is found again by
@@ -170,7 +173,7 @@ class TenderSeeder:
                             f"what it delivered, {rubles(back)} back to the hospital")
         if self._state("failed").status == TenderStatus.AWARDED:
             tender_id = self.existing()["failed"]
-            back = self.client.fail_unsecured(self.seeder.account(demo.tender("failed").hospital), tender_id)
+            back = self.client.fail_unsecured(self.seeder.account(demo.tender("failed").hospital), tender_id).to_hospital
             self.seeder.did(f"tender {tender_id} failed: the winner posted no performance security; "
                             f"{rubles(back)} back to the hospital")
 

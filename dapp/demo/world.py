@@ -139,7 +139,7 @@ COMPANY_PREFIXES = {
 PRODUCTS = (
     Product(complete_gtin("460700112001"), "volga", Category.DRUG, "Метформин (Metformin)",
             "таблетки, покрытые пленочной оболочкой, 500 мг, № 60", "ЛП-003521",
-            (Batch("MF2406", 300, 150, 730), Batch("MF2501", 200, 40, 730),
+            (Batch("MF2406", 300, 150, 730), Batch("MF2501", 200, 70, 730),
              Batch("MF2311", 120, 690, 730))),  # the last expires in 40 days
     Product(complete_gtin("460700112002"), "volga", Category.DRUG, "Амоксициллин (Amoxicillin)",
             "капсулы, 500 мг, № 16", "ЛП-002786",
@@ -161,7 +161,7 @@ PRODUCTS = (
             (Batch("NA5K221", 100, 60, 900), Batch("NA5J874", 50, 820, 900))),  # the last expires in 80 days
     Product(complete_gtin("570212345002"), "nordisk", Category.DRUG, "Инсулин гларгин (Insulin glargine)",
             "раствор для подкожного введения, 100 ЕД/мл, шприц-ручки 3 мл № 5", "ЛП-003468",
-            (Batch("GL6M310", 100, 45, 1095),)),
+            (Batch("GL6M310", 100, 75, 1095),)),
     Product(complete_gtin("404612300001"), "melsungen", Category.DEVICE, "Шприц инъекционный однократного "
             "применения трехкомпонентный (Syringe, 5 ml)", "5 мл, с иглой 0,7 × 40 мм", "РЗН 2016/4512",
             (Batch("SY24031", 500, 200, 1825),)),
@@ -349,8 +349,8 @@ TENDERS = (
                200 * 165 * RUBLE, (DemoBid("sibmed", 23_800 * RUBLE), DemoBid("centrpharm", 29_500 * RUBLE)),
                gtin=OMEPRAZOLE),  # 28 % below the maximum: the anti-dumping 1.5 times security
     DemoTender("failed", "gkb1", "Амоксициллин 500 мг № 16", 150, 150 * 95 * RUBLE,
-               (DemoBid("sibmed", 12_900 * RUBLE), DemoBid("centrpharm", 13_600 * RUBLE)),
-               gtin=AMOXICILLIN),  # its winner never posts the performance security
+               (DemoBid("sibmed", 12_900 * RUBLE),),
+               gtin=AMOXICILLIN),  # its only bidder wins and never posts the performance security
     DemoTender("reveal", "gkb1", "Эноксапарин натрия 4000 анти-Ха МЕ № 10 для профилактики тромбозов", 40,
                40 * 3_300 * RUBLE,
                (DemoBid("centrpharm", 124_000 * RUBLE), DemoBid("sibmed", 126_500 * RUBLE, revealed=False)),

@@ -48,6 +48,7 @@ from dapp.errors import PlatformError
 from dapp.reports.inventory import usable_stock
 
 DAY = 24 * 60 * 60
+HOUR = 60 * 60
 MOSCOW = "Europe/Moscow"
 RULE = Fraction(97, 100)
 MIN_SOURCES = 3
@@ -229,7 +230,9 @@ def publish_tender(engine: Engine, client, hospital, request_id: int, *, bid_day
         raise PlanningError(f"purchase request {request_id} is {request.organization}'s; {sender} cannot tender it")
     delivery_days = delivery_days if delivery_days is not None else (lead_time or 30)
     security_window = terms.get("security_window", TenderNeed.__dataclass_fields__["security_window"].default)
-    now = client.now()
+    # An hour more than asked: the creation is mined some blocks after `now`, and the contract
+    # counts the minimum bidding period from its own block.
+    now = client.now() + HOUR
     bid_deadline = now + bid_days * DAY
     reveal_deadline = bid_deadline + reveal_days * DAY
     delivery_deadline = reveal_deadline + client.award_window() + security_window + delivery_days * DAY

@@ -147,6 +147,17 @@ class TenderNeed:
 
 
 @dataclass(frozen=True)
+class Unsecured:
+    """What `failUnsecured` did: the tender failed (`to_hospital`: the escrow and the winner's
+    bid security), or the contract passed to the runner-up `new_winner` (`to_hospital`: the
+    failed winner's bid security)."""
+
+    failed: bool
+    to_hospital: int
+    new_winner: str | None = None
+
+
+@dataclass(frozen=True)
 class TenderState:
     """A tender as the chain has it now, with what its creation logged (specification,
     accepted GTINs) and what the contract holds for it."""
@@ -543,13 +554,22 @@ class TenderClient:
         return carry_out(self.prepare_post_security(winner, tender_id, funding=funding), as_signer(winner))
 
     def prepare_fail_unsecured(self, sender, tender_id: int) -> PreparedAction:
-        """After the security deadline without security: the tender fails; the outcome is what
-        goes back to the hospital."""
-        description = f"close tender {tender_id} for want of performance security"
-        return action(sender, description, self._call("Tenders", "failUnsecured", [tender_id], description),
-                      outcome=lambda receipts: int(receipts[-1].event("TenderFailed").toHospital))
+        """After the security deadline without security: the winner's bid security goes to the
+        hospital and the contract passes to the runner-up, or, with none, the tender fails. The
+        outcome (`Unsecured`) says which."""
+        description = f"close the award of tender {tender_id} for want of performance security"
 
-    def fail_unsecured(self, sender, tender_id: int) -> int:
+        def closed(receipts) -> Unsecured:
+            failed = receipts[-1].events("TenderFailed")
+            if failed:
+                return Unsecured(failed=True, to_hospital=int(failed[0].toHospital))
+            passed = receipts[-1].event("AwardPassedToRunnerUp")
+            return Unsecured(failed=False, to_hospital=int(passed.forfeited), new_winner=passed.runnerUp)
+
+        return action(sender, description, self._call("Tenders", "failUnsecured", [tender_id], description),
+                      outcome=closed)
+
+    def fail_unsecured(self, sender, tender_id: int) -> Unsecured:
         return carry_out(self.prepare_fail_unsecured(sender, tender_id), as_signer(sender))
 
     # --- delivery ------------------------------------------------------------------------
@@ -729,10 +749,12 @@ class TenderClient:
     def positions(self, tender_id: int) -> list[Position]:
         """Every party of the tender and what it may take out now."""
         state = self.state(tender_id)
-        winner = (state.winner or "").lower()
+        winner, runner_up = (state.winner or "").lower(), (state.runner_up or "").lower()
         parties = [Position(state.hospital, "hospital", int(self.tenders.owed(state.hospital)), 0)]
         for bid in self.bids(tender_id, state):
-            role = "winner" if bid.bidder.lower() == winner else "bidder"
+            role = ("winner" if bid.bidder.lower() == winner
+                    else "runner-up" if bid.bidder.lower() == runner_up and state.status == TenderStatus.AWARDED
+                    else "bidder")
             parties.append(Position(bid.bidder, role, int(self.tenders.owed(bid.bidder)),
                                     state.bid_security if bid.claimable else 0))
         return parties

@@ -288,7 +288,8 @@ def test_publish_tender__nmck_is_unit_price_times_quantity__request_tendered(sql
     state = tender_client.state(tender_id)
     assert (state.status, state.hospital, state.gtin, state.quantity, state.max_price) == (
         TenderStatus.OPEN, hospital.address, GTIN, 100, 1_000_000)
-    assert state.bid_deadline - now == 7 * DAY and state.reveal_deadline - state.bid_deadline == 3 * DAY
+    # Seven days of bidding (44-FZ's minimum) counted from an hour ahead: the creation's own block is later than now.
+    assert state.bid_deadline - now == 7 * DAY + 3600 and state.reveal_deadline - state.bid_deadline == 3 * DAY
     assert state.delivery_deadline - state.reveal_deadline == tender_client.award_window() + 2 * DAY + 45 * DAY
     assert state.held == 1_000_000
     with sqlite_engine.connect() as connection:

@@ -70,9 +70,10 @@ def world(anvil_chain, tmp_path_factory):
                                                       cid), manufacturer)
     transact(w3, custody.functions.commission(GTIN, LOT), manufacturer)
     batch_id = resources.functions.batch_id(GTIN, LOT).call()
-    receipt = transact(w3, custody.functions.ship(batch_id, supplier, QUANTITY * 2, 0, cid), manufacturer)
+    receipt = transact(w3, custody.functions.ship(batch_id, supplier, QUANTITY * 2, cid), manufacturer)
     shipped = custody.events.Shipped().process_receipt(receipt)[0]["args"]
-    record_ = (batch_id, shipped["shipper"], shipped["consignee"], shipped["quantity"], shipped["tenderId"])
+    record_ = (batch_id, shipped["shipper"], shipped["consignee"], shipped["quantity"], shipped["tenders"],
+               shipped["tenderId"], shipped["shippedAt"])
     transact(w3, custody.functions.receiveShipment(shipped["shipmentId"], record_), supplier)
     for index in (2, 3, 4):
         transact(w3, token.functions.mint(accounts[index], FUNDS), accounts[0])
@@ -96,7 +97,7 @@ def whole_tenders(world):
     terms = ["--gtin", GTIN, "--quantity", QUANTITY, "--max-price", "10 000", "--bid-deadline", "+8d",
              "--reveal-deadline", "+10d", "--min-shelf-life", "180d", "--performance-security", "10%"]
     out["create"] = tenders_run(world, "create", *terms, "--delivery-deadline", "+30d", account=HOSPITAL)
-    out["create_permit"] = tenders_run(world, "create", *terms, "--delivery-deadline", "+12d", "--funding", "permit",
+    out["create_permit"] = tenders_run(world, "create", *terms, "--delivery-deadline", "+22d", "--funding", "permit",
                                        account=HOSPITAL)
     out["bid"] = tenders_run(world, "bid", 1, "--price", "8000", account=SUPPLIER)
     signed = files / "signed-bid.json"
@@ -108,7 +109,7 @@ def whole_tenders(world):
                                          account=SECOND_SUPPLIER)
     out["reveal_early"] = tenders_run(world, "reveal", 1, account=SUPPLIER, expect_success=False)
 
-    move_time(w3, DAY + 60)
+    move_time(w3, 8 * DAY + 60)  # past the bid deadline: 44-FZ's 7 days of bidding, and one more
     out["reveal"] = tenders_run(world, "reveal", 1, account=SUPPLIER)
     out["reveal_second"] = tenders_run(world, "reveal", 1, account=SECOND_SUPPLIER)
     kept = Path(world["env"]["MEDCHAIN_DATA"]) / "sealed-bids"
@@ -124,7 +125,7 @@ def whole_tenders(world):
     out["fresh_folder_after_reveal"] = sorted(path.name for path in fresh.iterdir())
     out["award_early"] = tenders_run(world, "award", 1, account=HOSPITAL, expect_success=False)
 
-    move_time(w3, DAY)
+    move_time(w3, 2 * DAY)
     out["award"] = tenders_run(world, "award", 1, account=HOSPITAL)
     tenders_run(world, "award", 2, account=HOSPITAL)
     out["secure"] = tenders_run(world, "secure", 1, account=SUPPLIER)
@@ -143,7 +144,8 @@ def whole_tenders(world):
     out["withdraw_winner"] = tenders_run(world, "withdraw", account=SUPPLIER)
     out["terminate_early"] = tenders_run(world, "terminate", 2, account=HOSPITAL, expect_success=False)
 
-    move_time(w3, 10 * DAY)
+    # Past tender 2's delivery deadline (day 22), the receipt period and the acceptance grace.
+    move_time(w3, 12 * DAY + 30 * DAY)
     out["terminate"] = tenders_run(world, "terminate", 2, account=HOSPITAL)
     out["list"] = tenders_run(world, "show")
     out["export"] = tenders_run(world, "export", 1, "--out", files / "tender-1.json")
@@ -245,7 +247,7 @@ def test_withdraw__bid_security_and_payment(world, whole_tenders):
 
 
 def test_terminate__too_early_then_pro_rata(whole_tenders):
-    assert "(DeliveryNotOverdue)" in whole_tenders["terminate_early"]
+    assert "(DeliveriesStillDue)" in whole_tenders["terminate_early"]
     # 25 of 100 delivered: a quarter of 9,000 to the supplier, the rest and the 900 security back.
     assert "Tender 2 terminated: 2,250.00 RUB owed to the supplier for what it delivered, 7,650.00 RUB" in (
         whole_tenders["terminate"])

@@ -19,7 +19,7 @@ from dapp.formats import rubles
 from dapp.chain.signers import ApeSigner
 from dapp.tenders.sealed_bids import wallet_salt
 from dapp.tenders.typed_data import SALT_PURPOSE, salt_typed_data
-from dapp.tenders.client import Award, SignedBid, TenderClient, TenderError, TenderNeed, TenderStage, TenderStatus
+from dapp.tenders.client import Award, SignedBid, TenderClient, TenderError, TenderNeed, TenderStage, TenderStatus, Unsecured
 from tests.conftest import (
     CERTIFICATE_CID,
     CHARACTERISTICS_CID,
@@ -153,8 +153,8 @@ def create_tender(client, hospital, need):
 def move_past(chain, platform):
     """Mine a block just after the tender's `deadline` field ("bidDeadline", ...)."""
 
-    def move_past(tender_id, deadline):
-        chain.mine(timestamp=getattr(platform["tenders"].tender(tender_id), deadline) + 1)
+    def move_past(tender_id, deadline, plus=0):
+        chain.mine(timestamp=getattr(platform["tenders"].tender(tender_id), deadline) + plus + 1)
 
     return move_past
 
@@ -607,15 +607,22 @@ def test_award__lowest_wins__parties_and_what_each_may_take(client, revealed, ho
     price = 8_000 * RUBLE
     security = price * 1_000 // 10_000
     assert award.winner == supplier.address and (award.price, award.performance_security) == (price, security)
-    assert award.to_hospital == MAX_PRICE - price
+    # The runner-up's price (9,000 RUB) stays in escrow until the winner secures the contract.
+    runner_up_price = 9_000 * RUBLE
+    assert award.to_hospital == MAX_PRICE - runner_up_price
     state = client.state(revealed)
-    assert (state.status, state.winner, state.security_deadline) == (
-        TenderStatus.AWARDED, supplier.address, award.security_deadline)
+    assert (state.status, state.winner, state.security_deadline, state.runner_up) == (
+        TenderStatus.AWARDED, supplier.address, award.security_deadline, rival_supplier.address)
     positions = {p.account: p for p in client.positions(revealed)}
-    assert (positions[hospital.address].role, positions[hospital.address].owed) == ("hospital", MAX_PRICE - price)
+    assert (positions[hospital.address].role, positions[hospital.address].owed) == (
+        "hospital", MAX_PRICE - runner_up_price)
     assert (positions[supplier.address].role, positions[supplier.address].claimable) == ("winner", 0)
+    assert (positions[rival_supplier.address].role, positions[rival_supplier.address].claimable) == ("runner-up", 0)
+    client.post_security(supplier, revealed)
+    positions = {p.account: p for p in client.positions(revealed)}
     assert (positions[rival_supplier.address].role, positions[rival_supplier.address].claimable) == (
         "bidder", BID_SECURITY)
+    assert positions[hospital.address].owed == MAX_PRICE - price
 
 
 def test_award__before_reveal_deadline__decoded_refusal(client, revealed, hospital):
@@ -636,8 +643,8 @@ def test_award__by_anyone_after_the_award_window__the_lowest_wins(client, chain,
 
     award = client.award(relayer, revealed)
 
-    assert award.winner == supplier.address and award.to_hospital == MAX_PRICE - 8_000 * RUBLE
-    assert platform["tenders"].owed(hospital) == MAX_PRICE - 8_000 * RUBLE
+    assert award.winner == supplier.address and award.to_hospital == MAX_PRICE - 9_000 * RUBLE
+    assert platform["tenders"].owed(hospital) == MAX_PRICE - 9_000 * RUBLE
     assert platform["tenders"].owed(relayer) == 0
 
 
@@ -666,14 +673,19 @@ def test_post_security__by_a_loser__decoded_refusal(client, awarded, rival_suppl
         client.post_security(rival_supplier, awarded)
 
 
-def test_fail_unsecured__after_the_window__hospital_recovers(client, platform, awarded, supplier, relayer, move_past):
+def test_fail_unsecured__after_the_window__passes_to_the_runner_up_then_fails(client, platform, awarded, supplier,
+                                                                             rival_supplier, relayer, move_past):
     move_past(awarded, "securityDeadline")
 
-    to_hospital = client.fail_unsecured(relayer, awarded)
+    passed = client.fail_unsecured(relayer, awarded)
 
-    assert to_hospital == 8_000 * RUBLE + BID_SECURITY
+    assert passed == Unsecured(failed=False, to_hospital=BID_SECURITY, new_winner=rival_supplier.address)
     state = client.state(awarded)
-    assert (state.status, state.winner) == (TenderStatus.FAILED, supplier.address)
+    assert (state.status, state.winner, state.runner_up) == (TenderStatus.AWARDED, rival_supplier.address, None)
+    move_past(awarded, "securityDeadline")
+    failed = client.fail_unsecured(relayer, awarded)
+    assert failed.failed and failed.to_hospital == 9_000 * RUBLE + BID_SECURITY
+    assert client.state(awarded).status == TenderStatus.FAILED
 
 
 # --- delivery --------------------------------------------------------------------------------------
@@ -696,7 +708,7 @@ def test_deliver_and_accept__in_two_shipments__completes_and_pays(client, platfo
     security = 8_000 * RUBLE * 1_000 // 10_000
     assert platform["tenders"].owed(supplier) == BID_SECURITY + 8_000 * RUBLE + security
     assert client.shipment(first.shipment_id) == first.record
-    assert first.record[4] == contracted
+    assert first.record[4:6] == (platform["tenders"].address, contracted)
 
 
 def test_deliver__more_than_due__error(client, contracted, supplier):
@@ -731,7 +743,8 @@ def test_deliver__before_security_posted__error(client, awarded, supplier):
 def test_accept__shipment_of_another_tender__error(client, contracted, hospital, supplier):
     delivery = client.deliver(supplier, contracted, GTIN, "LONG", 10, WAYBILL_CID)
 
-    with pytest.raises(TenderError, match=f"not tagged with tender {contracted + 1} but with tender {contracted}"):
+    with pytest.raises(TenderError, match=f"is not a delivery for tender {contracted + 1} of this tender contract but "
+                                          f"for tender {contracted} of"):
         client.accept(hospital, contracted + 1, delivery.shipment_id)
 
 
@@ -755,7 +768,7 @@ def test_accept__counted_twice__decoded_refusal(client, contracted, hospital, su
 def test_terminate__after_delivery_deadline__pro_rata(client, chain, contracted, hospital, supplier, move_past):
     delivery = client.deliver(supplier, contracted, GTIN, "LONG", 25, WAYBILL_CID)
     client.accept(hospital, contracted, delivery.shipment_id)
-    move_past(contracted, "deliveryDeadline")
+    move_past(contracted, "deliveryDeadline", plus=client.termination_delay())
 
     paid, to_hospital = client.terminate(hospital, contracted)
 
@@ -774,9 +787,39 @@ def test_terminate__by_the_winner_giving_up__hospital_recovers_the_same(client, 
     assert platform["tenders"].owed(hospital) == MAX_PRICE - 8_000 * RUBLE + to_hospital
 
 
-def test_terminate__before_delivery_deadline__decoded_refusal(client, contracted, hospital):
+def test_terminate__before_delivery_deadline__decoded_refusal(client, contracted, hospital, supplier):
     with pytest.raises(TransactionRefused, match=r"may be delivered until .*\(DeliveryNotOverdue\)"):
+        client.terminate(supplier, contracted)
+    with pytest.raises(TransactionRefused, match=r"may still be received or counted until .*\(DeliveriesStillDue\)"):
         client.terminate(hospital, contracted)
+
+
+def test_termination_delay__receipt_period_and_acceptance_grace(client):
+    assert client.termination_delay() == 30 * DAY
+
+
+def test_accept__unanswered_delivery__the_winner_counts_it_then_settles_it(client, chain, platform, contracted,
+                                                                          hospital, supplier):
+    """A hospital that never answers a delivery does not keep the winner from being paid."""
+    delivery = client.deliver(supplier, contracted, GTIN, "LONG", QUANTITY, WAYBILL_CID)
+    with pytest.raises(TenderError, match="still in transit"):
+        client.accept(supplier, contracted, delivery.shipment_id)
+    with pytest.raises(TenderError, match="may answer shipment .* until .*; settle it after"):
+        client.settle(supplier, delivery.shipment_id)
+    chain.mine(timestamp=delivery.record[6] + 20 * DAY + 1)
+
+    assert client.accept(supplier, contracted, delivery.shipment_id) == (QUANTITY, QUANTITY)
+    assert client.settle(hospital, delivery.shipment_id) == "received"
+    assert platform["custody"].balanceOf(delivery.record[0], hospital) == QUANTITY
+
+
+def test_settle__unanswered_and_not_counted__back_to_the_shipper(client, chain, platform, contracted, hospital,
+                                                                 supplier):
+    delivery = client.deliver(supplier, contracted, GTIN, "LONG", 10, WAYBILL_CID)
+    chain.mine(timestamp=delivery.record[6] + 20 * DAY + 1)
+
+    assert client.settle(hospital, delivery.shipment_id) == "reclaimed"
+    assert platform["custody"].shipmentStatus(delivery.shipment_id, delivery.record) == ShipmentStatus.RECLAIMED
 
 
 # --- cancel, claims, withdrawals, reads -------------------------------------------------------------
