@@ -66,6 +66,15 @@ class Model:
         return sum(1 for (b, _), (_, by, _) in self.units.items() if b == lot and by == address)
 
 
+def _path(nodes, index):
+    """The sibling path from node `index` of a StandardMerkleTree node array up to the root."""
+    path = []
+    while index > 0:
+        path.append(nodes[index + 1 if index % 2 == 1 else index - 1])
+        index = (index - 1) // 2
+    return path
+
+
 def word_reader(chain, contract, caller):
     """A view call returning its result as 32-byte words: a raw eth_call, several times faster
     than through Ape's and web3's formatting layers, for the reads made after every step."""
@@ -373,10 +382,17 @@ def test_custody__random_operations__quantities_conserved(
                 and (reason != DISPENSED or (lot not in self.model.recalled and timestamp <= expires))
             )
             leaf = leaf_hash(GTIN, serial)
-            proof = source_tree.proof(leaf)
+            unit, proof = unit_hash(GTIN, serial), source_tree.proof(leaf)
+            if data.draw(st.sampled_from([False, False, False, True]), label="inner node as the unit"):
+                # The attacker's ghost: an inner node of the tree (the root among them) with the rest
+                # of its path, to write off stock with no real pack. Never a unit.
+                blob = source_tree.to_bytes()
+                nodes = [blob[i : i + 32] for i in range(0, len(blob), 32)]
+                index = data.draw(st.integers(0, len(nodes) - len(source_serials) - 1), label="inner node")
+                unit, proof, valid = nodes[index], _path(nodes, index), False
             tx = self.attempt(
                 "decommission", valid,
-                lambda: custody.decommission(batch_id, unit_hash(GTIN, serial), proof, reason, sender=sender)
+                lambda: custody.decommission(batch_id, unit, proof, reason, sender=sender)
             )
             if tx:
                 self.model.units[(lot, serial)] = (reason, sender.address, tx.timestamp)
@@ -442,6 +458,10 @@ def test_custody__random_operations__quantities_conserved(
                 holdings = {a.address: read("holding", batch_id, a) for a in world["custodians"]}
                 assert commissioned == QUANTITIES[lot]
                 assert sum(balance + decommissioned for balance, decommissioned, _ in holdings.values()) + in_transit == commissioned
+                # Every unit written off is a real serial of the batch (the model records only those,
+                # and teardown checks each on-chain), and they add up to the holders' totals.
+                assert sum(decommissioned for _, decommissioned, _ in holdings.values()) == sum(
+                    1 for (unit_lot, _), (_, by, _) in self.model.units.items() if unit_lot == lot)
                 assert in_transit == self.model.in_transit(batch_id)
                 assert ledger_expires == expires
                 assert status == (BatchStatus.RECALLED if lot in self.model.recalled else BatchStatus.ACTIVE)
