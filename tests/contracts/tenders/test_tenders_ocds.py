@@ -89,12 +89,14 @@ def validator():
 
 
 @pytest.fixture
-def publish_metadata(participants, monkeypatch, tmp_path):
-    """Each organization publishes its registry document (in a document store of the test's own)."""
+def publish_metadata(participants, regulator, monkeypatch, tmp_path):
+    """Each organization publishes its registry document (in a document store of the test's own),
+    and a regulator approves it (an approved organization's change waits for review)."""
     monkeypatch.setenv("MEDCHAIN_DATA", str(tmp_path))
 
     def publish_metadata(account, metadata):
         participants.update_metadata(save_document(json.dumps(metadata, ensure_ascii=False).encode()), sender=account)
+        participants.approve_metadata(account, sender=regulator)
 
     return publish_metadata
 
