@@ -216,7 +216,8 @@ def specification_tender_gas(p: Platform, hospital) -> int:
     from ape import chain
 
     tenders = project().Tenders.deploy(p.participants, p.resources, p.custody, p.token, sender=p.regulator)
-    gtins = [int(complete_gtin(f"460700113{i:04d}")) for i in range(tenders.MAX_ACCEPTED_GTINS())]
+    # GTIN-13s under the manufacturer's company prefix 4607001 (only its holder registers them).
+    gtins = [int(complete_gtin(f"46070011{i:04d}")) for i in range(tenders.MAX_ACCEPTED_GTINS())]
     for gtin in gtins:
         p.resources.register_product(gtin, int(Category.DRUG), f"Product {gtin}", "tablets 500 mg", CID, CID,
                                      sender=p.manufacturer)
