@@ -89,14 +89,26 @@ def build_events(raw: RawChain, deployment, now: int) -> int:
     raw.send_all([(manufacturer, custody, calldata("Custody", "commission", GTIN, LOT))])
     first = int(raw.rpc("eth_call", {"to": custody, "data": "0x" + keccak(text="shipmentCount()")[:4].hex()},
                         "latest"), 16) + 1
+    none = "0x" + "00" * 20
     raw.send_all([(manufacturer, custody, calldata("Custody", "ship", batch, sender, SHIPMENTS, CID))])
-    bulk(raw, owner, sender, custody, [calldata("Custody", "receiveShipment", first, (batch, manufacturer, sender,
-                                                                                      SHIPMENTS, 0))])
+    shipped_at = shipping_times(raw, deployment)
+    bulk(raw, owner, sender, custody, [calldata("Custody", "receiveShipment", first, (
+        batch, manufacturer, sender, SHIPMENTS, none, 0, shipped_at[first]))])
     bulk(raw, owner, sender, custody, [calldata("Custody", "ship", batch, consignee, 1, CID)] * SHIPMENTS)
+    shipped_at = shipping_times(raw, deployment)
     bulk(raw, owner, consignee, custody, [
-        calldata("Custody", "receiveShipment", first + 1 + n, (batch, sender, consignee, 1, 0)) for n in range(SHIPMENTS)
+        calldata("Custody", "receiveShipment", first + 1 + n, (batch, sender, consignee, 1, none, 0,
+                                                               shipped_at[first + 1 + n]))
+        for n in range(SHIPMENTS)
     ])
     return first
+
+
+def shipping_times(raw: RawChain, deployment) -> dict[int, int]:
+    """shipment id -> the time it was shipped (part of the terms its receipt passes back)."""
+    reader = ChainReader(deployment, raw.uri)
+    return {log.args["shipmentId"]: log.args["shippedAt"]
+            for log in reader.one(reader.logs(["Custody"])) if log.event == "Shipped"}
 
 
 def ape_query_all(deployment) -> int:

@@ -26,7 +26,7 @@ from raw_chain import RawChain, calldata
 from dapp.chain.deploy import deploy_platform
 from dapp.codes.gs1 import digital_link, parse_code
 from dapp.codes.labels import Label, label_png
-from dapp.verification.merkle import SerialTree, leaf_hash
+from dapp.verification.merkle import SerialTree, leaf_hash, unit_hash
 from dapp.verification.proofs import ProofStore
 from dapp.codes.qr import decode_codes
 from dapp.roles import Role
@@ -114,7 +114,7 @@ def build_chain(raw: RawChain, deployment, proofs: ProofStore, now: int) -> dict
         serial = serials[rng.randrange(UNITS_PER_BATCH)]
         leaf = leaf_hash(gtin, serial)
         dispenses.append((pharmacy_of[(gtin, lot)], custody, calldata(
-            "Custody", "decommission", batch_id(gtin, lot), leaf, tree.proof(leaf), 1)))
+            "Custody", "decommission", batch_id(gtin, lot), unit_hash(gtin, serial), tree.proof(leaf), 1)))
         dispensed.add((gtin, lot, serial))
     raw.send_all(dispenses)
     return {"batches": batches, "dispensed": dispensed}
@@ -126,11 +126,12 @@ def receive_all(raw: RawChain, custody: str, deployment) -> None:
 
     reader = ChainReader(deployment, raw.uri)
     logs = reader.one(reader.logs(["Custody"]))
-    done = {log.args["shipmentId"] for log in logs if log.event in ("Received", "Rejected")}
+    done = {log.args["shipmentId"] for log in logs if log.event in ("Received", "Rejected", "Reclaimed")}
     raw.send_all([
         (log.args["consignee"], custody, calldata(
             "Custody", "receiveShipment", log.args["shipmentId"],
-            (log.args["batchId"], log.args["shipper"], log.args["consignee"], log.args["quantity"], log.args["tenderId"])))
+            tuple(log.args[field] for field in ("batchId", "shipper", "consignee", "quantity", "tenders", "tenderId",
+                                                "shippedAt"))))
         for log in logs if log.event == "Shipped" and log.args["shipmentId"] not in done
     ])
 
