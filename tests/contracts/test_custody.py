@@ -22,6 +22,7 @@ from tests.conftest import (
     serials_for,
 )
 from tests.contracts.test_payment_token import custom_error
+from tests.contracts.tree_nodes import inner_nodes
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO_BYTES32 = b"\x00" * 32
@@ -2026,28 +2027,17 @@ def test_reject__after_receipt_period__reverts(custody, to_distributor, active_d
 # --- the attacker's decommissions: inner nodes and the root are no units -----------------------
 
 
-def _node_proof(nodes, index):
-    """The sibling path from node `index` of a StandardMerkleTree node array to its root."""
-    proof = []
-    while index > 0:
-        proof.append(nodes[index + 1 if index % 2 == 1 else index - 1])
-        index = (index - 1) // 2
-    return proof
-
-
 @pytest.mark.parametrize("reason", [DESTROYED, STOLEN, EXPORTED, SAMPLE, DISPENSED])
 def test_decommission__inner_node_or_root_as_unit__reverts(custody, batch, active_manufacturer, reason):
     # The holder tries to write off stock with no real pack: every inner node of the tree (the
     # root with an empty proof among them), passed with the rest of its path.
     batch_id, tree, serials = batch
-    blob = tree.to_bytes()
-    nodes = [blob[i:i + 32] for i in range(0, len(blob), 32)]
-    inner = range(len(nodes) - len(serials))
-    assert list(inner) and _node_proof(nodes, 0) == []
+    ghosts = inner_nodes(tree)
+    assert ghosts[0] == (tree.root, [])
 
-    for index in inner:
-        with reverts_with(custody, "InvalidProof", batchId=batch_id, leaf=leaf_of_unit_hash(nodes[index])):
-            custody.decommission(batch_id, nodes[index], _node_proof(nodes, index), reason, sender=active_manufacturer)
+    for node, path in ghosts:
+        with reverts_with(custody, "InvalidProof", batchId=batch_id, leaf=leaf_of_unit_hash(node)):
+            custody.decommission(batch_id, node, path, reason, sender=active_manufacturer)
 
     assert_holding(custody, batch_id, active_manufacturer, balance=8, decommissioned=0, ever_held=True)
 

@@ -25,6 +25,7 @@ from dapp.verification.merkle import leaf_hash, unit_hash
 from dapp.roles import BatchStatus, Role, ShipmentStatus
 from tests.conftest import DAY, GTIN, REASON_CID, WAYBILL_CID
 from tests.budget import examples
+from tests.contracts.tree_nodes import inner_nodes
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
@@ -64,15 +65,6 @@ class Model:
     def decommissioned(self, lot, address):
         """Units of `lot` that `address` decommissioned (and did not undo)."""
         return sum(1 for (b, _), (_, by, _) in self.units.items() if b == lot and by == address)
-
-
-def _path(nodes, index):
-    """The sibling path from node `index` of a StandardMerkleTree node array up to the root."""
-    path = []
-    while index > 0:
-        path.append(nodes[index + 1 if index % 2 == 1 else index - 1])
-        index = (index - 1) // 2
-    return path
 
 
 def word_reader(chain, contract, caller):
@@ -386,10 +378,8 @@ def test_custody__random_operations__quantities_conserved(
             if data.draw(st.sampled_from([False, False, False, True]), label="inner node as the unit"):
                 # The attacker's ghost: an inner node of the tree (the root among them) with the rest
                 # of its path, to write off stock with no real pack. Never a unit.
-                blob = source_tree.to_bytes()
-                nodes = [blob[i : i + 32] for i in range(0, len(blob), 32)]
-                index = data.draw(st.integers(0, len(nodes) - len(source_serials) - 1), label="inner node")
-                unit, proof, valid = nodes[index], _path(nodes, index), False
+                unit, proof = data.draw(st.sampled_from(inner_nodes(source_tree)), label="inner node")
+                valid = False
             tx = self.attempt(
                 "decommission", valid,
                 lambda: custody.decommission(batch_id, unit, proof, reason, sender=sender)
