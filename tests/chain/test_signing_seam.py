@@ -16,7 +16,7 @@ from dapp.chain.deployment import DeployedContract, Deployment
 from dapp.chain.signers import ApeSigner, RpcSigner, carry_out
 from dapp.errors import TransactionRefused
 from dapp.roles import Category, Role
-from dapp.verification.merkle import leaf_hash
+from dapp.verification.merkle import leaf_hash, unit_hash
 from tests.conftest import (CHARACTERISTICS_CID, CERTIFICATE_CID, DAY, DOCUMENTS_CID, GTIN, ORGANIZATION_CID,
                             REASON_CID, WAYBILL_CID)
 
@@ -257,8 +257,8 @@ def test_rpc_signer__same_action_as_the_ape_account__same_events(deployment, cha
         (participant_actions.approve(deployment, regulator, applicant, Role.PHARMACY), regulator),
         (custody_actions.ship(deployment, active_manufacturer, batch_id, distributor, 2, WAYBILL_CID),
          active_manufacturer),
-        (custody_actions.decommission(deployment, active_manufacturer, batch_id, leaf, tree.proof(leaf),
-                                      Decommission.DESTROYED), active_manufacturer),
+        (custody_actions.decommission(deployment, active_manufacturer, batch_id, unit_hash(GTIN, serials[0]),
+                                      tree.proof(leaf), Decommission.DESTROYED), active_manufacturer),
     ]
     # the receipts, not the actions' outcomes
     actions = [(replace(action, outcome=None), sender) for action, sender in actions]
