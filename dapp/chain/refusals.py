@@ -273,11 +273,13 @@ def _revert_data(message: str) -> bytes | None:
     if custom:
         return bytes.fromhex(custom.group(1) + custom.group(2))
     raw = _CUSTOM_ERROR_RAW.fullmatch((message or "").lstrip())  # trailing bytes may look like spaces
-    if raw:  # the arguments as raw bytes, each one a character
-        try:
-            return bytes.fromhex(raw.group(1)) + raw.group(2).encode("latin-1")
-        except UnicodeEncodeError:
-            return None
+    if raw:  # the arguments as raw bytes: one character each, or read as UTF-8 where they happen to be
+        for encoding in ("latin-1", "utf-8"):
+            try:
+                return bytes.fromhex(raw.group(1)) + raw.group(2).encode(encoding)
+            except UnicodeEncodeError:
+                continue
+        return None
     try:
         if text.startswith("0x"):
             return bytes.fromhex(text[2:])

@@ -58,6 +58,16 @@ def test_revert_data__every_shape_ape_leaves__the_bytes(message):
     assert _revert_data(message) == INSUFFICIENT
 
 
+def test_revert_data__anvil_arguments_read_as_utf8__the_bytes():
+    # A deadline whose bytes form a UTF-8 sequence (0xca 0xac: "ʬ") reaches the client as that
+    # character, which latin-1 cannot encode (seen with RevealNotOver on anvil).
+    data = bytes.fromhex("cc7d6bb4") + (1).to_bytes(32, "big") + bytes.fromhex("6b22caac").rjust(32, b"\0")
+    message = f"custom error 0x{data[:4].hex()}: {data[4:].decode('utf-8')}"
+
+    assert _revert_data(message) == data
+    assert sentence_of_revert(data).endswith("award it after that (RevealNotOver)")
+
+
 def test_reason__web3_error_kept_by_ape__decoded():
     class Web3Error(Exception):
         data = "0x" + INSUFFICIENT.hex()
