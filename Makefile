@@ -7,8 +7,10 @@ setup:
 run: setup
 	@tools/run.sh
 
-test: setup
+test:
+	@tools/setup.sh --tests
 	@tools/test.sh
 
-bench: setup
+bench:
+	@tools/setup.sh --tests
 	@tools/bench.sh

@@ -17,6 +17,9 @@ stamp() { cat "${@:2}" | sha256sum > "$STAMPS/$1"; }
 #    for the labels' Cyrillic text); Node.js and npm when the
 #    machine has none (anvil's launcher and solcjs run on node).
 DEBIAN_PACKAGES=(libzbar0 fonts-dejavu-core)
+# The tests drive the dApp in Debian's Chromium (Playwright's own browser download is not
+# reachable from these machines).
+[ "${1:-}" = "--tests" ] && DEBIAN_PACKAGES+=(chromium)
 command -v node >/dev/null || DEBIAN_PACKAGES+=(nodejs)
 command -v npm >/dev/null || DEBIAN_PACKAGES+=(npm)
 missing=()
@@ -66,3 +69,11 @@ if ! fresh contracts ape-config.yaml $(find contracts -path contracts/.cache -pr
   ape compile < /dev/null > .cache/compile.log 2>&1 || { cat .cache/compile.log; exit 1; }
   stamp contracts ape-config.yaml $(find contracts -path contracts/.cache -prune -o -type f -print | sort)
 fi
+
+# 6. The Russian catalogue, compiled from its .po (dapp/i18n/locale).
+for po in dapp/i18n/locale/*/LC_MESSAGES/medchain.po; do
+  mo="${po%.po}.mo"
+  if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then
+    pybabel compile --domain medchain --input-file "$po" --output-file "$mo" --statistics 2>&1 | sed 's/^/[setup] /'
+  fi
+done

@@ -38,6 +38,32 @@ def current_deployment() -> Deployment:
     return deployment
 
 
+def deployment_at(uri: str, timeout: float = 10.0) -> Deployment:
+    """The deployment record of the chain whose node answers at `uri` (plain JSON-RPC, no Ape):
+    its chain id and genesis hash pick the record."""
+    import requests
+
+    from dapp.chain.reader import ChainUnreachable
+
+    payload = [{"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+               {"jsonrpc": "2.0", "id": 2, "method": "eth_getBlockByNumber", "params": ["0x0", False]}]
+    try:
+        response = requests.post(uri, json=payload, timeout=timeout)
+        response.raise_for_status()
+        answers = {answer["id"]: answer.get("result") for answer in response.json()}
+        chain_id, genesis = int(answers[1], 16), answers[2]["hash"]
+    except (requests.RequestException, ValueError, KeyError, TypeError) as error:
+        raise ChainUnreachable(
+            f"the chain's node at {uri} does not answer ({error.__class__.__name__}); start it (`make run` starts "
+            "a local one) or point MEDCHAIN_RPC_URL at a node that runs") from None
+    deployment = read_record(chain_id, genesis)
+    if deployment is None:
+        raise DeploymentError(
+            f"the platform is not deployed on the chain at {uri} (chain id {chain_id}); start the local platform "
+            "with `make run`, or deploy with `ape run deploy --network <network> --account <account>`")
+    return deployment
+
+
 def contract(name: str, deployment: Deployment | None = None):
     """The deployed contract `name` ("Participants", "Resources", ...) as an Ape contract instance."""
     deployment = deployment or current_deployment()

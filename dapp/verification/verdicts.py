@@ -19,7 +19,7 @@ from functools import lru_cache
 from eth_abi import encode
 from eth_utils import is_address, keccak, to_checksum_address
 
-from dapp.chain.connection import current_deployment
+from dapp.chain.connection import current_deployment, deployment_at
 from dapp.chain.reader import ChainReader, FollowedLogs, Log
 from dapp.documents.store import document_status
 from dapp.documents.default_store import load_document
@@ -88,6 +88,8 @@ class Verdict:
     unit: dict = field(default_factory=dict)
     documents: list[Document] = field(default_factory=list)
     history: list[Event] = field(default_factory=list)
+    # The block every fact above was read at: {"number", "hash", "time"}.
+    block: dict = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -124,16 +126,22 @@ def _moment(timestamp: int) -> str:
 class Verifier:
     """Verifies codes against the connected chain's deployment."""
 
-    def __init__(self, proofs: ProofStore | None = None):
-        self.deployment = current_deployment()
+    def __init__(self, proofs: ProofStore | None = None, reader: ChainReader | None = None):
+        """Reads through `reader`, or through the node Ape is connected to."""
+        self.reader = reader or ChainReader.connected(current_deployment())
+        self.deployment = self.reader.deployment
         self.proofs = proofs or ProofStore()
-        self.reader = ChainReader.connected(self.deployment)
         # Organizations and products change only with an event of theirs: kept here, and
         # dropped when the followed logs bring one (or the chain reorganizes).
         self.events = FollowedLogs(self.reader, ["Participants", "Resources", "Custody"])
         self._generation = self.events.generation
         self._organizations: dict[str, dict] = {}
         self._products: dict[int, object] = {}
+
+    @classmethod
+    def at(cls, uri: str, proofs: ProofStore | None = None) -> Verifier:
+        """A verifier of the platform deployed on the chain whose node answers at `uri` (no Ape)."""
+        return cls(proofs, ChainReader(deployment_at(uri), uri))
 
     def verify_text(self, text: str, scanner: str | None = None) -> Verdict:
         """The verdict on a typed or scanned code (raises InvalidCodeError when it is not one)."""
@@ -167,7 +175,8 @@ class Verifier:
         accounts = {data.productManufacturer, data.unitBy} | {
             value for log in logs for value in log.args.values() if isinstance(value, str) and is_address(value)}
         product = self._read(accounts - {ZERO_ADDRESS}, logs, gtin if data.productManufacturer != ZERO_ADDRESS else None)
-        verdict = Verdict(code=code, genuine=False)
+        verdict = Verdict(code=code, genuine=False, block={
+            "number": int(head["number"], 16), "hash": head["hash"], "time": _moment(int(head["timestamp"], 16))})
 
         if data.productManufacturer == ZERO_ADDRESS:
             findings.append(Finding(Reason.UNKNOWN_PRODUCT, f"no product is registered under GTIN {code.gtin}"))
