@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 # Fixtures used across subjects: databases (SQLite and PostgreSQL) and a throwaway anvil.
-pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.anvil"]
+pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.anvil", "tests.fixtures.demo_chain", "tests.fixtures.browser"]
 
 # Realistic CIDv1 strings (raw leaves, sha2-256), as the document store produces them.
 REGULATOR_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"

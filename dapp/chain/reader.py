@@ -609,6 +609,11 @@ class FollowedLogs:
             if self.absorb(head, self.reader.batch(self.refresh_requests(head))):
                 return
 
+    def by_event(self, event: str) -> list[Log]:
+        """Every log of the event named `event`, in chain order."""
+        return sorted((log for logs in self._by_topic.values() for log in logs if log.event == event),
+                      key=lambda log: (log.block_number, log.log_index))
+
     def with_first_topic(self, topic: bytes) -> list[Log]:
         """The logs whose first indexed argument is `topic`, in chain order."""
         return sorted(self._by_topic.get(topic, []), key=lambda log: (log.block_number, log.log_index))

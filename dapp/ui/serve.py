@@ -32,12 +32,11 @@ def main(host: str, port: int, tls: bool) -> None:
         "client.toolbarMode": "minimal",
         "server.maxUploadSize": 25,  # megabytes: a phone's photo, not a film
     }
-    if tls:  # Streamlit takes the certificate's paths only from the environment
+    if tls:
         from dapp.ui.tls import certificate_paths
 
         cert, key = certificate_paths()
-        os.environ["STREAMLIT_SERVER_SSL_CERT_FILE"] = str(cert)
-        os.environ["STREAMLIT_SERVER_SSL_KEY_FILE"] = str(key)
+        config.update({"server.sslCertFile": str(cert), "server.sslKeyFile": str(key)})
     from dapp.ui.server import create_app
 
     create_app().run(config=config)

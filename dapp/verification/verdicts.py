@@ -258,6 +258,15 @@ class Verifier:
         verdict.history = self._history(logs)
         return findings
 
+    def organizations(self) -> dict[str, dict]:
+        """Every organization that ever applied to the registry, by account, as the chain has it now
+        ({"account", "status", "name", ...}); for choosing where one scans."""
+        self.events.refresh()
+        self._forget_changed()
+        accounts = {to_checksum_address(log.topics[0][12:]) for log in self.events.by_event("Applied")}
+        self._read(accounts, [], None)
+        return {account: self._organization(account) for account in sorted(accounts)}
+
     def _find_lot(self, gtin: int, leaf: bytes) -> str | None:
         """The lot of the batch of `gtin` whose tree holds `leaf` (for codes printed without a lot)."""
         registered = self.reader.one(self.reader.logs(["Resources"], None, gtin.to_bytes(32, "big")))
