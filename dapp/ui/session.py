@@ -21,7 +21,10 @@ def t(message: str) -> str:
 
 
 def sidebar() -> None:
+    from dapp.ui.account import account_panel
+
     with st.sidebar:
+        account_panel()
         st.selectbox(
             _("Language"), LANGUAGES, key="language", format_func=LANGUAGE_NAMES.__getitem__,
             on_change=lambda: set_language(st.session_state["language"]))
