@@ -34,6 +34,9 @@ contract Custody is ICustody {
     /// @notice The role flags that may hold custody: MANUFACTURER 2 | DISTRIBUTOR 4 |
     /// MEDICAL_ORGANIZATION 8 | PHARMACY 16 | SUPPLIER 32. A regulator-only organization may not.
     uint256 public constant CUSTODY_ROLES = 2 | 4 | 8 | 16 | 32;
+    /// @notice Every role flag of `Participants` (REGULATOR 1 and the custody roles): an active
+    /// organization of any role may report a suspect pack.
+    uint256 public constant PARTICIPANT_ROLES = 1 | CUSTODY_ROLES;
 
     /// @notice The ACTIVE batch status of `Resources`.
     uint8 public constant BATCH_ACTIVE = 1;
@@ -268,6 +271,17 @@ contract Custody is ICustody {
             position.decommissioned -= 1;
         }
         emit DispenseUndone(batchId, leaf, msg.sender);
+    }
+
+    /// @inheritdoc ICustody
+    /// @dev Nothing is stored: the event is the report. Spam costs the reporter gas, and only an
+    /// active organization, which a regulator approved and may suspend, can report at all.
+    function reportSuspectPack(bytes32 batchId, bytes32 unitHash, string calldata reportCid) external {
+        if (bytes(reportCid).length == 0) revert EmptyCid();
+        if (!participants.is_active(msg.sender, PARTICIPANT_ROLES)) {
+            revert ParticipantNotActive(msg.sender, PARTICIPANT_ROLES);
+        }
+        emit SuspectPackReported(batchId, msg.sender, unitHash, reportCid);
     }
 
     /// @inheritdoc ICustody

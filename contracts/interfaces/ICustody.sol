@@ -204,6 +204,12 @@ interface ICustody {
     event Decommissioned(bytes32 indexed batchId, bytes32 indexed leaf, address indexed by, uint8 reason);
     /// @notice A dispense was undone: the unit is back in circulation and in `by`'s balance.
     event DispenseUndone(bytes32 indexed batchId, bytes32 indexed leaf, address indexed by);
+    /// @notice `reporter` reports a pack it believes suspect (counterfeit, tampered, diverted)
+    /// to the regulators; the report itself is the document `reportCid`. `unitHash` is
+    /// keccak256(abi.encode(uint256 gtin, string serial)): the serial stays off-chain. For a
+    /// code whose batch nobody registered, `batchId` is still keccak256(abi.encode(gtin, lot)),
+    /// with an empty lot when the code carries none.
+    event SuspectPackReported(bytes32 indexed batchId, address indexed reporter, bytes32 unitHash, string reportCid);
 
     /// @notice Places the batch (`gtin`, `lot`) with its manufacturer: the caller's balance of it
     /// becomes the batch's quantity.
@@ -313,6 +319,17 @@ interface ICustody {
     /// @param batchId The batch.
     /// @param leaf The unit's leaf.
     function undoDispense(bytes32 batchId, bytes32 leaf) external;
+
+    /// @notice Reports a suspect pack to the regulators, on the record: the report cannot be
+    /// dropped silently by whoever keeps the reports' database.
+    /// @dev Requirements: `reportCid` is not empty ({EmptyCid}); the caller is an active
+    /// organization of any role ({ParticipantNotActive}). The batch and the unit need not be
+    /// known: a falsified pack often carries a code nobody registered. Stores nothing.
+    /// Emits {SuspectPackReported}.
+    /// @param batchId keccak256(abi.encode(uint256 gtin, string lot)) of the code as read.
+    /// @param unitHash keccak256(abi.encode(uint256 gtin, string serial)) of the code as read.
+    /// @param reportCid CID of the report document (code without its serial, verdict, photo hash).
+    function reportSuspectPack(bytes32 batchId, bytes32 unitHash, string calldata reportCid) external;
 
     /// @notice The registry asked who may act.
     function participants() external view returns (IParticipants);
