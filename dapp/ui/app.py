@@ -6,12 +6,12 @@ import streamlit as st
 
 from dapp.ui import session
 
-st.set_page_config(page_title="MedChain", page_icon="💊", layout="wide")
+st.set_page_config(page_title="MedChain", page_icon=":material/medication:", layout="wide")
 session.start()
 
 pages = [
-    st.Page("pages/home.py", title=session.t("Home"), icon="🏠", url_path="home", default=True),
-    st.Page("pages/verify.py", title=session.t("Verify a pack"), icon="🔍", url_path="verify"),
+    st.Page("app_pages/home.py", title=session.t("Home"), icon=":material/home:", url_path="home", default=True),
+    st.Page("app_pages/verify.py", title=session.t("Verify a pack"), icon=":material/qr_code_scanner:", url_path="verify"),
 ]
 navigation = st.navigation(pages)
 session.sidebar()

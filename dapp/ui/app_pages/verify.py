@@ -1,5 +1,74 @@
+"""Verify a pack: camera, photo, typed or scanned code, or a label's link (?code=)."""
+
+from __future__ import annotations
+
 import streamlit as st
 
 from dapp.i18n import _
+from dapp.ui import clients
+from dapp.ui.verdict_view import scanner_choice, show_check, show_error
+from dapp.verification.scanning import check_photo, check_text
 
 st.title(_("Verify a pack"))
+service = clients.verification()
+# The verdict goes above the inputs (a phone opening a label's link sees it first); the inputs
+# below are read first, so this run's input already has its verdict there.
+verdict_area = st.container()
+
+st.subheader(_("Check a pack"))
+st.caption(_("Point the camera at the pack's QR or DataMatrix code, upload a photo of it, or type the code. "
+             "The answer comes from the blockchain, not from this website's operator."))
+scanner = scanner_choice(service)
+
+
+def run_check(kind: str, payload) -> None:
+    """Checks the input and keeps the result (or the error) for this session."""
+    try:
+        if kind in ("camera", "photo"):
+            st.session_state["verify_result"] = check_photo(service, payload, scanner, source=kind)
+        else:
+            st.session_state["verify_result"] = check_text(service, payload, scanner, source=kind)
+    except Exception as error:  # noqa: BLE001 - every failure is shown in words (show_error)
+        st.session_state["verify_result"] = error
+
+
+linked_code = st.query_params.get("code")
+if linked_code and st.session_state.get("verify_linked") != (linked_code, scanner):
+    st.session_state["verify_linked"] = (linked_code, scanner)
+    run_check("link", linked_code)
+
+MODES = {"camera": ":material/photo_camera: " + _("Camera"), "photo": ":material/image: " + _("Photo"),
+         "text": ":material/keyboard: " + _("Type or scan")}
+mode = st.segmented_control(_("How"), list(MODES), format_func=MODES.__getitem__, key="verify_mode",
+                            default="text" if linked_code else "camera", label_visibility="collapsed")
+if mode == "camera":
+    shot = st.camera_input(_("Hold the code flat, filling about a third of the picture, in good light without glare."),
+                           key="verify_camera")
+    if shot is not None and st.session_state.get("verify_camera_seen") != shot.file_id:
+        st.session_state["verify_camera_seen"] = shot.file_id
+        run_check("camera", shot.getvalue())
+elif mode == "photo":
+    upload = st.file_uploader(_("A photo of the pack's code"), key="verify_upload",
+                              type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"])
+    if upload is not None and st.session_state.get("verify_upload_seen") != upload.file_id:
+        st.session_state["verify_upload_seen"] = upload.file_id
+        run_check("photo", upload.getvalue())
+else:
+    with st.form("verify_text", border=False):
+        typed = st.text_input(
+            _("The code"), key="verify_typed", placeholder="(01)04607001120018(21)4iiWB3e0ZyOoy(10)MF2406",
+            help=_("A Digital Link (https://…/01/…), an element string with brackets, or what a scanner types "
+                   "(group separators as nothing, <GS> or a control character are all read)."))
+        if st.form_submit_button(_("Verify"), type="primary"):
+            if typed.strip():
+                run_check("text", typed)
+            else:
+                st.session_state["verify_result"] = None
+                st.warning(_("Type or scan a code first."))
+
+result = st.session_state.get("verify_result")
+with verdict_area:
+    if isinstance(result, Exception):
+        show_error(result)
+    elif result is not None:
+        show_check(result)
