@@ -28,6 +28,7 @@ from dapp.cli.database import (
     token_amount,
 )
 from dapp.errors import PlatformError
+from dapp.i18n import _
 
 
 @click.group(short_help="The market: manufacturers, published needs, supply against demand")
@@ -156,5 +157,5 @@ def supply_demand(period, gtin, csv_path, database_url):
                 writer.writerow(SUPPLY_DEMAND_COLUMNS)
                 writer.writerows([row[column] for column in SUPPLY_DEMAND_COLUMNS] for row in rows)
         except OSError as error:
-            raise PlatformError(f"cannot write {csv_path}: {error.strerror or error}") from None
+            raise PlatformError(_("cannot write {csv_path}: {error}").format(csv_path=csv_path, error=error.strerror or error)) from None
         click.echo(f"CSV written to {csv_path}")

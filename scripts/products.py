@@ -29,6 +29,7 @@ from dapp.inputs.registry import parse_category, parse_day, read_document, read_
 from dapp.verification.merkle import SerialTree
 from dapp.verification.proofs import ProofStore
 from dapp.roles import BatchStatus, Category
+from dapp.i18n import _
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
@@ -195,7 +196,7 @@ def show(gtin, lot):
     gtin14 = parse_gtin(gtin)
     product = resources.product(int(gtin14))
     if product.manufacturer == ZERO_ADDRESS:
-        raise click.ClickException(f"no product is registered under GTIN {gtin14}")
+        raise click.ClickException(_("no product is registered under GTIN {gtin14}").format(gtin14=gtin14))
     click.echo(f"GTIN:          {gtin14}")
     click.echo(f"name:          {product.name}")
     click.echo(f"form:          {product.dosage_form}")
@@ -205,7 +206,7 @@ def show(gtin, lot):
     if lot is not None:
         batch = resources.batch(int(gtin14), lot)
         if batch.status == BatchStatus.NONE:
-            raise click.ClickException(f"no batch {lot!r} of {gtin14} is commissioned")
+            raise click.ClickException(_("no batch {lot!r} of {gtin14} is commissioned").format(lot=lot, gtin14=gtin14))
         click.echo(f"lot:           {lot}")
         click.echo(f"status:        {BatchStatus(batch.status).name.lower()}"
                    + (f" ({REASONS.get(batch.reason_code, batch.reason_code)})" if batch.reason_code else ""))

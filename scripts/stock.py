@@ -50,6 +50,7 @@ from dapp.reports.inventory import (
     reserve_levels,
 )
 from dapp.inputs.tenders import parse_rubles
+from dapp.i18n import _
 
 org_option = click.option("--org", "organization", required=True, metavar="ADDRESS",
                           help="The organization's address (checksummed or not).")
@@ -248,7 +249,7 @@ def turnover(organization, quarter, csv_path, pdf_path, time_zone, database_url)
             try:
                 click.echo(f"{kind} written to {write(report, path)}")
             except OSError as error:
-                raise PlatformError(f"cannot write {path}: {error.strerror or error}") from None
+                raise PlatformError(_("cannot write {path}: {error}").format(path=path, error=error.strerror or error)) from None
 
 
 # --- purchases --------------------------------------------------------------------------------
@@ -321,11 +322,11 @@ def quote_add(gtin, supplier, price, quoted_on, database_url):
     try:
         day = date.fromisoformat(quoted_on.strip()) if quoted_on else today
     except ValueError:
-        raise PlatformError(f"--date {quoted_on!r} is not a date of the form YYYY-MM-DD") from None
+        raise PlatformError(_("--date {quoted_on!r} is not a date of the form YYYY-MM-DD").format(quoted_on=quoted_on)) from None
     if day > today:
-        raise PlatformError(f"--date {day} is in the future (today is {today}); give the day the quote was made")
+        raise PlatformError(_("--date {day} is in the future (today is {today}); give the day the quote was made").format(day=day, today=today))
     if not supplier.strip():
-        raise PlatformError("--supplier is empty; give the supplier's name")
+        raise PlatformError(_("--supplier is empty; give the supplier's name"))
     with engine.begin() as connection:
         quote_id = connection.execute(insert(PriceQuote).values(
             gtin=gtin, supplier=supplier.strip(), unit_price=kopecks, quoted_on=day)
@@ -358,12 +359,14 @@ def request_withdraw(request_id, database_url):
         found = connection.execute(select(PurchaseRequest.status, PurchaseRequest.tender_id)
                                    .where(PurchaseRequest.id == request_id)).first()
         if found is None:
-            raise PlatformError(f"there is no purchase request {request_id}; list them with "
-                                "`ape run stock request list`")
+            raise PlatformError(_("there is no purchase request {request_id}; list them with `ape run stock request list`").format(request_id=request_id))
         if found.status != "published":
-            raise PlatformError(f"purchase request {request_id} is {found.status}"
-                                + (f" (tender {found.tender_id}: cancel it with `ape run tenders cancel`)"
-                                   if found.tender_id else "") + "; only a published request can be withdrawn")
+            if found.tender_id:
+                raise PlatformError(_("purchase request {request_id} is {status} (tender {tender_id}: cancel it with "
+                                      "`ape run tenders cancel`); only a published request can be withdrawn").format(
+                    request_id=request_id, status=found.status, tender_id=found.tender_id))
+            raise PlatformError(_("purchase request {request_id} is {status}; only a published request can be "
+                                  "withdrawn").format(request_id=request_id, status=found.status))
         connection.execute(update(PurchaseRequest).where(PurchaseRequest.id == request_id)
                            .values(status="withdrawn", published=False))
     click.echo(f"Purchase request {request_id} withdrawn; `ape run stock plan --save` makes a new one when "

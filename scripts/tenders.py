@@ -34,6 +34,7 @@ from dapp.inputs.registry import read_document
 from dapp.inputs.tenders import parse_deadline, parse_duration, parse_percent, parse_rubles
 from dapp.formats import moment, rubles
 from dapp.tenders.client import DAY, SignedBid, TenderClient, TenderNeed, TenderStatus
+from dapp.i18n import _
 
 
 @click.group(short_help="Tenders: needs, sealed bids, award, escrow, delivery and payment")
@@ -76,11 +77,11 @@ def _gtin(text: str) -> int:
 def create(account, gtin, specification, accepts, quantity, max_price, bid_deadline, reveal_deadline,
            delivery_deadline, bid_security, performance_security, min_shelf_life, security_window, funding):
     if (gtin is None) == (specification is None):
-        raise click.UsageError("give either --gtin, or --specification with --accepts")
+        raise click.UsageError(_("give either --gtin, or --specification with --accepts"))
     if specification is not None and not accepts:
-        raise click.UsageError("--specification needs --accepts: the GTINs that meet it")
+        raise click.UsageError(_("--specification needs --accepts: the GTINs that meet it"))
     if gtin is not None and accepts:
-        raise click.UsageError("--accepts goes with --specification, not with --gtin")
+        raise click.UsageError(_("--accepts goes with --specification, not with --gtin"))
     client = _client()
     now = client.now()
     need = TenderNeed(
@@ -294,8 +295,7 @@ def withdraw(account, tender_ids):
         click.echo(f"Bid security of tender {tender_id} returned: {rubles(amount)}.")
     if int(client.tenders.owed(account)) == 0:
         if not tender_ids:
-            raise PlatformError(f"nothing is owed to {account.address}; to take back a bid security, name its "
-                                "tender with --tender")
+            raise PlatformError(_("nothing is owed to {address}; to take back a bid security, name its tender with --tender").format(address=account.address))
         return
     amount = client.withdraw(account)
     click.echo(f"Withdrawn: {rubles(amount)} to {account.address}.")

@@ -8,6 +8,9 @@
 Exit status: 0 GENUINE, 1 SUSPECT (every reason is printed), 2 the input is not a readable
 code (a malformed code, no code in the photo, not an image), 3 the platform cannot answer
 (not deployed on this chain, proof store or chain unreachable).
+
+The verdict is printed in the language LANG (or LANGUAGE, LC_ALL, LC_MESSAGES) asks for: Russian
+or English; `--json` keeps its machine codes (reasons, statuses) and has messages in that language.
 """
 
 import sys
@@ -17,6 +20,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from dapp.errors import InvalidCodeError, PlatformError
+from dapp.i18n import _
 from dapp.verification.text import render_verdict
 
 EXIT_GENUINE, EXIT_SUSPECT, EXIT_BAD_INPUT, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -44,10 +48,10 @@ def cli(code_or_image, scanner, as_json):
         verifier = Verifier()
         verdicts = [verifier.verify_text(code, scanner) for code in codes]
     except InvalidCodeError as error:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(_("Error: {error}").format(error=error), err=True)
         sys.exit(EXIT_BAD_INPUT)
     except PlatformError as error:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(_("Error: {error}").format(error=error), err=True)
         sys.exit(EXIT_BAD_INPUT if error.__class__.__name__ in ("NotAnImageError", "NoCodeFoundError")
                  else EXIT_UNAVAILABLE)
     for verdict in verdicts:

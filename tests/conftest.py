@@ -10,7 +10,12 @@ from dapp.roles import Role
 
 def pytest_configure(config):
     """Each pytest-xdist worker keeps its data (deployment records, proofs, sealed bids) in a
-    folder of its own: two in-process chains share chain id and genesis hash."""
+    folder of its own: two in-process chains share chain id and genesis hash.
+
+    The tests read the platform's sentences in English whatever the machine's LANG: `LANGUAGE`
+    comes first for dapp.i18n, here and in the processes the tests start (a test that wants
+    Russian says so: `use_language("ru")`, or LANGUAGE=ru in a subprocess's environment)."""
+    os.environ["LANGUAGE"] = "en"
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker and os.environ.get("MEDCHAIN_DATA"):
         folder = Path(os.environ["MEDCHAIN_DATA"]) / f"worker-{worker}"

@@ -13,6 +13,7 @@ from typing import Any
 from dapp.chain.actions import ActionError, PreparedAction, action, address_of, prepare_call
 from dapp.chain.deployment import Deployment
 from dapp.codes.gs1 import parse_gtin
+from dapp.i18n import _
 
 # (batchId, shipper, consignee, quantity, tenders, tenderId, shippedAt), as `ICustody` has it.
 ShipmentRecord = tuple[bytes, str, str, int, str, int, int]
@@ -50,7 +51,7 @@ def ship(deployment: Deployment, shipper, batch_id: bytes, consignee, quantity: 
     tender of `tenders` (the deployment's Tenders contract by default: `Custody.shipForTender`)."""
     consignee = address_of(consignee)
     if quantity <= 0:
-        raise ActionError("ship at least one unit")
+        raise ActionError(_("ship at least one unit"))
     what = label or f"batch 0x{bytes(batch_id).hex()[:8]}…"
     if tender_id:
         tag = f" for tender {tender_id}"
@@ -104,3 +105,23 @@ def undo_dispense(deployment: Deployment, holder, batch_id: bytes, leaf: bytes) 
     return action(holder, "undo a dispense",
                   prepare_call(deployment, "Custody", "undoDispense", [bytes(batch_id), bytes(leaf)],
                                f"put a dispensed unit of batch 0x{bytes(batch_id).hex()[:8]}… back in stock"))
+
+
+def report_suspect_pack(deployment: Deployment, reporter, batch_id: bytes, unit_hash: bytes,
+                        report_cid: str) -> PreparedAction:
+    """Put a report of a suspect pack on record for the regulators (`Custody.reportSuspectPack`,
+    an active organization of any role). `batch_id` is keccak256(abi.encode(gtin, lot)) of the
+    code as read (an empty lot when it has none), `unit_hash` is
+    `dapp.verification.merkle.unit_hash(gtin, serial)`: the serial never leaves the client;
+    `report_cid` is the report document's CID (`dapp.verification.suspect_reports.file_report`)."""
+    if len(bytes(batch_id)) != 32 or len(bytes(unit_hash)) != 32:
+        raise ActionError(_("a batch id and a unit hash are 32 bytes each"))
+    if not report_cid:
+        raise ActionError(_("store the report's document first and give its CID"))
+    batch = f"0x{bytes(batch_id).hex()[:8]}…"
+    return action(reporter, _("report a suspect pack to the regulators"),
+                  prepare_call(deployment, "Custody", "reportSuspectPack",
+                               [bytes(batch_id), bytes(unit_hash), report_cid],
+                               _("report a suspect pack of batch {batch} to the regulators, on the record "
+                                 "(document {report_cid})").format(batch=batch, report_cid=report_cid)),
+                  outcome=lambda receipts: receipts[-1].event("SuspectPackReported"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dapp.chain.actions import ActionError, PreparedAction, action, address_of, prepare_call
 from dapp.chain.deployment import Deployment
 from dapp.roles import Role
+from dapp.i18n import _
 
 
 def apply(deployment: Deployment, applicant, metadata_cid: str) -> PreparedAction:
@@ -46,7 +47,7 @@ def move_to_successor(deployment: Deployment, regulator, organization, successor
     effect when a quorum of the active regulators made the same call."""
     organization, successor = address_of(organization), address_of(successor)
     if organization == successor:
-        raise ActionError("the successor must be another account")
+        raise ActionError(_("the successor must be another account"))
     return action(regulator, f"move {organization} to {successor}",
                   prepare_call(deployment, "Participants", "move_to_successor", [organization, successor],
                                f"confirm moving {organization} to its successor {successor} (carried out when a "
@@ -93,7 +94,7 @@ def revoke(deployment: Deployment, regulator, organization, reason_cid: str) -> 
 def _roles(roles) -> Role:
     roles = Role(int(roles))
     if not roles:
-        raise ActionError("give at least one role, e.g. manufacturer,supplier")
+        raise ActionError(_("give at least one role, e.g. manufacturer,supplier"))
     return roles
 
 
@@ -103,5 +104,5 @@ def _names(roles: Role) -> str:
 
 def _cid(cid: str) -> str:
     if not cid:
-        raise ActionError("a document is required: store it first and give its CID")
+        raise ActionError(_("a document is required: store it first and give its CID"))
     return cid

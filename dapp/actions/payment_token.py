@@ -6,6 +6,7 @@ from __future__ import annotations
 from dapp.chain.actions import ActionError, ContractCall, PreparedAction, action, address_of, call_at, prepare_call
 from dapp.chain.deployment import Deployment
 from dapp.formats import rubles
+from dapp.i18n import _
 
 
 def approve_call(token: str, spender, amount: int, spender_name: str = "") -> ContractCall:
@@ -18,14 +19,14 @@ def approve_call(token: str, spender, amount: int, spender_name: str = "") -> Co
 
 def approve(deployment: Deployment, owner, spender, amount: int) -> PreparedAction:
     if amount < 0:
-        raise ActionError("an allowance cannot be negative")
+        raise ActionError(_("an allowance cannot be negative"))
     return action(owner, f"approve {address_of(spender)} for {rubles(amount)}", approve_call(deployment.address("PaymentToken"), spender, amount))
 
 
 def mint(deployment: Deployment, owner, to, amount: int) -> PreparedAction:
     """The token's owner mints (local and test networks only)."""
     if amount <= 0:
-        raise ActionError("mint more than zero")
+        raise ActionError(_("mint more than zero"))
     to = address_of(to)
     return action(owner, f"mint {rubles(amount)} to {to}",
                   prepare_call(deployment, "PaymentToken", "mint", [to, int(amount)],

@@ -7,6 +7,7 @@ from dapp.chain.actions import ActionError, PreparedAction, action, address_of, 
 from dapp.chain.deployment import Deployment
 from dapp.codes.gs1 import parse_gtin
 from dapp.roles import Category
+from dapp.i18n import _
 
 # Resources' reason codes of a recall or withdrawal.
 REASONS = {1: "quality defect", 2: "falsified", 3: "regulatory decision", 4: "labelling error", 5: "other"}
@@ -35,11 +36,11 @@ def commission_batch(deployment: Deployment, manufacturer, gtin, lot: str, manuf
     """Put a batch on the registry: its dates, quantity and the Merkle root of its serials."""
     gtin14 = parse_gtin(gtin)
     if not expires > manufactured:
-        raise ActionError(f"batch {gtin14}/{lot} must expire after it is manufactured")
+        raise ActionError(_("batch {gtin14}/{lot} must expire after it is manufactured").format(gtin14=gtin14, lot=lot))
     if quantity <= 0:
-        raise ActionError(f"batch {gtin14}/{lot} needs at least one unit")
+        raise ActionError(_("batch {gtin14}/{lot} needs at least one unit").format(gtin14=gtin14, lot=lot))
     if len(bytes(serials_root)) != 32:
-        raise ActionError("the serials' Merkle root is 32 bytes")
+        raise ActionError(_("the serials' Merkle root is 32 bytes"))
     return action(manufacturer, f"commission {gtin14}/{lot}",
                   prepare_call(deployment, "Resources", "commission_batch",
                                [int(gtin14), lot, int(manufactured), int(expires), int(quantity), bytes(serials_root),
@@ -54,7 +55,7 @@ def assign_prefix(deployment: Deployment, regulator, prefix: str, manufacturer) 
     holds is governed (a quorum of regulators makes the same call)."""
     prefix = str(prefix).strip()
     if not prefix.isdigit() or not 6 <= len(prefix) <= 12:
-        raise ActionError(f"a GS1 company prefix is 6 to 12 digits, not {prefix!r}")
+        raise ActionError(_("a GS1 company prefix is 6 to 12 digits, not {prefix!r}").format(prefix=prefix))
     manufacturer = address_of(manufacturer)
     return action(regulator, f"assign the prefix {prefix} to {manufacturer}",
                   prepare_call(deployment, "Resources", "assign_prefix", [int(prefix), len(prefix), manufacturer],
@@ -66,7 +67,7 @@ def reassign_product(deployment: Deployment, regulator, gtin, manufacturer, reas
     gtin14 = parse_gtin(gtin)
     manufacturer = address_of(manufacturer)
     if not reason_cid:
-        raise ActionError("a decision document is required: store it first and give its CID")
+        raise ActionError(_("a decision document is required: store it first and give its CID"))
     return action(regulator, f"reassign {gtin14} to {manufacturer}",
                   prepare_call(deployment, "Resources", "reassign_product", [int(gtin14), manufacturer, reason_cid],
                                f"confirm giving the product {gtin14} to {manufacturer} (decision {reason_cid}; carried "
@@ -85,7 +86,7 @@ def reinstate_batch(deployment: Deployment, regulator, gtin, lot: str, reason_ci
     """Regulators lift a recall or withdrawal, with a reason. Governed."""
     gtin14 = parse_gtin(gtin)
     if not reason_cid:
-        raise ActionError("a decision document is required: store it first and give its CID")
+        raise ActionError(_("a decision document is required: store it first and give its CID"))
     return action(regulator, f"lift the recall of {gtin14}/{lot}",
                   prepare_call(deployment, "Resources", "reinstate_batch", [int(gtin14), lot, reason_cid],
                                f"confirm lifting the recall or withdrawal of batch {gtin14}/{lot} (decision "

@@ -24,6 +24,7 @@ from eth_utils import keccak, to_checksum_address
 from dapp.chain.deployment import Deployment
 from dapp.errors import PlatformError
 from dapp.formats import hex_text
+from dapp.i18n import _
 
 
 class ActionError(PlatformError):
@@ -79,7 +80,7 @@ class PreparedAction:
         if not self.to_sign:
             return self
         if len(signatures) != len(self.to_sign) or self.complete is None:
-            raise ActionError(f"{self.description}: {len(self.to_sign)} signature(s) needed, {len(signatures)} given")
+            raise ActionError(_("{description}: {to_sign} signature(s) needed, {signatures} given").format(description=self.description, to_sign=len(self.to_sign), signatures=len(signatures)))
         return self.complete(tuple(bytes(s) for s in signatures))
 
 
@@ -117,7 +118,7 @@ class Receipt:
         """The one event `name` the transaction emitted."""
         found = self.events(name)
         if not found:
-            raise ActionError(f"the transaction {self.transaction_hash} emitted no {name} event")
+            raise ActionError(_("the transaction {transaction_hash} emitted no {name} event").format(transaction_hash=self.transaction_hash, name=name))
         return found[0]
 
 
@@ -148,7 +149,7 @@ def address_of(account) -> str:
     try:
         return to_checksum_address(text)
     except (ValueError, TypeError):
-        raise ActionError(f"{text!r} is not an account address (0x followed by 40 hexadecimal digits)") from None
+        raise ActionError(_("{text!r} is not an account address (0x followed by 40 hexadecimal digits)").format(text=text)) from None
 
 
 # --- ABI ---------------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ def encode_calldata(contract: str, function: str, arguments: Sequence) -> bytes:
         return keccak(text=abi.selector)[:4] + encode([i.canonical_type for i in abi.inputs],
                                                       [_abi_value(a) for a in arguments])
     except Exception as error:  # noqa: BLE001 - eth_abi's errors name the type; ours names the call
-        raise ActionError(f"cannot encode {contract}.{function}({', '.join(map(repr, arguments))}): {error}") from None
+        raise ActionError(_("cannot encode {contract}.{function}({repr}): {error}").format(contract=contract, function=function, repr=', '.join(map(repr, arguments)), error=error)) from None
 
 
 def decode_calldata(contract: str, data: bytes) -> tuple[str, dict]:
@@ -170,7 +171,7 @@ def decode_calldata(contract: str, data: bytes) -> tuple[str, dict]:
         if keccak(text=abi.selector)[:4] == bytes(data[:4]):
             values = decode([i.canonical_type for i in abi.inputs], bytes(data[4:]))
             return abi.name, {i.name: abi_value(i.canonical_type, v) for i, v in zip(abi.inputs, values)}
-    raise ActionError(f"the calldata 0x{bytes(data[:4]).hex()}… calls no function of {contract}")
+    raise ActionError(_("the calldata 0x{data}… calls no function of {contract}").format(data=bytes(data[:4]).hex(), contract=contract))
 
 
 def decode_log(raw: dict) -> Event | None:
@@ -215,8 +216,8 @@ def _method(contract: str, function: str, arity: int):
         if len(abi.inputs) == arity:
             return abi
     if candidates:
-        raise ActionError(f"{contract}.{function} takes {len(candidates[0].inputs)} arguments, not {arity}")
-    raise ActionError(f"{contract} has no state-changing function {function}")
+        raise ActionError(_("{contract}.{function} takes {inputs} arguments, not {arity}").format(contract=contract, function=function, inputs=len(candidates[0].inputs), arity=arity))
+    raise ActionError(_("{contract} has no state-changing function {function}").format(contract=contract, function=function))
 
 
 @cache

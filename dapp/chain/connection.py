@@ -8,6 +8,7 @@ from dapp.chain.deployment import Deployment, read_record
 from dapp.errors import DeploymentError
 from dapp.formats import hex_text
 from dapp.paths import PROJECT_ROOT
+from dapp.i18n import _
 
 
 @cache
@@ -32,8 +33,9 @@ def current_deployment() -> Deployment:
     deployment = read_record(chain.chain_id, genesis_hash())
     if deployment is None:
         raise DeploymentError(
-            f"the platform is not deployed on this chain (chain id {chain.chain_id}); start the local "
-            "platform with `make run`, or deploy with `ape run deploy --network <network> --account <account>`"
+            _("the platform is not deployed on this chain (chain id {chain_id}); start the local "
+              "platform with `make run`, or deploy with `ape run deploy --network <network> --account "
+              "<account>`").format(chain_id=chain.chain_id)
         )
     return deployment
 
@@ -54,13 +56,14 @@ def deployment_at(uri: str, timeout: float = 10.0) -> Deployment:
         chain_id, genesis = int(answers[1], 16), answers[2]["hash"]
     except (requests.RequestException, ValueError, KeyError, TypeError) as error:
         raise ChainUnreachable(
-            f"the chain's node at {uri} does not answer ({error.__class__.__name__}); start it (`make run` starts "
-            "a local one) or point MEDCHAIN_RPC_URL at a node that runs") from None
+            _("the chain's node at {uri} does not answer ({kind}); start it (`make run` starts a "
+              "local one) or point MEDCHAIN_RPC_URL at a node that runs").format(uri=uri, kind=error.__class__.__name__)) from None
     deployment = read_record(chain_id, genesis)
     if deployment is None:
         raise DeploymentError(
-            f"the platform is not deployed on the chain at {uri} (chain id {chain_id}); start the local platform "
-            "with `make run`, or deploy with `ape run deploy --network <network> --account <account>`")
+            _("the platform is not deployed on the chain at {uri} (chain id {chain_id}); start the "
+              "local platform with `make run`, or deploy with `ape run deploy --network <network> "
+              "--account <account>`").format(uri=uri, chain_id=chain_id))
     return deployment
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dapp.errors import DeploymentError
 from dapp.paths import deployments_dir
+from dapp.i18n import _
 
 # In the order they are deployed (each needs the ones before it).
 CONTRACT_NAMES = ("Participants", "Resources", "PaymentToken", "Custody", "Tenders")
@@ -44,8 +45,8 @@ class Deployment:
             return self.contracts[name].address
         except KeyError:
             raise DeploymentError(
-                f"{name} is not in the deployment record of chain {self.chain_id}; "
-                "deploy it with `ape run deploy --network <network> --account <account>`"
+                _("{name} is not in the deployment record of chain {chain_id}; deploy it with `ape run "
+                  "deploy --network <network> --account <account>`").format(name=name, chain_id=self.chain_id)
             ) from None
 
     def to_json(self) -> str:
@@ -70,7 +71,7 @@ def read_record(chain_id: int, genesis_hash: str, folder: Path | None = None) ->
     try:
         deployment = Deployment.from_json(path.read_text())
     except (ValueError, TypeError, KeyError) as error:
-        raise DeploymentError(f"the deployment record {path} is unreadable ({error}); move it away and deploy again") from None
+        raise DeploymentError(_("the deployment record {path} is unreadable ({error}); move it away and deploy again").format(path=path, error=error)) from None
     if deployment.genesis_hash.lower() != genesis_hash.lower():
         return None
     return deployment

@@ -24,6 +24,7 @@ from eth_utils import keccak, to_checksum_address
 from dapp.chain.connection import project
 from dapp.chain.deployment import Deployment
 from dapp.errors import PlatformError
+from dapp.i18n import _
 
 
 class ChainUnreachable(PlatformError):
@@ -134,8 +135,8 @@ class ChainReader:
         uri = getattr(chain.provider, "http_uri", None)
         if not uri or not str(uri).startswith("http"):
             raise ChainUnreachable(
-                f"the connected provider ({chain.provider.name}) has no HTTP JSON-RPC address; connect to a node "
-                "(for example `--network ethereum:local:foundry`)"
+                _("the connected provider ({provider}) has no HTTP JSON-RPC address; connect to a node "
+                  "(for example `--network ethereum:local:foundry`)").format(provider=chain.provider.name)
             )
         return cls(deployment, str(uri))
 
@@ -215,7 +216,7 @@ class ChainReader:
             if answer is None or "error" in answer:
                 error = _plain(answer["error"]) if answer is not None else {"message": "no answer"}
                 message = error.get("message", error) if isinstance(error, dict) else error
-                raise ChainUnreachable(f"the node refused {request.method}: {message}")
+                raise ChainUnreachable(_("the node refused {method}: {message}").format(method=request.method, message=message))
             result = answer.get("result")
             if request.raw:
                 results.append(request.decode(result if isinstance(result, msgspec.Raw)
@@ -260,13 +261,13 @@ class ChainReader:
             answers = _ANSWERS.decode(response.content)
         except requests.RequestException as error:
             raise ChainUnreachable(
-                f"the chain at {self.uri} does not answer ({type(error).__name__}); is the node running? "
-                "Start the local platform with `make run`"
+                _("the chain at {uri} does not answer ({kind}); is the node running? Start the local "
+                  "platform with `make run`").format(uri=self.uri, kind=type(error).__name__)
             ) from error
         except (ValueError, msgspec.DecodeError) as error:
-            raise ChainUnreachable(f"the node at {self.uri} answered something that is not JSON-RPC") from error
+            raise ChainUnreachable(_("the node at {uri} answered something that is not JSON-RPC").format(uri=self.uri)) from error
         if isinstance(answers, dict):  # a node that refuses batches answers with one error
-            raise ChainUnreachable(f"the node at {self.uri} refused a batch request: {answers.get('error', answers)}")
+            raise ChainUnreachable(_("the node at {uri} refused a batch request: {error}").format(uri=self.uri, error=answers.get('error', answers)))
         return answers
 
     # --- ABI ---------------------------------------------------------------------------------

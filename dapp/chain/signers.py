@@ -24,6 +24,7 @@ from dapp.chain.actions import ContractCall, PreparedAction, Receipt, address_of
 from dapp.chain.refusals import reason, sentence_of_revert
 from dapp.errors import PlatformError, TransactionRefused
 from dapp.formats import hex_text
+from dapp.i18n import _
 
 
 class SignerUnavailable(PlatformError):
@@ -49,8 +50,8 @@ def carry_out(action: PreparedAction, signer: Signer) -> Any:
     """Sign what the action asks for, then dry-run and send each of its calls in order. Returns
     the action's outcome (or the receipts when it has none). Nothing is sent after a refusal."""
     if address_of(signer.address) != action.sender:
-        raise TransactionRefused(f"{action.description}: prepared for {action.sender}, but the signer is "
-                                 f"{signer.address}; connect the account the action is for")
+        raise TransactionRefused(_("{description}: prepared for {sender}, but the signer is {address}; connect the account "
+                                   "the action is for").format(description=action.description, sender=action.sender, address=signer.address))
     if action.to_sign:
         action = action.with_signatures([signer.sign_typed_data(request.typed_data) for request in action.to_sign])
     for call in action.calls:
@@ -72,7 +73,7 @@ def as_signer(account) -> Signer:
 
 
 def _refused(call: ContractCall, why: str) -> TransactionRefused:
-    return TransactionRefused(f"{call.description}: refused by the contract: {why}")
+    return TransactionRefused(_("{description}: refused by the contract: {why}").format(description=call.description, why=why))
 
 
 # --- an Ape account --------------------------------------------------------------------------------
@@ -125,7 +126,7 @@ class ApeSigner:
             except ContractLogicError as error:
                 result, failure = None, _refused(call, reason(error))
             except VirtualMachineError as error:
-                result, failure = None, TransactionRefused(f"{call.description}: the transaction failed: {error}")
+                result, failure = None, TransactionRefused(_("{description}: the transaction failed: {error}").format(description=call.description, error=error))
         if failure is not None:
             raise failure
         return result, held[0]
@@ -147,7 +148,7 @@ class ApeSigner:
 
         signature = self.account.sign_message(encode_typed_data(full_message=typed_data))
         if signature is None:
-            raise SignerUnavailable(f"{self.address} did not sign; nothing was sent")
+            raise SignerUnavailable(_("{address} did not sign; nothing was sent").format(address=self.address))
         # Ape drops leading zero bytes of r and s; a signature has 32 of each.
         return bytes(signature.r).rjust(32, b"\0") + bytes(signature.s).rjust(32, b"\0") + bytes([signature.v])
 
@@ -181,8 +182,8 @@ class RpcSigner:
                                                           "params": params}, timeout=self.timeout)
             answer = response.json()
         except (requests.RequestException, ValueError) as error:
-            raise SignerUnavailable(f"the node at {self.uri} does not answer ({type(error).__name__}); is it "
-                                    "running? Start the local platform with `make run`") from error
+            raise SignerUnavailable(_("the node at {uri} does not answer ({kind}); is it running? Start the local platform "
+                                      "with `make run`").format(uri=self.uri, kind=type(error).__name__)) from error
         if "error" in answer:
             raise _RpcError(answer["error"])
         return answer["result"]
@@ -200,7 +201,7 @@ class RpcSigner:
             raise _refused(call, error.sentence()) from None
         receipt = self._receipt(transaction_hash)
         if int(receipt["status"], 16) != 1:
-            raise TransactionRefused(f"{call.description}: the transaction {transaction_hash} was mined but reverted")
+            raise TransactionRefused(_("{description}: the transaction {transaction_hash} was mined but reverted").format(description=call.description, transaction_hash=transaction_hash))
         return Receipt(transaction_hash=transaction_hash, block_number=int(receipt["blockNumber"], 16),
                        gas_used=int(receipt["gasUsed"], 16), logs=tuple(receipt["logs"]))
 
@@ -210,7 +211,7 @@ class RpcSigner:
         try:
             signature = self.request("eth_signTypedData_v4", [self.address, json.dumps(typed_data, default=_json)])
         except _RpcError as error:
-            raise SignerUnavailable(f"{self.address} could not sign: {error.message}") from None
+            raise SignerUnavailable(_("{address} could not sign: {message}").format(address=self.address, message=error.message)) from None
         return bytes.fromhex(signature.removeprefix("0x"))
 
     def _receipt(self, transaction_hash: str) -> dict:
@@ -220,8 +221,8 @@ class RpcSigner:
             if receipt is not None:
                 return receipt
             if time.monotonic() > deadline:
-                raise SignerUnavailable(f"the transaction {transaction_hash} was not mined within {self.timeout:g} s; "
-                                        "it may still be; look it up before sending it again")
+                raise SignerUnavailable(_("the transaction {transaction_hash} was not mined within {timeout:g} s; it may still be; "
+                                          "look it up before sending it again").format(transaction_hash=transaction_hash, timeout=self.timeout))
             time.sleep(0.05)
 
 

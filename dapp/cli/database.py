@@ -18,6 +18,7 @@ from dapp.records.models import Block, Organization, Product
 from dapp.errors import InvalidCodeError, PlatformError
 from dapp.codes.gs1 import parse_gtin
 from dapp.formats import rubles
+from dapp.i18n import _
 
 MOSCOW = "Europe/Moscow"
 
@@ -37,13 +38,13 @@ def organization_address(engine: Engine, text: str) -> str:
     """`text` as the checksummed address of an organization the index knows."""
     text = text.strip()
     if not is_address(text):
-        raise PlatformError(f"--org {text!r} is not an Ethereum address (0x followed by 40 hex digits)")
+        raise PlatformError(_("--org {text!r} is not an Ethereum address (0x followed by 40 hex digits)").format(text=text))
     address = to_checksum_address(text)
     with engine.connect() as connection:
         known = connection.execute(select(Organization.address).where(Organization.address == address)).first()
     if known is None:
-        raise PlatformError(f"{address} is not a registered organization in {_where(engine)}; check the address, "
-                            "or run `ape run index` if it registered recently")
+        raise PlatformError(_("{address} is not a registered organization in {engine}; check the address, or run `ape "
+                              "run index` if it registered recently").format(address=address, engine=_where(engine)))
     return address
 
 
@@ -52,12 +53,12 @@ def product_gtin(engine: Engine, text: str) -> str:
     try:
         gtin = parse_gtin(text)
     except InvalidCodeError as error:
-        raise PlatformError(f"--gtin {text!r}: {error}") from None
+        raise PlatformError(_("--gtin {text!r}: {error}").format(text=text, error=error)) from None
     with engine.connect() as connection:
         known = connection.execute(select(Product.gtin).where(Product.gtin == gtin)).first()
     if known is None:
-        raise PlatformError(f"no product with GTIN {gtin} is registered in {_where(engine)}; check the GTIN, or run "
-                            "`ape run index` if it was registered recently")
+        raise PlatformError(_("no product with GTIN {gtin} is registered in {engine}; check the GTIN, or run `ape run "
+                              "index` if it was registered recently").format(gtin=gtin, engine=_where(engine)))
     return gtin
 
 

@@ -7,6 +7,14 @@ import functools
 import click
 
 from dapp.errors import PlatformError
+from dapp.i18n import _
+
+
+class PlatformClickError(click.ClickException):
+    """click's `Error: ...`, the word in the current language."""
+
+    def show(self, file=None) -> None:
+        click.echo(_("Error: {error}").format(error=self.format_message()), err=True)
 
 
 def platform_errors(command):
@@ -17,6 +25,6 @@ def platform_errors(command):
         try:
             return command(*args, **kwargs)
         except PlatformError as error:
-            raise click.ClickException(str(error)) from None
+            raise PlatformClickError(str(error)) from None
 
     return wrapper

@@ -36,6 +36,7 @@ Forms a unit code is read from (``UnitCode.form``):
 
 from __future__ import annotations
 
+import os
 import re
 import string
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ from biip.gs1_element_strings import GS1ElementString
 from biip.symbology import SymbologyIdentifier
 
 from dapp.errors import InvalidCodeError
+from dapp.i18n import N_, _, ngettext
 
 GTIN_LIMIT = 10**14
 GTIN_LENGTHS = (8, 12, 13, 14)
@@ -70,7 +72,7 @@ CRYPTO_TAIL_AIS = frozenset({"91", "92", "93"})
 # AIs that may follow the GTIN in a Digital Link path; all others go in the query.
 PATH_QUALIFIERS = ("22", "10", "21", "235")
 
-NOT_A_CODE = (
+NOT_A_CODE = N_(
     "not a GS1 code: expected a Digital Link URI, an element string like (01)…(21)…, "
     "or a scanned code"
 )
@@ -127,7 +129,7 @@ def is_valid_gtin(value: str | int) -> bool:
 def complete_gtin(body: str) -> str:
     """The GTIN-14 made of `body` (13 digits, or fewer, padded) and its GS1 check digit."""
     if not _DIGITS.fullmatch(body) or len(body) > 13:
-        raise InvalidCodeError(f"a GTIN body must be at most 13 digits, got {body!r}")
+        raise InvalidCodeError(_("a GTIN body must be at most 13 digits, got {body!r}").format(body=body))
     padded = body.zfill(13)
     return padded + str(gs1_standard_check_digit(padded))
 
@@ -136,22 +138,22 @@ def _check_gtin(text: str, where: str = "", lengths: tuple[int, ...] = GTIN_LENG
     """`text` as a GTIN-14 if it is a GTIN of one of `lengths` digits; `where` names its place."""
     allowed = _one_of(lengths)
     if not _DIGITS.fullmatch(text):
-        raise InvalidCodeError(f"GTIN {text!r}{where} must contain digits only ({allowed} of them)")
+        raise InvalidCodeError(_("GTIN {text!r}{where} must contain digits only ({allowed} of them)").format(text=text, where=where, allowed=allowed))
     if len(text) not in lengths:
-        digits = f"{len(text)} digit" + "s" * (len(text) != 1)
-        raise InvalidCodeError(f"GTIN {text}{where} has {digits}; expected {allowed}")
+        digits = ngettext("{count} digit", "{count} digits", len(text)).format(count=len(text))
+        raise InvalidCodeError(_("GTIN {text}{where} has {digits}; expected {allowed}").format(text=text, where=where, digits=digits, allowed=allowed))
     if int(text) == 0:
-        raise InvalidCodeError(f"GTIN {text}{where} is all zeros: no product has it")
+        raise InvalidCodeError(_("GTIN {text}{where} is all zeros: no product has it").format(text=text, where=where))
     expected = gs1_standard_check_digit(text[:-1])
     if int(text[-1]) != expected:
-        raise InvalidCodeError(f"GTIN {text}{where}: check digit should be {expected}")
+        raise InvalidCodeError(_("GTIN {text}{where}: check digit should be {expected}").format(text=text, where=where, expected=expected))
     return text.zfill(14)
 
 
 def _one_of(numbers: tuple[int, ...]) -> str:
     """(8, 12, 13, 14) -> "8, 12, 13 or 14"."""
     *others, last = map(str, numbers)
-    return f"{', '.join(others)} or {last}" if others else last
+    return _("{others} or {last}").format(others=", ".join(others), last=last) if others else last
 
 
 # --- Field values ------------------------------------------------------------
@@ -159,16 +161,16 @@ def _one_of(numbers: tuple[int, ...]) -> str:
 
 def check_serial(serial: str) -> str:
     """`serial` if it is a valid AI (21) serial: 1 to 20 characters of GS1 set 82."""
-    return _check_text(serial, "serial", "21")
+    return _check_text(serial, _("serial"), "21")
 
 
 def _check_text(value: str, name: str, ai: str) -> str:
     """`value` if it is 1 to 20 characters of GS1 set 82 (a serial or a lot)."""
     if not value:
-        raise InvalidCodeError(f"{name} in AI ({ai}) is empty; it needs 1 to {MAX_SERIAL_LENGTH} characters")
-    _check_characters(value, GS1_CHARSET_82, f"{name} in AI ({ai})", "GS1 character set 82")
+        raise InvalidCodeError(_("{name} in AI ({ai}) is empty; it needs 1 to {max_serial_length} characters").format(name=name, ai=ai, max_serial_length=MAX_SERIAL_LENGTH))
+    _check_characters(value, GS1_CHARSET_82, _("{name} in AI ({ai})").format(name=name, ai=ai), _("GS1 character set 82"))
     if len(value) > MAX_SERIAL_LENGTH:
-        raise InvalidCodeError(f"{name} is {len(value)} characters; AI ({ai}) allows at most {MAX_SERIAL_LENGTH}")
+        raise InvalidCodeError(_("{name} is {length} characters; AI ({ai}) allows at most {max_serial_length}").format(name=name, length=len(value), ai=ai, max_serial_length=MAX_SERIAL_LENGTH))
     return value
 
 
@@ -176,20 +178,20 @@ def _check_characters(value: str, allowed: frozenset[str], where: str, charset: 
     """Raise, naming the first character of `value` outside `allowed` and its position (from 1)."""
     for position, char in enumerate(value, start=1):
         if char not in allowed:
-            raise InvalidCodeError(f"{where} has characters outside {charset}: {char!r} at position {position}")
+            raise InvalidCodeError(_("{where} has characters outside {charset}: {char!r} at position {position}").format(where=where, charset=charset, char=char, position=position))
 
 
 def _parse_expiry(value: str) -> date:
     """An AI (17) YYMMDD as a date: GS1 century rule (via biip), DD=00 the month's last day."""
     if not _DIGITS.fullmatch(value) or len(value) != 6:
-        raise InvalidCodeError(f"expiry {value!r} in AI (17) must be 6 digits, YYMMDD")
+        raise InvalidCodeError(_("expiry {value!r} in AI (17) must be 6 digits, YYMMDD").format(value=value))
     if not 1 <= int(value[2:4]) <= 12:
-        raise InvalidCodeError(f"expiry {value} in AI (17): month {value[2:4]} does not exist")
+        raise InvalidCodeError(_("expiry {value} in AI (17): month {month} does not exist").format(value=value, month=value[2:4]))
     month_end = GS1ElementString.parse(f"17{value[:4]}00").date
     assert month_end is not None  # biip dates every AI (17) it accepts
     day = int(value[4:])
     if day > month_end.day:
-        raise InvalidCodeError(f"expiry {value} in AI (17): {month_end:%B %Y} has no day {day}")
+        raise InvalidCodeError(_("expiry {value} in AI (17): {month_end:%B %Y} has no day {day}").format(value=value, month_end=month_end, day=day))
     return month_end.replace(day=day or month_end.day)
 
 
@@ -203,7 +205,7 @@ def _expiry_text(expiry: date | str) -> str:
     read_back = _parse_expiry(text)
     if read_back != day:
         raise InvalidCodeError(
-            f"expiry {day.isoformat()} cannot be written as YYMMDD: GS1 reads {text[:2]} as {read_back.year}"
+            _("expiry {day} cannot be written as YYMMDD: GS1 reads {text} as {year}").format(day=day.isoformat(), text=text[:2], year=read_back.year)
         )
     return text
 
@@ -223,12 +225,12 @@ def _check_other(ai: str, value: str) -> str:
         return value
     identifier = _application_identifier(ai)
     assert identifier is not None  # each form's reader admits known AIs only
-    _check_characters(value, _PRINTABLE_ASCII, f"value in AI ({ai})", "printable ASCII")
+    _check_characters(value, _PRINTABLE_ASCII, _("value in AI ({ai})").format(ai=ai), _("printable ASCII"))
     try:
         GS1ElementString.parse(ai + value)
     except (ParseError, ValueError):
         raise InvalidCodeError(
-            f"{value!r} in AI ({ai}) does not fit its format {identifier.format} ({identifier.description})"
+            _("{value!r} in AI ({ai}) does not fit its format {format} ({description})").format(value=value, ai=ai, format=identifier.format, description=identifier.description)
         ) from None
     return value
 
@@ -242,7 +244,7 @@ def parse_code(text: str) -> UnitCode:
     Raises InvalidCodeError, saying what is wrong and where, for anything else.
     """
     if not isinstance(text, str):
-        raise InvalidCodeError(f"a code is text, not {type(text).__name__}")
+        raise InvalidCodeError(_("a code is text, not {kind}").format(kind=type(text).__name__))
     form, pairs = _read_pairs(_without_symbology(text.strip()))
     return _unit_code(pairs, form)
 
@@ -255,7 +257,7 @@ def _without_symbology(text: str) -> str:
         identifier = SymbologyIdentifier.extract(text)
     except (ParseError, ValueError, IndexError):  # biip raises the latter two on "]", "]Y", "]Ya"
         raise InvalidCodeError(
-            f"{text[:3]!r} at the start is not a symbology identifier like ]d2, ]Q3 or ]C1"
+            _("{text!r} at the start is not a symbology identifier like ]d2, ]Q3 or ]C1").format(text=text[:3])
         ) from None
     return text[len(identifier) :]
 
@@ -268,11 +270,11 @@ def _read_pairs(body: str) -> tuple[Form, list[tuple[str, str]]]:
         return "element_string", _bracketed_pairs(body)
     raw = _visible_gs_as_gs(body).lstrip(GS)
     if not _DIGITS.match(raw):
-        raise InvalidCodeError(NOT_A_CODE)
+        raise InvalidCodeError(_(NOT_A_CODE))
     if _DIGITS.fullmatch(raw) and len(raw) in GTIN_LENGTHS[:-1]:
         raise InvalidCodeError(
-            f"{raw} is a bare GTIN-{len(raw)}, a product barcode with no serial (AI 21): "
-            "a unit code needs GTIN and serial; scan the pack's 2D code"
+            _("{raw} is a bare GTIN-{digits}, a product barcode with no serial (AI 21): a unit code "
+              "needs GTIN and serial; scan the pack's 2D code").format(raw=raw, digits=len(raw))
         )
     return "raw", _raw_pairs(raw)
 
@@ -282,7 +284,7 @@ def _digital_link_pairs(uri: str) -> list[tuple[str, str]]:
     try:
         parts = urlsplit(uri)
     except ValueError as error:
-        raise InvalidCodeError(f"Digital Link URI {uri!r} is malformed: {error}") from None
+        raise InvalidCodeError(_("Digital Link URI {uri!r} is malformed: {error}").format(uri=uri, error=error)) from None
     return _path_pairs(parts.path.removesuffix("/").split("/")) + _query_pairs(parts.query)
 
 
@@ -294,17 +296,17 @@ def _path_pairs(segments: list[str]) -> list[tuple[str, str]]:
     """
     starts = [i for i in range(len(segments) - 2, -1, -2) if segments[i] == "01"]
     if not starts:
-        raise InvalidCodeError("Digital Link URI has no /01/<GTIN> in its path: it names no product")
+        raise InvalidCodeError(_("Digital Link URI has no /01/<GTIN> in its path: it names no product"))
     keys_and_values = segments[starts[0] :]
     pairs = list(zip(keys_and_values[::2], map(unquote, keys_and_values[1::2])))
     gtin = pairs[0][1]
     if _DIGITS.fullmatch(gtin) and len(gtin) in GTIN_LENGTHS:
         pairs[0] = ("01", gtin.zfill(14))  # the path may shorten GTIN-8, -12 and -13
-    for key, _ in pairs[1:]:
+    for key, _value in pairs[1:]:
         if key not in PATH_QUALIFIERS:
             raise InvalidCodeError(
-                f"path segment {key!r} after /01/<GTIN>: only AIs {', '.join(PATH_QUALIFIERS)} may follow "
-                "the GTIN in a Digital Link path; others go in the query, like ?17=YYMMDD"
+                _("path segment {key!r} after /01/<GTIN>: only AIs {path_qualifiers} may follow the GTIN "
+                  "in a Digital Link path; others go in the query, like ?17=YYMMDD").format(key=key, path_qualifiers=', '.join(PATH_QUALIFIERS))
             )
     return pairs
 
@@ -327,10 +329,10 @@ def _bracketed_pairs(text: str) -> list[tuple[str, str]]:
     """(AI, value) pairs of "(01)…(21)…"; whitespace around each value ignored."""
     markers = list(_AI_MARKER.finditer(text))
     if not markers or markers[0].start() != 0:
-        raise InvalidCodeError(f"element string {text[:30]!r} must start with an AI in brackets, like (01)")
+        raise InvalidCodeError(_("element string {text!r} must start with an AI in brackets, like (01)").format(text=text[:30]))
     for marker in markers:
         if _application_identifier(marker[1]) is None:
-            raise InvalidCodeError(f"{marker[0]} at position {marker.start() + 1} is not a GS1 Application Identifier")
+            raise InvalidCodeError(_("{ai} at position {position} is not a GS1 Application Identifier").format(ai=marker[0], position=marker.start() + 1))
     ends = [marker.start() for marker in markers[1:]] + [len(text)]
     return [(marker[1], text[marker.end() : end].strip()) for marker, end in zip(markers, ends)]
 
@@ -368,8 +370,7 @@ def _ai_at(text: str, position: int) -> GS1ApplicationIdentifier:
         return GS1ApplicationIdentifier.extract(text[position:])
     except ParseError:
         raise InvalidCodeError(
-            f"no GS1 Application Identifier at position {position + 1} of the scanned code: "
-            f"{text[position : position + 4]!r}"
+            _("no GS1 Application Identifier at position {position} of the scanned code: {text!r}").format(position=position + 1, text=text[position : position + 4])
         ) from None
 
 
@@ -388,12 +389,13 @@ def _next_gs(text: str, start: int) -> int:
 def _unit_code(pairs: list[tuple[str, str]], form: Form) -> UnitCode:
     """The validated unit code made of `pairs`."""
     fields = _single_values(pairs)
-    missing = [f"no {name} (AI {ai})" for ai, name in (("01", "GTIN"), ("21", "serial")) if ai not in fields]
+    missing = [_("no {name} (AI {ai})").format(name=name, ai=ai) for ai, name in (("01", "GTIN"), ("21", _("serial")))
+               if ai not in fields]
     if missing:
-        raise InvalidCodeError(f"{' and '.join(missing)}: a unit code needs GTIN and serial")
-    gtin = _check_gtin(fields.pop("01"), " in AI (01)", lengths=(14,))
+        raise InvalidCodeError(_("{missing}: a unit code needs GTIN and serial").format(missing=_(" and ").join(missing)))
+    gtin = _check_gtin(fields.pop("01"), _(" in AI (01)"), lengths=(14,))
     serial = check_serial(fields.pop("21"))
-    lot = _check_text(fields.pop("10"), "lot", "10") if "10" in fields else None
+    lot = _check_text(fields.pop("10"), _("lot"), "10") if "10" in fields else None
     expiry = _parse_expiry(fields.pop("17")) if "17" in fields else None
     other = {ai: _check_other(ai, value) for ai, value in fields.items()}
     return UnitCode(gtin=gtin, serial=serial, lot=lot, expiry=expiry, other=other, form=form)
@@ -404,11 +406,17 @@ def _single_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for ai, value in pairs:
         if fields.setdefault(ai, value) != value:
-            raise InvalidCodeError(f"AI ({ai}) appears twice with different values: {fields[ai]!r} and {value!r}")
+            raise InvalidCodeError(_("AI ({ai}) appears twice with different values: {fields!r} and {value!r}").format(ai=ai, fields=fields[ai], value=value))
     return fields
 
 
 # --- Building codes ----------------------------------------------------------
+
+
+def resolver_base() -> str:
+    """The resolver printed on labels: MEDCHAIN_RESOLVER_URL (`make run` sets it to the running
+    dApp, so a phone that scans a printed demo label opens its verdict), else DEFAULT_RESOLVER."""
+    return os.environ.get("MEDCHAIN_RESOLVER_URL") or DEFAULT_RESOLVER
 
 
 def digital_link(
@@ -416,7 +424,7 @@ def digital_link(
     serial: str,
     lot: str | None = None,
     expiry: date | str | None = None,
-    resolver: str = DEFAULT_RESOLVER,
+    resolver: str | None = None,
 ) -> str:
     """The canonical GS1 Digital Link URI of a unit, on `resolver` (which may have a path prefix).
 
@@ -424,9 +432,11 @@ def digital_link(
     percent-encoded (every character but letters, digits and ``-._~``, as biip does).
     """
     gtin14, serial, lot, expiry_text = _unit_fields(gtin, serial, lot, expiry)
+    resolver = resolver or resolver_base()
     if not _RESOLVER.fullmatch(resolver):
         raise InvalidCodeError(
-            f"resolver {resolver!r} must be an http(s) URL like {DEFAULT_RESOLVER}, optionally with a path"
+            _("resolver {resolver!r} must be an http(s) URL like {default_resolver}, optionally with a "
+              "path").format(resolver=resolver, default_resolver=DEFAULT_RESOLVER)
         )
     path = f"/01/{gtin14}"
     if lot is not None:
@@ -451,8 +461,8 @@ def element_string(
         marker = _AI_MARKER.search(value or "")
         if marker:
             raise InvalidCodeError(
-                f"{name} {value!r} contains {marker[0]!r}, which reads as an AI in an element string; "
-                "use the Digital Link"
+                _("{name} {value!r} contains {ai!r}, which reads as an AI in an element string; use "
+                  "the Digital Link").format(name=name, value=value, ai=marker[0])
             )
     elements = [("01", gtin14), ("17", expiry_text), ("10", lot), ("21", serial)]
     return "".join(f"({ai}){value}" for ai, value in elements if value is not None)

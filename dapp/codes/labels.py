@@ -21,6 +21,7 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from dapp.errors import PlatformError
+from dapp.i18n import _
 
 DPI = 300
 A4_PX = (2480, 3508)  # 210 x 297 mm at 300 dpi
@@ -70,23 +71,23 @@ def label_sheet_pdf(labels: list[Label], columns: int = 3) -> bytes:
 
 def _pages(labels: list[Label], columns: int) -> list[Image.Image]:
     if not labels:
-        raise PlatformError("no labels to print: the list of labels is empty")
+        raise PlatformError(_("no labels to print: the list of labels is empty"))
     if not 1 <= columns <= 8:
-        raise PlatformError(f"a label sheet has 1 to 8 columns, not {columns}")
+        raise PlatformError(_("a label sheet has 1 to 8 columns, not {columns}").format(columns=columns))
     page_width, page_height = A4_PX
     cell_width = (page_width - 2 * PAGE_MARGIN_PX) // columns
     codes = [_code_image(label) for label in labels]
     widest = max(code.width for code in codes)
     if widest + 2 * CELL_PADDING_PX > cell_width:
         raise PlatformError(
-            f"the codes are {widest} px wide and do not fit {columns} columns of {cell_width} px; "
-            "use fewer columns or shorter URIs"
+            _("the codes are {widest} px wide and do not fit {columns} columns of {cell_width} px; use "
+              "fewer columns or shorter URIs").format(widest=widest, columns=columns, cell_width=cell_width)
         )
     texts = [_wrap_lines(label.lines, cell_width - 2 * CELL_PADDING_PX) for label in labels]
     cell_height = _cell_height(max(code.height for code in codes), max(len(lines) for lines in texts))
     rows = (page_height - 2 * PAGE_MARGIN_PX) // cell_height
     if rows < 1:
-        raise PlatformError("a label's text is too long to fit on an A4 page; shorten its lines")
+        raise PlatformError(_("a label's text is too long to fit on an A4 page; shorten its lines"))
     per_page = rows * columns
     pages = []
     for start in range(0, len(labels), per_page):
@@ -103,11 +104,11 @@ def _pages(labels: list[Label], columns: int) -> list[Image.Image]:
 def _code_image(label: Label) -> Image.Image:
     """The QR code of `label.uri`, quiet zone included, MODULE_PX pixels a module."""
     if not isinstance(label.uri, str) or not label.uri.strip():
-        raise PlatformError(f"a label needs the URI to put in its code, got {label.uri!r}")
+        raise PlatformError(_("a label needs the URI to put in its code, got {uri!r}").format(uri=label.uri))
     try:
         code = segno.make_qr(label.uri, error=ERROR_CORRECTION)
     except segno.DataOverflowError as err:
-        raise PlatformError(f"the URI is too long for a QR code ({len(label.uri)} characters): {err}") from err
+        raise PlatformError(_("the URI is too long for a QR code ({uri} characters): {err}").format(uri=len(label.uri), err=err)) from err
     modules = np.array(code.matrix, dtype=np.uint8)
     modules = np.pad(modules, QUIET_ZONE_MODULES)
     pixels = np.kron(np.where(modules, 0, 255).astype(np.uint8), np.ones((MODULE_PX, MODULE_PX), np.uint8))

@@ -41,6 +41,7 @@ from PIL import Image, ImageFilter, ImageOps
 from pyzbar import pyzbar
 
 from dapp.errors import PlatformError
+from dapp.i18n import _
 
 MAX_PIXELS = 100_000_000
 """Larger images are refused before they are decoded (a decompression bomb guard)."""
@@ -80,10 +81,11 @@ def decode_codes(image: bytes | bytearray | memoryview | str | Path) -> list[Dec
     image holds no readable code; never anything else for any data.
     """
     gray = _load_gray(image)
-    codes, _ = _scan(gray)
+    codes, _found = _scan(gray)
     if not codes:
         raise NoCodeFoundError(
-            "no QR or DataMatrix code found in the image; hold the camera closer, keep the code flat and in focus"
+            _("no QR or DataMatrix code found in the image; hold the camera closer, keep the code flat "
+              "and in focus")
         )
     return codes
 
@@ -98,10 +100,10 @@ def _load_gray(image: bytes | bytearray | memoryview | str | Path) -> np.ndarray
         try:
             data = Path(image).read_bytes()
         except (OSError, ValueError) as err:
-            raise NotAnImageError(f"cannot read the image file {name}: {getattr(err, 'strerror', None) or err}") from err
+            raise NotAnImageError(_("cannot read the image file {name}: {error}").format(name=name, error=getattr(err, 'strerror', None) or err)) from err
     elif isinstance(image, (bytes, bytearray, memoryview)):
         data = bytes(image)
-        name = f"the {len(data)}-byte file"
+        name = _("the {size}-byte file").format(size=len(data))
     else:
         raise TypeError(f"decode_codes takes the bytes of an image or its path, not {type(image).__name__}")
     try:
@@ -109,9 +111,9 @@ def _load_gray(image: bytes | bytearray | memoryview | str | Path) -> np.ndarray
     except PlatformError:
         raise
     except MemoryError as err:
-        raise NotAnImageError(f"{name} is too large to decode; send a smaller photo") from err
+        raise NotAnImageError(_("{name} is too large to decode; send a smaller photo").format(name=name)) from err
     except Exception as err:  # Pillow's decoders raise many kinds of errors on bad data
-        raise _not_an_image(name, data, "it is damaged or truncated") from err
+        raise _not_an_image(name, data, _("it is damaged or truncated")) from err
 
 
 def _to_gray(data: bytes, name: str) -> np.ndarray:
@@ -124,10 +126,10 @@ def _to_gray(data: bytes, name: str) -> np.ndarray:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
             raise _too_large(name, None) from err
         except Exception as err:
-            raise _not_an_image(name, data, "its format is not one of them") from err
+            raise _not_an_image(name, data, _("its format is not one of them")) from err
         width, height = im.size
         if width < 1 or height < 1:
-            raise _not_an_image(name, data, "it has no pixels")
+            raise _not_an_image(name, data, _("it has no pixels"))
         if width * height > MAX_PIXELS:
             raise _too_large(name, im.size)
         orientation = _exif_orientation(im)
@@ -188,23 +190,24 @@ def _fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
 def _not_an_image(name: str, data: bytes, reason: str) -> NotAnImageError:
     head = data[:64]
     if not data:
-        reason = "it is empty"
+        reason = _("it is empty")
     elif head.startswith(b"%PDF"):
-        reason = "it is a PDF document"
+        reason = _("it is a PDF document")
     elif head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"hevc"):
-        reason = "HEIC photos are not supported (set the camera to JPEG, 'Most Compatible', or convert the photo)"
+        reason = _("HEIC photos are not supported (set the camera to JPEG, 'Most Compatible', or convert the photo)")
     elif _looks_like_text(data[:4096]):
-        reason = "it is text"
+        reason = _("it is text")
     return NotAnImageError(
-        f"{name} is not an image this scanner can read ({_FORMAT_NAMES}): {reason}; send a photo of the label"
+        _("{name} is not an image this scanner can read ({formats}): {reason}; send a photo "
+          "of the label").format(name=name, formats=_FORMAT_NAMES, reason=reason)
     )
 
 
 def _too_large(name: str, size: tuple[int, int] | None) -> NotAnImageError:
-    dimensions = f" ({size[0]} x {size[1]} pixels)" if size else ""
+    dimensions = _(" ({width} x {height} pixels)").format(width=size[0], height=size[1]) if size else ""
     return NotAnImageError(
-        f"{name} is too large{dimensions}: images over {MAX_PIXELS // 1_000_000} megapixels are refused; "
-        "send a smaller photo of the label"
+        _("{name} is too large{dimensions}: images over {max_pixels} megapixels are refused; send "
+          "a smaller photo of the label").format(name=name, dimensions=dimensions, max_pixels=MAX_PIXELS // 1_000_000)
     )
 
 

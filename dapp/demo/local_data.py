@@ -33,6 +33,7 @@ from dapp.documents.cid import raw_cid
 from dapp.cli.database import index_now, local_day
 from dapp.records.models import Organization, PriceQuote, Product, ReserveNorm
 from dapp.errors import PlatformError
+from dapp.i18n import _
 
 RUBLE = 100
 
@@ -107,10 +108,13 @@ def seed_local_demo(engine: Engine) -> tuple[int, int]:
     with engine.connect() as connection:
         products = set(connection.execute(select(Product.gtin)).scalars())
     if missing or not {norm.gtin for norm in NORMS} <= products:
-        raise LocalDemoError("the demo organizations and products are not in the database "
-                             f"{engine.url.render_as_string(hide_password=True)}"
-                             + (f" (missing: {', '.join(missing)})" if missing else "")
-                             + ": run `ape run seed` and `ape run index` first")
+        database = engine.url.render_as_string(hide_password=True)
+        if missing:
+            raise LocalDemoError(_("the demo organizations and products are not in the database {database} (missing: "
+                                   "{missing}): run `ape run seed` and `ape run index` first").format(
+                database=database, missing=", ".join(missing)))
+        raise LocalDemoError(_("the demo organizations and products are not in the database {database}: run `ape run "
+                               "seed` and `ape run index` first").format(database=database))
     today = local_day(index_now(engine))
     names = {organization.key: organization.name for organization in demo.ORGANIZATIONS}
     norms_added = quotes_added = 0

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from dapp.errors import PlatformError
+from dapp.i18n import _
 
 CHUNK_SIZE = 256 * 1024
 RAW_BLOCK_LIMIT = CHUNK_SIZE
@@ -37,8 +38,8 @@ def raw_cid(data: bytes) -> str:
     """The CIDv1 (base32) that IPFS gives `data` when it fits in one raw block."""
     if len(data) > RAW_BLOCK_LIMIT:
         raise PlatformError(
-            f"a document of {len(data)} bytes is over the {RAW_BLOCK_LIMIT}-byte single-block limit; "
-            "its CID needs the chunked UnixFS layout (use dapp.documents.cid.file_cid)"
+            _("a document of {data} bytes is over the {raw_block_limit}-byte single-block limit; its "
+              "CID needs the chunked UnixFS layout (use dapp.documents.cid.file_cid)").format(data=len(data), raw_block_limit=RAW_BLOCK_LIMIT)
         )
     return _cid(_RAW_CODEC, data)
 
@@ -61,13 +62,14 @@ def check_cid(cid: str) -> str:
     """`cid` if it has the form of a CIDv1 in base32 (sha2-256); else an InvalidCidError."""
     if not isinstance(cid, str) or not _CIDV1_BASE32.match(cid):
         raise InvalidCidError(
-            f"{cid!r} is not a document CID: expected a CIDv1 in base32, like "
-            f"{raw_cid(b'')!r} (what `ipfs add --cid-version=1` prints)"
+            _("{cid!r} is not a document CID: expected a CIDv1 in base32, like {example!r} (what `ipfs "
+              "add --cid-version=1` prints)").format(cid=cid, example=raw_cid(b''))
         )
     binary = _unbase32(cid)
     if binary[0] != 1 or binary[1] not in (_RAW_CODEC, _DAG_PB_CODEC) or binary[2:4] != bytes([_SHA2_256, 32]):
         raise InvalidCidError(
-            f"{cid!r} is not a document CID: only CIDv1 of raw or dag-pb blocks hashed with sha2-256 are used here"
+            _("{cid!r} is not a document CID: only CIDv1 of raw or dag-pb blocks hashed with sha2-256 "
+              "are used here").format(cid=cid)
         )
     return cid
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from dapp.documents.cid import CHUNK_SIZE, check_cid, file_cid
 from dapp.errors import PlatformError
 from dapp.paths import documents_dir
+from dapp.i18n import _
 
 IPFS_API_VARIABLE = "MEDCHAIN_IPFS_API"
 
@@ -59,8 +60,8 @@ class DocumentStore(ABC):
     def _checked(self, cid: str, data: bytes, where: str) -> bytes:
         if file_cid(data) != cid:
             raise DocumentAlteredError(
-                f"document {cid} {where} has been altered: its bytes no longer match its CID. "
-                "It is not shown; add the genuine file again to replace it"
+                _("document {cid} {where} has been altered: its bytes no longer match its CID. It is not "
+                  "shown; add the genuine file again to replace it").format(cid=cid, where=where)
             )
         return data
 
@@ -89,7 +90,7 @@ class FolderStore(DocumentStore):
     def get(self, cid: str) -> bytes:
         path = self.folder / check_cid(cid)
         if not path.is_file():
-            raise DocumentNotFoundError(f"document {cid} is not in {self.folder}")
+            raise DocumentNotFoundError(_("document {cid} is not in {folder}").format(cid=cid, folder=self.folder))
         return self._checked(cid, path.read_bytes(), f"in {path}")
 
     def has(self, cid: str) -> bool:
@@ -116,8 +117,8 @@ class IpfsStore(DocumentStore):
             )
         except self._errors.AddressError as error:
             raise DocumentStoreError(
-                f"{api!r} is not an IPFS API address ({error}); give a multiaddr like "
-                "/ip4/127.0.0.1/tcp/5001/http or a URL like http://127.0.0.1:5001"
+                _("{api!r} is not an IPFS API address ({error}); give a multiaddr like "
+                  "/ip4/127.0.0.1/tcp/5001/http or a URL like http://127.0.0.1:5001").format(api=api, error=error)
             ) from None
 
     def __repr__(self) -> str:
@@ -133,9 +134,9 @@ class IpfsStore(DocumentStore):
         )
         if answer["Hash"] != expected:
             raise DocumentStoreError(
-                f"the IPFS node at {self.api} gave CID {answer['Hash']} to a document whose CIDv1 is "
-                f"{expected}: it does not import files as `ipfs add --cid-version=1` does "
-                "(raw leaves, 256 KiB chunks, balanced tree of 174 links); check its Import settings"
+                _("the IPFS node at {api} gave CID {hash} to a document whose CIDv1 is {expected}: it does "
+                  "not import files as `ipfs add --cid-version=1` does (raw leaves, 256 KiB chunks, "
+                  "balanced tree of 174 links); check its Import settings").format(api=self.api, hash=answer['Hash'], expected=expected)
             )
         return expected
 
@@ -146,8 +147,8 @@ class IpfsStore(DocumentStore):
             data = self._call(lambda: self._client.cat(cid, opts={"timeout": f"{self.fetch_timeout:g}s"}))
         except self._errors.ErrorResponse as error:
             raise DocumentNotFoundError(
-                f"document {cid} is not on the IPFS node at {self.api}, which could not fetch it "
-                f"within {self.fetch_timeout:g} s ({error})"
+                _("document {cid} is not on the IPFS node at {api}, which could not fetch it within "
+                  "{fetch_timeout:g} s ({error})").format(cid=cid, api=self.api, fetch_timeout=self.fetch_timeout, error=error)
             ) from None
         return self._checked(cid, data, f"from the IPFS node at {self.api}")
 
@@ -168,9 +169,9 @@ class IpfsStore(DocumentStore):
                 return request()
             except (self._errors.ConnectionError, self._errors.TimeoutError) as error:
                 raise DocumentStoreUnreachable(
-                    f"the IPFS node at {self.api} does not answer ({type(error).__name__}). Start one with "
-                    f"`eval \"$(tools/ipfs.sh start)\"`, which sets {IPFS_API_VARIABLE}, or unset "
-                    f"{IPFS_API_VARIABLE} to keep documents in the folder store ({documents_dir()})"
+                    _("the IPFS node at {api} does not answer ({kind}). Start one with `eval "
+                      "\"$(tools/ipfs.sh start)\"`, which sets {ipfs_api_variable}, or unset {ipfs_api_variable} "
+                      "to keep documents in the folder store ({documents_dir})").format(api=self.api, kind=type(error).__name__, ipfs_api_variable=IPFS_API_VARIABLE, documents_dir=documents_dir())
                 ) from None
 
 
@@ -187,8 +188,8 @@ def _multiaddr(api: str) -> str:
     url = urlsplit(api if "://" in api else f"http://{api}")
     if url.scheme not in ("http", "https") or not url.hostname:
         raise DocumentStoreError(
-            f"{api!r} is not an IPFS API address; give a multiaddr like /ip4/127.0.0.1/tcp/5001/http "
-            "or a URL like http://127.0.0.1:5001"
+            _("{api!r} is not an IPFS API address; give a multiaddr like /ip4/127.0.0.1/tcp/5001/http "
+              "or a URL like http://127.0.0.1:5001").format(api=api)
         )
     try:
         host = f"/ip{ipaddress.ip_address(url.hostname).version}/{url.hostname}"

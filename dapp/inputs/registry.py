@@ -8,6 +8,7 @@ from pathlib import Path
 from dapp.errors import InvalidCodeError, PlatformError
 from dapp.codes.gs1 import check_serial
 from dapp.roles import Category, Role
+from dapp.i18n import _
 
 
 def parse_roles(text: str) -> Role:
@@ -17,17 +18,17 @@ def parse_roles(text: str) -> Role:
         key = name.upper().replace("-", "_").replace(" ", "_")
         if key not in Role.__members__:
             known = ", ".join(r.name.lower() for r in Role)
-            raise PlatformError(f"unknown role {name!r}; roles are: {known}")
+            raise PlatformError(_("unknown role {name!r}; roles are: {known}").format(name=name, known=known))
         roles |= Role[key]
     if not roles:
-        raise PlatformError("give at least one role, e.g. --roles manufacturer,supplier")
+        raise PlatformError(_("give at least one role, e.g. --roles manufacturer,supplier"))
     return roles
 
 
 def parse_category(text: str) -> Category:
     key = text.strip().upper()
     if key not in Category.__members__:
-        raise PlatformError(f"unknown category {text!r}; categories are: drug, device, consumable")
+        raise PlatformError(_("unknown category {text!r}; categories are: drug, device, consumable").format(text=text))
     return Category[key]
 
 
@@ -36,7 +37,7 @@ def parse_day(text: str, *, end_of_day: bool = False) -> int:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise PlatformError(f"date {text!r} is not of the form YYYY-MM-DD") from None
+        raise PlatformError(_("date {text!r} is not of the form YYYY-MM-DD").format(text=text)) from None
     moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=timezone.utc)
     return int(moment.timestamp())
 
@@ -46,7 +47,7 @@ def read_serial_list(path: Path) -> list[str]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise PlatformError(f"cannot read the serial list {path}: {error}") from None
+        raise PlatformError(_("cannot read the serial list {path}: {error}").format(path=path, error=error)) from None
     serials: list[str] = []
     seen: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
@@ -56,13 +57,13 @@ def read_serial_list(path: Path) -> list[str]:
         try:
             check_serial(serial)
         except InvalidCodeError as error:
-            raise InvalidCodeError(f"{path}, line {number}: {serial!r}: {error}") from None
+            raise InvalidCodeError(_("{path}, line {number}: {serial!r}: {error}").format(path=path, number=number, serial=serial, error=error)) from None
         if serial in seen:
-            raise InvalidCodeError(f"{path}, line {number}: serial {serial!r} repeats line {seen[serial]}")
+            raise InvalidCodeError(_("{path}, line {number}: serial {serial!r} repeats line {seen}").format(path=path, number=number, serial=serial, seen=seen[serial]))
         seen[serial] = number
         serials.append(serial)
     if not serials:
-        raise InvalidCodeError(f"the serial list {path} holds no serial")
+        raise InvalidCodeError(_("the serial list {path} holds no serial").format(path=path))
     return serials
 
 
@@ -70,4 +71,4 @@ def read_document(path: Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as error:
-        raise PlatformError(f"cannot read the document {path}: {error}") from None
+        raise PlatformError(_("cannot read the document {path}: {error}").format(path=path, error=error)) from None

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from dapp.errors import PlatformError
 from dapp.paths import data_dir
+from dapp.i18n import _
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -40,8 +41,8 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Engine:
             connection.execute(text("SELECT 1"))
     except OperationalError as error:
         raise DatabaseUnreachable(
-            f"the database at {engine.url.render_as_string(hide_password=True)} does not answer "
-            f"({str(error.orig).strip().splitlines()[0]}); check MEDCHAIN_DATABASE_URL and that the server runs"
+            _("the database at {url} does not answer ({error}); check MEDCHAIN_DATABASE_URL and that "
+              "the server runs").format(url=engine.url.render_as_string(hide_password=True), error=str(error.orig).strip().splitlines()[0])
         ) from None
     if migrate:
         upgrade(engine)

@@ -37,6 +37,7 @@ from dapp.chain.deployment import Deployment
 from dapp.errors import PlatformError
 from dapp.records.projections import Fold, StoredEvent, clear
 from dapp.records.stock_balance import fill_balances
+from dapp.i18n import _
 
 DEFAULT_RANGE = 2_000  # blocks per eth_getLogs, at most
 _TARGET_EVENTS = 10_000  # events per eth_getLogs, about
@@ -103,9 +104,9 @@ class Indexer:
         if len(row) > 1 or row[0]["chain_id"] != self.deployment.chain_id \
                 or row[0]["genesis_hash"].lower() != self.deployment.genesis_hash.lower():
             raise IndexerError(
-                f"the database holds another chain's events (chain {row[0]['chain_id']}, genesis "
-                f"{row[0]['genesis_hash'][:10]}…), not chain {self.deployment.chain_id}'s; point "
-                "MEDCHAIN_DATABASE_URL at a database of its own or rebuild this one with `ape run index --rebuild`"
+                _("the database holds another chain's events (chain {chain_id}, genesis {genesis_hash}…), "
+                  "not chain {chain_id_now}'s; point MEDCHAIN_DATABASE_URL at a database of its own or "
+                  "rebuild this one with `ape run index --rebuild`").format(chain_id=row[0]['chain_id'], genesis_hash=row[0]['genesis_hash'][:10], chain_id_now=self.deployment.chain_id)
             )
         return IndexerCursor(**row[0])
 
@@ -237,7 +238,7 @@ class Indexer:
         events, stored, blocks = read.rows
         with self.engine.begin() as connection:
             if self._cursor(connection).next_block != read.start:
-                raise IndexerError("another indexer is writing to this database; run one indexer per database")
+                raise IndexerError(_("another indexer is writing to this database; run one indexer per database"))
             bulk_insert(connection, Event.__table__, _EVENT_COLUMNS, events)
             bulk_insert(connection, Block.__table__, ("number", "hash", "timestamp"), blocks)
             if read.last is not None:  # keep only blocks with events, and the last one read
@@ -260,11 +261,11 @@ class Indexer:
             if known is None:
                 known = blocks[number] = (number, block_hash, times[block_hash])
             elif known[1] != block_hash:
-                raise IndexerError(f"the node returned logs of two different blocks {number}; read again")
+                raise IndexerError(_("the node returned logs of two different blocks {number}; read again").format(number=number))
             events.append((number, index, transaction, known[2], contract, name, encode(args).decode()))
             stored.append(StoredEvent(number, index, known[2], contract, name, args))
         if end in blocks and blocks[end][1] != end_header["hash"]:
-            raise IndexerError(f"block {end} changed while it was read; read again")
+            raise IndexerError(_("block {end} changed while it was read; read again").format(end=end))
         blocks.setdefault(end, (end, end_header["hash"], int(end_header["timestamp"], 16)))
         self.reader.forget_block_times()  # kept only for the range: a long follow would hoard them
         return events, stored, list(blocks.values())
@@ -340,8 +341,8 @@ class _Reads:
         try:
             read = pending.result()
         except BrokenProcessPool as error:
-            raise IndexerError(f"the indexer's reading process died ({error}); run the indexer again, it resumes "
-                               "where it stopped") from None
+            raise IndexerError(_("the indexer's reading process died ({error}); run the indexer again, it resumes where "
+                                 "it stopped").format(error=error)) from None
         if read is not None and isinstance(read.rows, bytes):
             read.rows = _ROWS_JSON.decode(read.rows)
         return read

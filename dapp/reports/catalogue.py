@@ -24,6 +24,7 @@ from dapp.documents.store import document_status
 from dapp.documents.default_store import load_document
 from dapp.errors import PlatformError
 from dapp.roles import Category, Role
+from dapp.i18n import _
 
 RUSSIA = "RU"
 ORIGINS = ("russian", "foreign")
@@ -180,7 +181,7 @@ def manufacturers(
 def manufacturer_card(engine: Engine, address: str, *, load: DocumentLoader = load_document) -> ManufacturerCard:
     """One manufacturer with its products, their checked characteristics and a summary of their batches."""
     if not is_address(address):
-        raise CatalogueError(f"{address!r} is not an Ethereum address (expected 0x followed by 40 hex digits)")
+        raise CatalogueError(_("{address!r} is not an Ethereum address (expected 0x followed by 40 hex digits)").format(address=address))
     address = to_checksum_address(address)
     batch_counts = (
         select(
@@ -201,7 +202,8 @@ def manufacturer_card(engine: Engine, address: str, *, load: DocumentLoader = lo
         organization = connection.execute(select(Organization).where(Organization.address == address)).first()
         if organization is None or not Role(organization.roles) & Role.MANUFACTURER:
             raise CatalogueError(
-                f"{address} is not a registered manufacturer; list them with the catalogue's manufacturers()"
+                _("{address} is not a registered manufacturer; list them with the catalogue's "
+                  "manufacturers()").format(address=address)
             )
         products = connection.execute(
             select(Product, *(column for column in batch_counts.c if column.name != "gtin"))
@@ -257,4 +259,4 @@ def _haystack(m: Manufacturer) -> str:
 
 def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:
     if value is not None and value not in choices:
-        raise CatalogueError(f"{name} {value!r} is not one of {', '.join(choices)} (or None for all)")
+        raise CatalogueError(_("{name} {value!r} is not one of {choices} (or None for all)").format(name=name, value=value, choices=', '.join(choices)))

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 
 from dapp.records.models import Batch, Movement, Product, ReserveNorm
 from dapp.errors import PlatformError
+from dapp.i18n import _
 
 DAY = 24 * 60 * 60
 ACTIVE = "active"
@@ -181,12 +182,12 @@ def fefo_picks(engine: Engine, organization: str, gtin: str, quantity: int, at: 
     """Which usable batches `quantity` units of `gtin` should come from, first-expired-first-out:
     (batch, units) pairs. Raises `InventoryError` when the usable stock is short."""
     if quantity <= 0:
-        raise InventoryError(f"pick a positive number of units, not {quantity}")
+        raise InventoryError(_("pick a positive number of units, not {quantity}").format(quantity=quantity))
     usable = [h for h in holdings(engine, organization, at) if h.gtin == gtin and h.usable and h.quantity > 0]
     available = sum(h.quantity for h in usable)
     if available < quantity:
-        raise InventoryError(f"{organization} holds {available} usable units of {gtin}, fewer than the {quantity} "
-                             "asked for (expired, recalled and withdrawn batches do not count)")
+        raise InventoryError(_("{organization} holds {available} usable units of {gtin}, fewer than the {quantity} "
+                               "asked for (expired, recalled and withdrawn batches do not count)").format(organization=organization, available=available, gtin=gtin, quantity=quantity))
     picks, remaining = [], quantity
     for holding in usable:
         take = min(holding.quantity, remaining)

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, and_, case, func, select, true
 from dapp.records.models import Movement, Organization, Product, PurchaseRequest, Tender
 from dapp.errors import PlatformError
 from dapp.roles import Role
+from dapp.i18n import _
 
 DEFAULT_TIME_ZONE = "Europe/Moscow"
 PERIODS = ("month", "week")
@@ -214,10 +215,10 @@ def supply_demand(
     the first and last periods with any activity). Sorted by period, then GTIN.
     """
     if period not in PERIODS:
-        raise MarketError(f"period {period!r} is not one of {', '.join(PERIODS)}")
+        raise MarketError(_("period {period!r} is not one of {periods}").format(period=period, periods=', '.join(PERIODS)))
     zone = _zone(time_zone)
     if start is not None and end is not None and end < start:
-        raise MarketError(f"the range ends ({end}) before it starts ({start}); swap them")
+        raise MarketError(_("the range ends ({end}) before it starts ({start}); swap them").format(end=end, start=start))
     if start is None or end is None:
         first, last = _activity_span(engine, zone)
         if first is None:
@@ -227,8 +228,9 @@ def supply_demand(
     starts = _period_starts(start, end, period)
     if len(starts) > MAX_PERIODS:
         raise MarketError(
-            f"{len(starts)} {period}s from {start} to {end} are over the {MAX_PERIODS} a chart can take; "
-            "narrow the range or use months"
+            _("{count} periods ({period}) from {start} to {end} are over the {max_periods} a chart can take; "
+              "narrow the range or use months").format(count=len(starts), period=period, start=start, end=end,
+                                                        max_periods=MAX_PERIODS)
         )
     day_edges = starts + [_next_period(starts[-1], period)]
     edges = [int(datetime(d.year, d.month, d.day, tzinfo=zone).timestamp()) for d in day_edges]
@@ -350,4 +352,4 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise MarketError(f"{name!r} is not a known time zone (an IANA name such as {DEFAULT_TIME_ZONE})") from None
+        raise MarketError(_("{name!r} is not a known time zone (an IANA name such as {default_time_zone})").format(name=name, default_time_zone=DEFAULT_TIME_ZONE)) from None

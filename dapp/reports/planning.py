@@ -46,6 +46,7 @@ from dapp.records.models import (
 )
 from dapp.errors import PlatformError
 from dapp.reports.inventory import usable_stock
+from dapp.i18n import _
 
 DAY = 24 * 60 * 60
 HOUR = 60 * 60
@@ -153,7 +154,7 @@ def plan_purchases(engine: Engine, organization: str, at: int, *, time_zone: str
     """The purchases `organization` must start now (see the module's text), saved as published
     purchase requests unless `save` is False."""
     if history_days <= 0 or horizon_days < 0:
-        raise PlanningError("the history must be at least one day and the horizon not negative")
+        raise PlanningError(_("the history must be at least one day and the horizon not negative"))
     today = datetime.fromtimestamp(at, ZoneInfo(time_zone)).date()
     usable = usable_stock(engine, organization, at)
     used = (select(Movement.gtin, -func.sum(Movement.quantity))
@@ -215,19 +216,22 @@ def publish_tender(engine: Engine, client, hospital, request_id: int, *, bid_day
     with engine.connect() as connection:
         request = connection.execute(select(PurchaseRequest).where(PurchaseRequest.id == request_id)).first()
         if request is None:
-            raise PlanningError(f"there is no purchase request {request_id}")
+            raise PlanningError(_("there is no purchase request {request_id}").format(request_id=request_id))
         lead_time = connection.execute(select(ReserveNorm.lead_time_days).where(
             ReserveNorm.organization == request.organization, ReserveNorm.gtin == request.gtin)).scalar()
     if request.status != "published":
-        raise PlanningError(f"purchase request {request_id} is {request.status}"
-                            + (f" (tender {request.tender_id})" if request.tender_id else "")
-                            + "; only a published request becomes a tender")
+        if request.tender_id:
+            raise PlanningError(_("purchase request {request_id} is {status} (tender {tender_id}); only a published "
+                                  "request becomes a tender").format(
+                request_id=request_id, status=request.status, tender_id=request.tender_id))
+        raise PlanningError(_("purchase request {request_id} is {status}; only a published request becomes a "
+                              "tender").format(request_id=request_id, status=request.status))
     if request.max_unit_price is None:
-        raise PlanningError(f"purchase request {request_id} has no maximum price ({request.price_note}); "
-                            "add price quotes until the market-price method can set one, then plan again")
+        raise PlanningError(_("purchase request {request_id} has no maximum price ({price_note}); add price quotes "
+                              "until the market-price method can set one, then plan again").format(request_id=request_id, price_note=request.price_note))
     sender = getattr(hospital, "address", hospital)
     if sender.lower() != request.organization.lower():
-        raise PlanningError(f"purchase request {request_id} is {request.organization}'s; {sender} cannot tender it")
+        raise PlanningError(_("purchase request {request_id} is {organization}'s; {sender} cannot tender it").format(request_id=request_id, organization=request.organization, sender=sender))
     delivery_days = delivery_days if delivery_days is not None else (lead_time or 30)
     security_window = terms.get("security_window", TenderNeed.__dataclass_fields__["security_window"].default)
     # An hour more than asked: the creation is mined some blocks after `now`, and the contract

@@ -34,6 +34,7 @@ from sqlalchemy import BigInteger, Engine, and_, case, cast, exists, func, selec
 from dapp.records.models import Movement, Product, ReserveNorm
 from dapp.errors import PlatformError
 from dapp.records.stock_balance import fill_balances
+from dapp.i18n import _
 
 MOSCOW = "Europe/Moscow"
 RULE_PERCENT = 97
@@ -57,15 +58,15 @@ class Quarter:
 
     def __post_init__(self):
         if not 1 <= self.number <= 4:
-            raise ReportError(f"a quarter is numbered 1 to 4, not {self.number}")
+            raise ReportError(_("a quarter is numbered 1 to 4, not {number}").format(number=self.number))
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
         """'2026Q1', '2026-Q1' or '2026 Q1'."""
         cleaned = text.strip().upper().replace("-", "").replace(" ", "")
-        year, _, number = cleaned.partition("Q")
+        year, _sep, number = cleaned.partition("Q")
         if not (year.isdigit() and number.isdigit()):
-            raise ReportError(f"{text!r} is not a quarter: write it like 2026Q1")
+            raise ReportError(_("{text!r} is not a quarter: write it like 2026Q1").format(text=text))
         return cls(int(year), int(number))
 
     @property
@@ -160,7 +161,7 @@ class TurnoverReport:
         for row in self.rows:
             if row.gtin == gtin:
                 return row
-        raise ReportError(f"the report of {self.organization} for {self.quarter} has no resource {gtin}")
+        raise ReportError(_("the report of {organization} for {quarter} has no resource {gtin}").format(organization=self.organization, quarter=self.quarter, gtin=gtin))
 
 
 # --- computing ------------------------------------------------------------------------------
@@ -194,8 +195,8 @@ def turnover_reports(engine: Engine, quarter: Quarter, organizations: list[str] 
     for organization, gtin, opening, receipts, shipped, consumption, write_offs, closing, lowest, norm in moved:
         if closing != opening + receipts - shipped - consumption - write_offs:
             raise ReportError(
-                f"the movements of {gtin} at {organization} in {quarter} include a kind the report does not "
-                f"know; known: {', '.join(KNOWN_KINDS)}")
+                _("the movements of {gtin} at {organization} in {quarter} include a kind the report does "
+                  "not know; known: {known_kinds}").format(gtin=gtin, organization=organization, quarter=quarter, known_kinds=', '.join(KNOWN_KINDS)))
         rows.setdefault(organization, []).append(TurnoverRow(
             gtin, names.get(gtin, ""), opening, receipts, shipped, consumption, write_offs, closing, lowest, norm, days))
     for organization, gtin, norm in unmoved:
@@ -260,7 +261,7 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (KeyError, ValueError):
-        raise ReportError(f"{name!r} is not a time zone; use an IANA name such as {MOSCOW}") from None
+        raise ReportError(_("{name!r} is not a time zone; use an IANA name such as {moscow}").format(name=name, moscow=MOSCOW)) from None
 
 
 # --- exports --------------------------------------------------------------------------------
@@ -316,8 +317,8 @@ def to_pdf(report: TurnoverReport) -> bytes:
 
     regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
     if not (regular.exists() and bold.exists()):
-        raise ReportError(f"{regular} is missing: the PDF needs DejaVu Sans for Cyrillic names "
-                          "(install Debian's fonts-dejavu-core, as tools/setup.sh does)")
+        raise ReportError(_("{regular} is missing: the PDF needs DejaVu Sans for Cyrillic names (install Debian's "
+                            "fonts-dejavu-core, as tools/setup.sh does)").format(regular=regular))
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_title(f"Turnover report {report.quarter} - {report.organization}")
     pdf.set_creator("medchain")

@@ -40,6 +40,7 @@ from dapp.formats import moment, rubles
 from dapp.roles import BatchStatus, ShipmentStatus
 from dapp.tenders.sealed_bids import BidKey, SealedBid, SealedBidStore, wallet_salt
 from dapp.tenders.typed_data import bid_commitment, bid_typed_data, permit_typed_data
+from dapp.i18n import _
 
 DAY = 24 * 60 * 60
 HOUR = 60 * 60
@@ -104,39 +105,37 @@ class TenderNeed:
         """The contract's rules for the terms, as errors that say what to change. `award_window`:
         the contract's `AWARD_WINDOW`, the time the hospital has to award after the reveals."""
         if bool(self.gtin) == bool(self.specification_cid):
-            raise TenderError("name the product: either a GTIN, or a specification document with the GTINs it accepts")
+            raise TenderError(_("name the product: either a GTIN, or a specification document with the GTINs it accepts"))
         if self.gtin and self.accepted_gtins:
-            raise TenderError("accepted GTINs go with a specification; a tender for one GTIN lists none")
+            raise TenderError(_("accepted GTINs go with a specification; a tender for one GTIN lists none"))
         if self.specification_cid and not 1 <= len(self.accepted_gtins) <= 16:
-            raise TenderError(f"a specification needs 1 to 16 accepted GTINs, not {len(self.accepted_gtins)}")
+            raise TenderError(_("a specification needs 1 to 16 accepted GTINs, not {accepted_gtins}").format(accepted_gtins=len(self.accepted_gtins)))
         if self.quantity <= 0 or self.max_price <= 0:
-            raise TenderError("the quantity and the maximum price must be more than zero")
+            raise TenderError(_("the quantity and the maximum price must be more than zero"))
         if not now < self.bid_deadline < self.reveal_deadline < self.delivery_deadline:
             raise TenderError(
-                f"the deadlines must follow each other after now ({moment(now)}): bids "
-                f"({moment(self.bid_deadline)}) < reveals ({moment(self.reveal_deadline)}) < delivery "
-                f"({moment(self.delivery_deadline)})")
+                _("the deadlines must follow each other after now ({now}): bids ({bid_deadline}) < reveals "
+                  "({reveal_deadline}) < delivery ({delivery_deadline})").format(now=moment(now), bid_deadline=moment(self.bid_deadline), reveal_deadline=moment(self.reveal_deadline), delivery_deadline=moment(self.delivery_deadline)))
         if self.bid_deadline < now + MIN_BIDDING_PERIOD:
-            raise TenderError(f"suppliers must have at least {MIN_BIDDING_PERIOD // DAY} days to bid (44-FZ): make the "
-                              f"bid deadline {moment(now + MIN_BIDDING_PERIOD)} or later")
+            raise TenderError(_("suppliers must have at least {min_bidding_period} days to bid (44-FZ): make the bid "
+                                "deadline {now} or later").format(min_bidding_period=MIN_BIDDING_PERIOD // DAY, now=moment(now + MIN_BIDDING_PERIOD)))
         if self.reveal_deadline < self.bid_deadline + MIN_REVEAL_PERIOD:
-            raise TenderError(f"bidders must have at least {MIN_REVEAL_PERIOD // DAY} days to reveal: make the reveal "
-                              f"deadline {moment(self.bid_deadline + MIN_REVEAL_PERIOD)} or later")
+            raise TenderError(_("bidders must have at least {min_reveal_period} days to reveal: make the reveal deadline "
+                                "{bid_deadline} or later").format(min_reveal_period=MIN_REVEAL_PERIOD // DAY, bid_deadline=moment(self.bid_deadline + MIN_REVEAL_PERIOD)))
         if not 50 <= self.bid_security_bps <= 500:
-            raise TenderError(f"the bid security must be 0.5 % to 5 % of the maximum price, not "
-                              f"{self.bid_security_bps / 100:g} %")
+            raise TenderError(_("the bid security must be between 0.5 and 5 percent of the maximum price, not {bid_security_bps:g} %").format(bid_security_bps=self.bid_security_bps / 100))
         if self.max_price * self.bid_security_bps // 10_000 == 0:
-            raise TenderError("the bid security rounds to nothing at this maximum price: raise the maximum price or "
-                              "the bid security rate (free bids would let anyone flood the tender)")
+            raise TenderError(_("the bid security rounds to nothing at this maximum price: raise the maximum price or "
+                                "the bid security rate (free bids would let anyone flood the tender)"))
         if not 0 <= self.performance_security_bps <= 3000:
-            raise TenderError(f"the performance security must be 0 to 30 % of the price, not "
-                              f"{self.performance_security_bps / 100:g} %")
+            raise TenderError(_("the performance security must be between 0 and 30 percent of the price, not "
+                                "{performance_security_bps:g} %").format(performance_security_bps=self.performance_security_bps / 100))
         if self.security_window < HOUR:
-            raise TenderError("give the winner at least one hour to post its performance security")
+            raise TenderError(_("give the winner at least one hour to post its performance security"))
         if self.reveal_deadline + award_window + self.security_window >= self.delivery_deadline:
             raise TenderError(
-                "the delivery deadline must leave time after the reveals, the award and the security window: "
-                f"make it later than {moment(self.reveal_deadline + award_window + self.security_window)}")
+                _("the delivery deadline must leave time after the reveals, the award and the security "
+                  "window: make it later than {reveal_deadline}").format(reveal_deadline=moment(self.reveal_deadline + award_window + self.security_window)))
 
     def as_params(self) -> tuple:
         """The `TenderParams` tuple, in the ABI's field order."""
@@ -247,8 +246,8 @@ class SignedBid:
                        _bytes(raw["signature"]),
                        (int(permit["deadline"]), int(permit["v"]), _bytes(permit["r"]), _bytes(permit["s"])))
         except (ValueError, KeyError, TypeError) as error:
-            raise TenderError(f"not a signed bid ({error}); ask the supplier for the file "
-                              "`ape run tenders bid ... --sign-only FILE` wrote") from None
+            raise TenderError(_("not a signed bid ({error}); ask the supplier for the file `ape run tenders bid ... "
+                                "--sign-only FILE` wrote").format(error=error)) from None
 
 
 @dataclass(frozen=True)
@@ -345,8 +344,8 @@ class TenderClient:
     def _check_funds(self, owner, amount: int, purpose: str) -> None:
         balance = int(self.token.balanceOf(_address(owner)))
         if balance < amount:
-            raise TenderError(f"{_address(owner)} holds {rubles(balance)} of the payment token; {purpose} needs "
-                              f"{rubles(amount)}. Top the account up first")
+            raise TenderError(_("{owner} holds {balance} of the payment token; {purpose} needs {amount}. Top the account "
+                                "up first").format(owner=_address(owner), balance=rubles(balance), purpose=purpose, amount=rubles(amount)))
 
     def _allowance_calls(self, owner, amount: int) -> list[ContractCall]:
         """The approval the tender contract needs to take `amount`, unless it may already."""
@@ -394,7 +393,7 @@ class TenderClient:
             return action(hospital, description, *allowance,
                           self._call("Tenders", "createTender", [need.as_params()], description,
                                      after_previous=bool(allowance)), outcome=created)
-        raise TenderError(f"funding is 'approve' or 'permit', not {funding!r}")
+        raise TenderError(_("funding is 'approve' or 'permit', not {funding!r}").format(funding=funding))
 
     def create(self, hospital, need: TenderNeed, *, funding: str = "approve") -> int:
         return carry_out(self.prepare_create(hospital, need, funding=funding), as_signer(hospital))
@@ -413,13 +412,12 @@ class TenderClient:
     def _check_bid(self, supplier, tender_id: int, price: int) -> TenderState:
         state = self.state(tender_id)
         if state.stage != TenderStage.BIDDING:
-            raise TenderError(f"tender {tender_id} takes no bids: it is {state.stage.name.lower()} (bids closed at "
-                              f"{moment(state.bid_deadline)})")
+            raise TenderError(_("tender {tender_id} takes no bids: it is {stage} (bids closed at {bid_deadline})").format(tender_id=tender_id, stage=state.stage.name.lower(), bid_deadline=moment(state.bid_deadline)))
         if not 0 < price <= state.max_price:
-            raise TenderError(f"a price must be more than zero and at most the maximum price {rubles(state.max_price)}; "
-                              f"a bid of {rubles(price)} could never be revealed and its security would be lost")
+            raise TenderError(_("a price must be more than zero and at most the maximum price {max_price}; a bid of "
+                                "{price} could never be revealed and its security would be lost").format(max_price=rubles(state.max_price), price=rubles(price)))
         if self.tenders.bid(tender_id, _address(supplier)).sequence != 0:
-            raise TenderError(f"{_address(supplier)} has already bid on tender {tender_id} (one bid per supplier)")
+            raise TenderError(_("{supplier} has already bid on tender {tender_id} (one bid per supplier)").format(supplier=_address(supplier), tender_id=tender_id))
         self._check_funds(supplier, state.bid_security, "the bid security")
         return state
 
@@ -480,14 +478,14 @@ class TenderClient:
         bidder = _address(bidder or sender)
         view = self.tenders.bid(tender_id, bidder)
         if view.sequence == 0:
-            raise TenderError(f"{bidder} has no bid on tender {tender_id}")
+            raise TenderError(_("{bidder} has no bid on tender {tender_id}").format(bidder=bidder, tender_id=tender_id))
         if view.revealed:
-            raise TenderError(f"the bid of {bidder} on tender {tender_id} is already revealed ({rubles(view.price)})")
+            raise TenderError(_("the bid of {bidder} on tender {tender_id} is already revealed ({price})").format(bidder=bidder, tender_id=tender_id, price=rubles(view.price)))
         if sealed is None:
             sealed = self.store.find(self.bid_key(tender_id, bidder), bytes(view.commitment))
         elif not sealed.opens(bytes(view.commitment)):
-            raise TenderError(f"the price {rubles(sealed.price)} with this salt does not open the bid of {bidder} on "
-                              f"tender {tender_id}; give the price you bid")
+            raise TenderError(_("the price {price} with this salt does not open the bid of {bidder} on tender "
+                                "{tender_id}; give the price you bid").format(price=rubles(sealed.price), bidder=bidder, tender_id=tender_id))
         description = f"reveal the bid of {bidder} on tender {tender_id}"
 
         def revealed(receipts) -> tuple[int, bool]:
@@ -505,7 +503,7 @@ class TenderClient:
         sealed = None
         if salt_from_wallet:
             if price is None:
-                raise TenderError("give the price you bid: with a salt from the wallet, nothing else is kept")
+                raise TenderError(_("give the price you bid: with a salt from the wallet, nothing else is kept"))
             key = self.bid_key(tender_id, bidder or sender)
             salt = wallet_salt(as_signer(sender), key)
             if salt is not None:
@@ -548,7 +546,7 @@ class TenderClient:
             return action(winner, description, *allowance,
                           self._call("Tenders", "postPerformanceSecurity", [tender_id], description,
                                      after_previous=bool(allowance)), outcome=lambda receipts: amount)
-        raise TenderError(f"funding is 'approve' or 'permit', not {funding!r}")
+        raise TenderError(_("funding is 'approve' or 'permit', not {funding!r}").format(funding=funding))
 
     def post_security(self, winner, tender_id: int, *, funding: str = "approve") -> int:
         return carry_out(self.prepare_post_security(winner, tender_id, funding=funding), as_signer(winner))
@@ -581,22 +579,21 @@ class TenderClient:
         a product the tender does not accept, a batch recalled or too close to its expiry."""
         state = self.state(tender_id)
         if state.status != TenderStatus.CONTRACTED:
-            raise TenderError(f"tender {tender_id} is {state.status.name.lower()}: deliveries count only once the "
-                              "winner has posted its performance security")
+            raise TenderError(_("tender {tender_id} is {status}: deliveries count only once the winner has posted its "
+                                "performance security").format(tender_id=tender_id, status=state.status.name.lower()))
         if _address(winner).lower() != (state.leader or "").lower():
-            raise TenderError(f"{_address(winner)} is not the winner of tender {tender_id}; only it delivers")
+            raise TenderError(_("{winner} is not the winner of tender {tender_id}; only it delivers").format(winner=_address(winner), tender_id=tender_id))
         due = state.quantity - state.delivered
         if not 0 < quantity <= due:
-            raise TenderError(f"tender {tender_id} still needs {due} units; ship 1 to {due}, not {quantity}")
+            raise TenderError(_("tender {tender_id} still needs {due} units; ship 1 to {due}, not {quantity}").format(tender_id=tender_id, due=due, quantity=quantity))
         if not self.tenders.isAccepted(tender_id, gtin):
-            raise TenderError(f"tender {tender_id} does not accept GTIN {int(gtin):014d}")
+            raise TenderError(_("tender {tender_id} does not accept GTIN {gtin:014d}").format(tender_id=tender_id, gtin=int(gtin)))
         batch = self.resources.batch(gtin, lot)
         if batch.status != BatchStatus.ACTIVE:
-            raise TenderError(f"batch {int(gtin):014d}/{lot} is {BatchStatus(batch.status).name.lower()}: "
-                              "it cannot be delivered")
+            raise TenderError(_("batch {gtin:014d}/{lot} is {status}: it cannot be delivered").format(gtin=int(gtin), lot=lot, status=BatchStatus(batch.status).name.lower()))
         if batch.expires < self.now() + state.min_residual_shelf_life:
-            raise TenderError(f"batch {int(gtin):014d}/{lot} expires at {moment(batch.expires)}; tender {tender_id} "
-                              f"needs {state.min_residual_shelf_life // DAY} days of shelf life left when delivered")
+            raise TenderError(_("batch {gtin:014d}/{lot} expires at {expires}; tender {tender_id} needs "
+                                "{min_residual_shelf_life} days of shelf life left when delivered").format(gtin=int(gtin), lot=lot, expires=moment(batch.expires), tender_id=tender_id, min_residual_shelf_life=state.min_residual_shelf_life // DAY))
         batch_id = bytes(self.resources.batch_id(gtin, lot))
         description = f"ship {quantity} units of {int(gtin):014d}/{lot} for tender {tender_id}"
 
@@ -615,7 +612,7 @@ class TenderClient:
         """The terms of a shipment, from its `Shipped` log."""
         logs = self._logs(self.custody.Shipped, shipmentId=int(shipment_id))
         if not logs:
-            raise TenderError(f"there is no shipment {shipment_id}")
+            raise TenderError(_("there is no shipment {shipment_id}").format(shipment_id=shipment_id))
         return shipment_record(logs[0])
 
     def prepare_accept(self, sender, tender_id: int, shipment_id: int) -> PreparedAction:
@@ -624,23 +621,26 @@ class TenderClient:
         all); the last delivery completes the tender and pays the supplier."""
         record = self.shipment(shipment_id)
         if record[5] != tender_id or record[4].lower() != self.tenders.address.lower():
-            raise TenderError(f"shipment {shipment_id} is not a delivery for tender {tender_id} of this tender contract"
-                              + (f" but for tender {record[5]} of {record[4]}" if record[5] else ""))
+            if record[5]:
+                raise TenderError(_("shipment {shipment_id} is not a delivery for tender {tender_id} of this tender "
+                                    "contract but for tender {other_tender} of {other_contract}").format(
+                    shipment_id=shipment_id, tender_id=tender_id, other_tender=record[5], other_contract=record[4]))
+            raise TenderError(_("shipment {shipment_id} is not a delivery for tender {tender_id} of this tender "
+                                "contract").format(shipment_id=shipment_id, tender_id=tender_id))
         state = self.state(tender_id)
         if record[6] < state.concluded_at:
-            raise TenderError(f"shipment {shipment_id} was shipped before the contract of tender {tender_id} was "
-                              f"concluded ({moment(state.concluded_at)}): only later deliveries count")
+            raise TenderError(_("shipment {shipment_id} was shipped before the contract of tender {tender_id} was "
+                                "concluded ({concluded_at}): only later deliveries count").format(shipment_id=shipment_id, tender_id=tender_id, concluded_at=moment(state.concluded_at)))
         status = ShipmentStatus(self.custody.shipmentStatus(shipment_id, record))
         calls = []
         unanswered = self.now() > record[6] + int(self.custody.RECEIPT_PERIOD())
         if status == ShipmentStatus.IN_TRANSIT and not unanswered:
             if _address(sender).lower() != record[2].lower():
-                raise TenderError(f"shipment {shipment_id} is still in transit: {record[2]} must receive it first")
+                raise TenderError(_("shipment {shipment_id} is still in transit: {consignee} must receive it first").format(shipment_id=shipment_id, consignee=record[2]))
             calls.append(self._call("Custody", "receiveShipment", [shipment_id, record],
                                     f"receive shipment {shipment_id}"))
         elif status in (ShipmentStatus.REJECTED, ShipmentStatus.RECLAIMED):
-            raise TenderError(f"shipment {shipment_id} was {status.name.lower()}; it cannot count toward tender "
-                              f"{tender_id}")
+            raise TenderError(_("shipment {shipment_id} was {name}; it cannot count toward tender {tender_id}").format(shipment_id=shipment_id, name=status.name.lower(), tender_id=tender_id))
         description = f"accept shipment {shipment_id} for tender {tender_id}"
         calls.append(self._call("Tenders", "acceptDelivery", [tender_id, shipment_id, record], description,
                                 after_previous=bool(calls)))
@@ -661,7 +661,7 @@ class TenderClient:
         record = self.shipment(shipment_id)
         until = record[6] + int(self.custody.RECEIPT_PERIOD())
         if self.now() <= until:
-            raise TenderError(f"the consignee may answer shipment {shipment_id} until {moment(until)}; settle it after")
+            raise TenderError(_("the consignee may answer shipment {shipment_id} until {until}; settle it after").format(shipment_id=shipment_id, until=moment(until)))
         description = f"settle unanswered shipment {shipment_id}"
 
         def settled(receipts) -> str:
@@ -717,7 +717,7 @@ class TenderClient:
         view = self.tenders.tender(tender_id)
         status = TenderStatus(view.status)
         if status == TenderStatus.NONE:
-            raise TenderError(f"there is no tender {tender_id} (tenders so far: {self.tenders.tenderCount()})")
+            raise TenderError(_("there is no tender {tender_id} (tenders so far: {tenders})").format(tender_id=tender_id, tenders=self.tenders.tenderCount()))
         created = self._logs(self.tenders.TenderCreated, tenderId=int(tender_id))
         specification, accepted = ("", ()) if not created else (
             created[0].specificationCid, tuple(int(g) for g in created[0].acceptedGtins))

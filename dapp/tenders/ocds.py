@@ -23,6 +23,7 @@ from eth_utils import to_checksum_address
 from dapp.chain.reader import ChainReader, Log
 from dapp.documents.default_store import load_document
 from dapp.errors import DeploymentError, PlatformError
+from dapp.i18n import _
 
 # The ocid prefix of this platform's contracting processes. It has the form of a prefix the Open
 # Contracting Partnership assigns ("ocds-" and six characters) but is not registered: a
@@ -83,11 +84,11 @@ def read_tender_history(reader: ChainReader, tender_id: int) -> TenderHistory:
     deployment = reader.deployment
     if "Tenders" not in deployment.contracts:
         raise DeploymentError(
-            f"the Tenders contract is not in the deployment record of chain {deployment.chain_id}; "
-            "deploy the platform again with `ape run deploy --network <network> --account <account>`"
+            _("the Tenders contract is not in the deployment record of chain {chain_id}; deploy the "
+              "platform again with `ape run deploy --network <network> --account <account>`").format(chain_id=deployment.chain_id)
         )
     if not isinstance(tender_id, int) or tender_id < 1:
-        raise UnknownTenderError(f"{tender_id!r} is not a tender id: tender ids are whole numbers from 1")
+        raise UnknownTenderError(_("{tender_id!r} is not a tender id: tender ids are whole numbers from 1").format(tender_id=tender_id))
     logs = sorted(
         (log for log in reader.one(reader.logs(["Tenders"], tender_id.to_bytes(32, "big")))
          if log.event in TENDER_EVENTS),
@@ -96,8 +97,8 @@ def read_tender_history(reader: ChainReader, tender_id: int) -> TenderHistory:
     address = deployment.address("Tenders")
     if not logs or logs[0].event != "TenderCreated":
         raise UnknownTenderError(
-            f"no tender {tender_id} was created on the Tenders contract at {address} (chain {deployment.chain_id}); "
-            "check the tender id"
+            _("no tender {tender_id} was created on the Tenders contract at {address} (chain "
+              "{chain_id}); check the tender id").format(tender_id=tender_id, address=address, chain_id=deployment.chain_id)
         )
     created = logs[0].args
     accounts = sorted({created["hospital"]} | {
@@ -151,7 +152,7 @@ def release_package(releases: list[dict], uri: str | None = None, publisher: dic
     process; give a web address where the package is published); `publishedDate` is the last
     release's date, so the same history always gives the same package."""
     if not releases:
-        raise PlatformError("an OCDS release package needs at least one release")
+        raise PlatformError(_("an OCDS release package needs at least one release"))
     return {
         "uri": uri or f"urn:medchain:{releases[0]['ocid']}",
         "version": OCDS_VERSION,
@@ -198,7 +199,7 @@ def tender_record(releases: list[dict]) -> dict:
 
     ocids = {release["ocid"] for release in releases}
     if len(ocids) != 1:
-        raise PlatformError(f"a record holds the releases of one process, not {len(ocids)} ({sorted(ocids)})")
+        raise PlatformError(_("a record holds the releases of one process, not {count} ({ocids})").format(count=len(ocids), ocids=sorted(ocids)))
     return {
         "ocid": ocids.pop(),
         "releases": releases,
@@ -246,7 +247,7 @@ class _Process:
     def releases(self) -> list[dict]:
         logs = self.history.logs
         if not logs or logs[0].event != "TenderCreated":
-            raise UnknownTenderError(f"the history of tender {self.history.tender_id} does not start with its creation")
+            raise UnknownTenderError(_("the history of tender {tender_id} does not start with its creation").format(tender_id=self.history.tender_id))
         releases = []
         for log in logs:
             handler = getattr(self, f"_{log.event}", None)

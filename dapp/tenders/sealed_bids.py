@@ -30,6 +30,7 @@ from eth_utils import to_checksum_address
 from dapp.errors import PlatformError
 from dapp.paths import data_dir
 from dapp.tenders.typed_data import bid_commitment, new_salt, salt_of_signature, salt_typed_data
+from dapp.i18n import _
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
@@ -133,11 +134,11 @@ class SealedBidStore:
             try:
                 bid = SealedBid.from_json(path.read_text())
             except (OSError, ValueError, KeyError, TypeError) as error:
-                raise SealedBidError(f"the sealed bid file {path} is unreadable ({error}); restore it from "
-                                     "your backup of the data folder") from None
+                raise SealedBidError(_("the sealed bid file {path} is unreadable ({error}); restore it from your backup of the "
+                                       "data folder").format(path=path, error=error)) from None
             if bid.key != key:
-                raise SealedBidError(f"the sealed bid file {path} belongs to another bid ({bid.key}); "
-                                     "put it back where it came from")
+                raise SealedBidError(_("the sealed bid file {path} belongs to another bid ({key}); put it back where it came "
+                                       "from").format(path=path, key=bid.key))
             kept.append(bid)
         return kept
 
@@ -147,11 +148,11 @@ class SealedBidStore:
             if bid.opens(sealed):
                 return bid
         raise MissingSaltError(
-            f"no kept salt opens the bid of {key.bidder} on tender {key.tender_id}: it is not in "
-            f"{self.folder(key)}. The bid was sealed from another computer or data folder: copy that "
-            f"folder's sealed-bids/ files for this bid into {self.folder(key)} (MEDCHAIN_DATA chooses the "
-            "data folder) and reveal again before the reveal deadline; without them the bid cannot be "
-            "opened and its bid security is forfeited"
+            _("no kept salt opens the bid of {bidder} on tender {tender_id}: it is not in {key}. The "
+              "bid was sealed from another computer or data folder: copy that folder's sealed-bids/ "
+              "files for this bid into {key} (MEDCHAIN_DATA chooses the data folder) and reveal again "
+              "before the reveal deadline; without them the bid cannot be opened and its bid security "
+              "is forfeited").format(bidder=key.bidder, tender_id=key.tender_id, key=self.folder(key))
         )
 
     def _make_private_folders(self, folder: Path) -> None:

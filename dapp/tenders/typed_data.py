@@ -23,6 +23,7 @@ from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
 from dapp.errors import PlatformError
+from dapp.i18n import _
 
 TENDERS_NAME = "MedChain Tenders"
 TENDERS_VERSION = "1"
@@ -85,10 +86,10 @@ def _bytes32(value: bytes | str, what: str) -> bytes:
     try:
         raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else bytes(value)
     except ValueError:
-        raise MalformedBytes32Error(f"the {what} {value!r} is not hex: {_BYTES32_HINTS[what]}") from None
+        raise MalformedBytes32Error(_("the {what} {value!r} is not hex: {hints}").format(what=what, value=value, hints=_BYTES32_HINTS[what])) from None
     if len(raw) != 32:
         raise MalformedBytes32Error(
-            f"the {what} must be 32 bytes (0x and 64 hex digits), not {len(raw)}: {_BYTES32_HINTS[what]}"
+            _("the {what} must be 32 bytes (0x and 64 hex digits), not {raw}: {hints}").format(what=what, raw=len(raw), hints=_BYTES32_HINTS[what])
         )
     return raw
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from sha3 import keccak_256  # safe-pysha3: a C keccak, several times faster than pycryptodome's
 
 from dapp.errors import InvalidCodeError
+from dapp.i18n import _
 
 # abi.encode(uint256, string): the string's head is an offset of 0x40 (two words).
 _STRING_OFFSET = (64).to_bytes(32, "big")
@@ -101,7 +102,7 @@ class _Workers:
 
 def _check_gtin(gtin: int) -> None:
     if not 0 <= gtin < 2**256:
-        raise InvalidCodeError(f"GTIN {gtin} does not fit a uint256")
+        raise InvalidCodeError(_("GTIN {gtin} does not fit a uint256").format(gtin=gtin))
 
 
 def _node_hash(a: bytes, b: bytes) -> bytes:
@@ -170,13 +171,13 @@ class SerialTree:
     def _build(cls, leaves: Sequence[bytes], workers: _Workers) -> SerialTree:
         count = len(leaves)
         if count == 0:
-            raise InvalidCodeError("a batch needs at least one serial number to build its tree")
+            raise InvalidCodeError(_("a batch needs at least one serial number to build its tree"))
         ordered = sorted(leaves)
         for previous, current in zip(ordered, ordered[1:]):
             if previous == current:
                 raise InvalidCodeError(
-                    f"the serial list holds the same unit twice (leaf 0x{current.hex()}); "
-                    "every serial of a batch must be unique"
+                    _("the serial list holds the same unit twice (leaf 0x{current}); every serial of a batch "
+                      "must be unique").format(current=current.hex())
                 )
         nodes = _build_nodes(ordered, workers)
         return cls(nodes, count)
@@ -207,7 +208,7 @@ class SerialTree:
         """
         index = self._leaf_index.get(leaf)
         if index is None:
-            raise InvalidCodeError(f"unit 0x{leaf.hex()} is not in this batch's serial list")
+            raise InvalidCodeError(_("unit 0x{leaf} is not in this batch's serial list").format(leaf=leaf.hex()))
         proof = []
         while index > 0:
             sibling = index + 1 if index % 2 == 1 else index - 1

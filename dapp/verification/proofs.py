@@ -20,6 +20,7 @@ from pathlib import Path
 from dapp.errors import PlatformError
 from dapp.verification.merkle import SerialTree
 from dapp.paths import data_dir
+from dapp.i18n import _
 
 NODE = 32
 
@@ -62,12 +63,12 @@ class ProofStore:
         path = self._path(batch_id)
         if not path.exists():
             raise PlatformError(
-                f"the proof store has no tree for batch 0x{bytes(batch_id).hex()}; its manufacturer "
-                f"writes it when commissioning (expected {path})"
+                _("the proof store has no tree for batch 0x{batch_id}; its manufacturer writes it when "
+                  "commissioning (expected {path})").format(batch_id=bytes(batch_id).hex(), path=path)
             )
         size = path.stat().st_size
         if size == 0 or size % NODE or (size // NODE) % 2 == 0:
-            raise PlatformError(f"the proof store's file {path} is damaged ({size} bytes is not a tree)")
+            raise PlatformError(_("the proof store's file {path} is damaged ({size} bytes is not a tree)").format(path=path, size=size))
         with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as nodes:
             return _proof(nodes, size // NODE, bytes(leaf))
 

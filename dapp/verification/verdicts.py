@@ -28,10 +28,46 @@ from dapp.codes.gs1 import UnitCode, parse_code
 from dapp.verification.merkle import leaf_hash
 from dapp.verification.proofs import ProofStore
 from dapp.roles import BatchStatus, Category
+from dapp.i18n import N_, _
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+# Machine names (the resolver's JSON and the CLI's --json keep them); `decommission_reason` and
+# `recall_reason` give the words a person reads, in the current language.
 DECOMMISSION_REASONS = {1: "dispensed", 2: "destroyed", 3: "stolen", 4: "exported", 5: "sample"}
 RECALL_REASONS = {1: "quality defect", 2: "falsified", 3: "regulatory decision", 4: "labelling error", 5: "other"}
+_DECOMMISSION_WORDS = {1: N_("dispensed"), 2: N_("destroyed"), 3: N_("stolen"), 4: N_("exported"), 5: N_("sample")}
+_RECALL_WORDS = {1: N_("quality defect"), 2: N_("falsified"), 3: N_("regulatory decision"), 4: N_("labelling error"),
+                 5: N_("other")}
+# A batch's status and a unit's state, as a person reads them (the machine words are the keys).
+_STATUS_WORDS = {"none": N_("not registered"), "active": N_("active"), "recalled": N_("recalled"),
+                 "withdrawn": N_("withdrawn"), "in circulation": N_("in circulation"), **{
+                     word: word for word in DECOMMISSION_REASONS.values()}}
+# Document.status, as a person reads it.
+_DOCUMENT_STATUS_WORDS = {"verified": N_("verified"), "missing": N_("missing"), "altered": N_("altered"),
+                          "unreachable": N_("unreachable")}
+
+
+def decommission_reason(code: int) -> str:
+    """Why a unit left circulation (Custody's reason code), in the current language."""
+    word = _DECOMMISSION_WORDS.get(int(code))
+    return _(word) if word else str(code)
+
+
+def recall_reason(code: int) -> str:
+    """Why a batch was recalled or withdrawn (Resources' reason code), in the current language."""
+    word = _RECALL_WORDS.get(int(code))
+    return _(word) if word else str(code)
+
+
+def status_word(machine: str) -> str:
+    """A batch status or unit state machine word ("recalled", "in circulation", "dispensed") in the
+    current language."""
+    return _(_STATUS_WORDS[machine]) if machine in _STATUS_WORDS else machine
+
+
+def document_status_word(machine: str) -> str:
+    """A Document.status ("verified", "missing", ...) in the current language."""
+    return _(_DOCUMENT_STATUS_WORDS[machine]) if machine in _DOCUMENT_STATUS_WORDS else machine
 
 
 class Reason(str, Enum):
@@ -71,7 +107,7 @@ class Event:
 
 @dataclass(frozen=True)
 class Document:
-    label: str
+    label: str  # in English, a machine name the resolver keys on: `_(label)` is what a person reads
     cid: str
     status: str  # "verified", "missing" (not in this store), "altered" (bytes do not match the CID),
     # "unreachable" (the IPFS node does not answer)
@@ -179,29 +215,32 @@ class Verifier:
             "number": int(head["number"], 16), "hash": head["hash"], "time": _moment(int(head["timestamp"], 16))})
 
         if data.productManufacturer == ZERO_ADDRESS:
-            findings.append(Finding(Reason.UNKNOWN_PRODUCT, f"no product is registered under GTIN {code.gtin}"))
+            findings.append(Finding(Reason.UNKNOWN_PRODUCT,
+                                    _("no product is registered under GTIN {gtin}").format(gtin=code.gtin)))
         else:
             verdict.product = _product(gtin, product)
             verdict.manufacturer = self._organization(data.productManufacturer)
             verdict.documents += [
-                _document("product characteristics", verdict.product["characteristics_cid"]),
-                _document("registration certificate", verdict.product["certificate_cid"]),
+                _document(N_("product characteristics"), verdict.product["characteristics_cid"]),
+                _document(N_("registration certificate"), verdict.product["certificate_cid"]),
             ]
             if not data.manufacturerActive:
                 findings.append(Finding(
                     Reason.MANUFACTURER_SUSPENDED,
-                    f"the manufacturer {verdict.manufacturer.get('name', data.productManufacturer)} is not active "
-                    "in the registry (suspended or revoked)"))
+                    _("the manufacturer {name} is not active in the registry (suspended or revoked)").format(
+                        name=verdict.manufacturer.get("name", data.productManufacturer))))
             if lot is None:
                 findings.append(Finding(Reason.UNKNOWN_BATCH,
-                                        f"the code has no lot and serial {code.serial} is in no known batch of {code.gtin}"))
+                                        _("the code has no lot and serial {serial} is in no known batch of {gtin}").format(
+                                            serial=code.serial, gtin=code.gtin)))
             elif not data.batchExists:
-                findings.append(Finding(Reason.UNKNOWN_BATCH, f"no batch {lot!r} of {code.gtin} is registered"))
+                findings.append(Finding(Reason.UNKNOWN_BATCH, _("no batch {lot!r} of {gtin} is registered").format(
+                    lot=lot, gtin=code.gtin)))
         if data.batchExists:
             findings += self._batch_findings(code, lot, data, proof_available, verdict, logs)
         if scanner and data.batchExists and not data.scannerHeld:
             findings.append(Finding(Reason.NEVER_HELD_BY_SCANNER,
-                                    f"scanned at {scanner}, which never held this batch"))
+                                    _("scanned at {scanner}, which never held this batch").format(scanner=scanner)))
         verdict.findings = findings
         verdict.genuine = not findings
         return verdict
@@ -222,37 +261,42 @@ class Verifier:
         if not data.inBatch:
             if proof_available:
                 findings.append(Finding(Reason.SERIAL_NOT_IN_BATCH,
-                                        f"serial {code.serial} is not one of batch {lot}'s serials: a made-up code"))
+                                        _("serial {serial} is not one of batch {lot}'s serials: a made-up code").format(
+                                            serial=code.serial, lot=lot)))
             else:
                 findings.append(Finding(Reason.SERIAL_UNVERIFIABLE,
-                                        f"the proof store has no tree for batch {lot}: its serials cannot be checked"))
+                                        _("the proof store has no tree for batch {lot}: its serials cannot be "
+                                          "checked").format(lot=lot)))
         if not data.commissioned:
-            findings.append(Finding(Reason.NOT_COMMISSIONED, f"batch {lot} never entered the supply chain"))
+            findings.append(Finding(Reason.NOT_COMMISSIONED, _("batch {lot} never entered the supply chain").format(lot=lot)))
         if status == BatchStatus.RECALLED:
-            findings.append(Finding(Reason.BATCH_RECALLED, f"batch {lot} is recalled ({verdict.batch['reason']})"))
+            findings.append(Finding(Reason.BATCH_RECALLED, _("batch {lot} is recalled ({reason})").format(
+                lot=lot, reason=recall_reason(data.batchReasonCode))))
         elif status == BatchStatus.WITHDRAWN:
             findings.append(Finding(Reason.BATCH_WITHDRAWN,
-                                    f"batch {lot} is withdrawn from circulation ({verdict.batch['reason']})"))
+                                    _("batch {lot} is withdrawn from circulation ({reason})").format(
+                                        lot=lot, reason=recall_reason(data.batchReasonCode))))
         if data.timestamp > data.expires:
-            findings.append(Finding(Reason.EXPIRED, f"expired on {_day(data.expires)}"))
+            findings.append(Finding(Reason.EXPIRED, _("expired on {date}").format(date=_day(data.expires))))
         if data.unitReason:
             by = self._organization(data.unitBy).get("name", data.unitBy)
             what = DECOMMISSION_REASONS.get(data.unitReason, str(data.unitReason))
             verdict.unit = {"state": what, "by": data.unitBy, "by_name": by, "at": _moment(data.unitAt)}
             if data.unitReason == 1:
                 findings.append(Finding(Reason.ALREADY_DISPENSED,
-                                        f"this pack was already dispensed by {by} on {_moment(data.unitAt)}: "
-                                        "its code has been copied"))
+                                        _("this pack was already dispensed by {by} on {moment}: its code has been "
+                                          "copied").format(by=by, moment=_moment(data.unitAt))))
             else:
-                findings.append(Finding(Reason.DECOMMISSIONED, f"this pack was {what} by {by} on {_moment(data.unitAt)}"))
+                findings.append(Finding(Reason.DECOMMISSIONED, _("this pack was {reason} by {by} on {moment}").format(
+                    reason=decommission_reason(data.unitReason), by=by, moment=_moment(data.unitAt))))
         else:
             verdict.unit = {"state": "in circulation"}
         if code.expiry is not None and code.expiry != date.fromisoformat(_day(data.expires)):
             findings.append(Finding(Reason.LABEL_MISMATCH,
-                                    f"the label's expiry {code.expiry.isoformat()} differs from the registry's "
-                                    f"{_day(data.expires)}"))
+                                    _("the label's expiry {label} differs from the registry's {registry}").format(
+                                        label=code.expiry.isoformat(), registry=_day(data.expires))))
         verdict.documents += [
-            _document("batch quality documents", log.args["documents_cid"]) for log in logs
+            _document(N_("batch quality documents"), log.args["documents_cid"]) for log in logs
             if log.event == "BatchCommissioned" and keccak(text=log.args["documents_cid"]) == bytes(data.documentsCidHash)
         ]
         verdict.history = self._history(logs)
@@ -327,30 +371,37 @@ class Verifier:
         args = log.args
         kind = _EVENT_KINDS[log.event]
         if kind == "registered":
-            text = f"batch registered by {name(args['manufacturer'])}: {args['quantity']} units"
+            text = _("batch registered by {manufacturer}: {quantity} units").format(
+                manufacturer=name(args["manufacturer"]), quantity=args["quantity"])
         elif kind == "retired":
-            text = f"batch {'recalled' if args['status'] == 2 else 'withdrawn'} by {name(args['by'])}: " \
-                   f"{RECALL_REASONS.get(args['reason_code'], args['reason_code'])}"
+            text = (_("batch recalled by {by}: {reason}") if args["status"] == 2 else
+                    _("batch withdrawn by {by}: {reason}")).format(by=name(args["by"]),
+                                                                    reason=recall_reason(args["reason_code"]))
         elif kind == "reinstated":
-            text = f"{'recall' if args['previous_status'] == 2 else 'withdrawal'} lifted by the regulators " \
-                   f"(decision {args['reason_cid']})"
+            text = (_("recall lifted by the regulators (decision {cid})") if args["previous_status"] == 2 else
+                    _("withdrawal lifted by the regulators (decision {cid})")).format(cid=args["reason_cid"])
         elif kind == "commissioned":
-            text = f"{args['quantity']} units placed with {name(args['manufacturer'])}"
+            text = _("{quantity} units placed with {manufacturer}").format(
+                quantity=args["quantity"], manufacturer=name(args["manufacturer"]))
         elif kind == "shipped":
-            text = f"{args['quantity']} units shipped by {name(args['shipper'])} to {name(args['consignee'])}"
+            text = _("{quantity} units shipped by {shipper} to {consignee}").format(
+                quantity=args["quantity"], shipper=name(args["shipper"]), consignee=name(args["consignee"]))
         elif kind == "received":
-            text = f"{args['quantity']} units received by {name(args['consignee'])}"
+            text = _("{quantity} units received by {consignee}").format(
+                quantity=args["quantity"], consignee=name(args["consignee"]))
         elif kind == "rejected":
-            text = f"{args['quantity']} units rejected by {name(args['consignee'])}, back to {name(args['shipper'])}"
+            text = _("{quantity} units rejected by {consignee}, back to {shipper}").format(
+                quantity=args["quantity"], consignee=name(args["consignee"]), shipper=name(args["shipper"]))
         elif kind == "reclaimed":
-            text = f"{args['quantity']} units unanswered by {name(args['consignee'])}, back to {name(args['shipper'])}"
+            text = _("{quantity} units unanswered by {consignee}, back to {shipper}").format(
+                quantity=args["quantity"], consignee=name(args["consignee"]), shipper=name(args["shipper"]))
         elif kind == "moved":
-            text = f"{args['quantity']} units moved from {name(args['predecessor'])} to its successor " \
-                   f"{name(args['successor'])}"
+            text = _("{quantity} units moved from {predecessor} to its successor {successor}").format(
+                quantity=args["quantity"], predecessor=name(args["predecessor"]), successor=name(args["successor"]))
         elif kind == "decommissioned":
-            text = f"one unit {DECOMMISSION_REASONS.get(args['reason'], args['reason'])} by {name(args['by'])}"
+            text = _("one unit {reason} by {by}").format(reason=decommission_reason(args["reason"]), by=name(args["by"]))
         else:
-            text = f"a dispense undone by {name(args['by'])}"
+            text = _("a dispense undone by {by}").format(by=name(args["by"]))
         return Event(block=log.block_number, time=_moment(timestamp), kind=kind, description=text,
                      transaction=log.transaction_hash)
 
