@@ -12,6 +12,7 @@ session.start()
 pages = [
     st.Page("app_pages/home.py", title=session.t("Home"), icon=":material/home:", url_path="home", default=True),
     st.Page("app_pages/verify.py", title=session.t("Verify a pack"), icon=":material/qr_code_scanner:", url_path="verify"),
+    st.Page("app_pages/account.py", title=session.t("Your account"), icon=":material/account_circle:", url_path="account"),
 ]
 navigation = st.navigation(pages)
 session.sidebar()

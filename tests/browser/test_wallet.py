@@ -1,0 +1,188 @@
+"""The wallet in a real browser: Chromium with an EIP-1193 wallet injected before the page loads
+and announced by EIP-6963; it forwards requests to the demo chain's anvil, whose unlocked dev
+accounts sign (`personal_sign`, `eth_signTypedData_v4`, `eth_sendTransaction`). It starts on
+another chain (1), so the dApp must notice and switch it."""
+
+import json
+
+import pytest
+import requests
+
+from dapp.demo.world import ORGANIZATIONS
+from dapp.i18n import _, use_language
+from tests.fixtures.browser import screenshot
+
+HOSPITAL = next(organization for organization in ORGANIZATIONS if organization.key == "gkb1")
+TIMEOUT = 30_000
+
+FAKE_WALLET = """
+(() => {
+  const config = window.__fakeWallet = Object.assign({reject: null, replay: null, lastSignIn: null, log: []}, CONFIG);
+  const listeners = {};
+  let ids = 0;
+  async function forward(method, params) {
+    const response = await fetch(config.rpc, {method: "POST", headers: {"content-type": "application/json"},
+      body: JSON.stringify({jsonrpc: "2.0", id: ++ids, method, params})});
+    const answer = await response.json();
+    if (answer.error) {
+      const error = new Error(answer.error.message);
+      error.code = answer.error.code;
+      error.data = answer.error.data;
+      throw error;
+    }
+    return answer.result;
+  }
+  const provider = {
+    on(event, listener) { (listeners[event] = listeners[event] || []).push(listener); },
+    removeListener(event, listener) { listeners[event] = (listeners[event] || []).filter((l) => l !== listener); },
+    emit(event, value) { for (const listener of listeners[event] || []) listener(value); },
+    async request({method, params}) {
+      params = params || [];
+      config.log.push(method);
+      if (config.reject === method) {
+        config.reject = null;
+        const error = new Error("User rejected the request.");
+        error.code = 4001;
+        throw error;
+      }
+      switch (method) {
+        case "eth_requestAccounts":
+        case "eth_accounts":
+          return [config.account];
+        case "eth_chainId":
+          return config.chainId;
+        case "wallet_switchEthereumChain":
+          config.chainId = params[0].chainId;
+          provider.emit("chainChanged", config.chainId);
+          return null;
+        case "personal_sign": {
+          if (config.replay) {  // a hostile browser hands back a message signed before
+            params[0] = config.replay.hex;
+            return config.replay.signature;
+          }
+          const signature = await forward(method, params);
+          config.lastSignIn = {hex: params[0], signature};
+          return signature;
+        }
+        default:
+          return forward(method, params);
+      }
+    },
+  };
+  const info = Object.freeze({uuid: "6d9c1f52-7c4e-4b1e-9a0e-000000000001", name: "Test Wallet",
+                              icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E",
+                              rdns: "org.medchain.testwallet"});
+  const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider",
+                                                              {detail: Object.freeze({info, provider})}));
+  window.addEventListener("eip6963:requestProvider", announce);
+  announce();
+})();
+"""
+
+
+def rpc(url: str, method: str, *params):
+    answer = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)},
+                           timeout=10).json()
+    assert "error" not in answer, answer
+    return answer["result"]
+
+
+def allowance(demo_chain, owner: str) -> int:
+    record = json.loads((demo_chain.data / "deployments" / "31337.json").read_text())
+    token, tenders = record["contracts"]["PaymentToken"]["address"], record["contracts"]["Tenders"]["address"]
+    data = "0xdd62ed3e" + owner.lower().removeprefix("0x").rjust(64, "0") + tenders.lower().removeprefix("0x").rjust(64, "0")
+    return int(rpc(demo_chain.url, "eth_call", {"to": token, "data": data}, "latest"), 16)
+
+
+def in_language(language: str, message: str) -> str:
+    with use_language(language):
+        return _(message)
+
+
+@pytest.fixture(scope="module")
+def browser(browser_for):
+    return browser_for()
+
+
+def open_page(browser, dapp_server, demo_chain, chain_id: str, account: str):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1400, "height": 1000})
+    config = {"rpc": demo_chain.url, "account": account, "chainId": chain_id}
+    context.add_init_script(FAKE_WALLET.replace("CONFIG", json.dumps(config)))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{dapp_server}/account")
+    return page
+
+
+def sidebar(page):
+    return page.locator("[data-testid='stSidebar']")
+
+
+def connect(page):
+    sidebar(page).get_by_test_id("wallet-connect").click()
+
+
+def test_wallet__connect_switch_chain_sign_in_approve_permit_reject_replay(browser, dapp_server, demo_chain):
+    account = demo_chain.accounts[HOSPITAL.account_index]
+    page = open_page(browser, dapp_server, demo_chain, "0x1", account)
+    page.get_by_text("Sign in with your wallet in the sidebar").wait_for()
+    connect(page)
+    # The wallet is on chain 1: said in words, and the component offers the switch.
+    sidebar(page).get_by_text("Wrong network: the wallet is on chain 1").wait_for()
+    screenshot(page, "wallet-wrong-chain-en")
+    sidebar(page).get_by_test_id("wallet-switch").click()
+    # Switched: the server issues a sign-in message, the wallet signs it, the sidebar shows who.
+    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    sidebar(page).get_by_text("Roles: medical organization").wait_for()
+    assert page.evaluate("window.__fakeWallet.chainId") == "0x7a69"
+    assert "personal_sign" in page.evaluate("window.__fakeWallet.log")
+    page.get_by_role("heading", name=HOSPITAL.name).wait_for()
+    screenshot(page, "wallet-signed-in-en")
+
+    # A transaction: approve the tender contract for 1,000 rubles.
+    before = allowance(demo_chain, account)
+    page.get_by_role("button", name="Approve in the wallet").click()
+    page.get_by_text("Done: transaction").first.wait_for()
+    assert allowance(demo_chain, account) == 100_000 != before
+    assert "eth_sendTransaction" in page.evaluate("window.__fakeWallet.log")
+
+    # Typed data: an EIP-2612 permit for 500 rubles, signed and then sent.
+    page.get_by_role("button", name="Sign the permit in the wallet").click()
+    page.get_by_text("Done: transaction").nth(1).wait_for()
+    assert "eth_signTypedData_v4" in page.evaluate("window.__fakeWallet.log")
+    assert allowance(demo_chain, account) == 50_000
+    screenshot(page, "wallet-approve-and-permit-en")
+
+    # The user declines in the wallet: said in words, nothing sent.
+    page.evaluate("window.__fakeWallet.reject = 'eth_sendTransaction'")
+    page.get_by_role("button", name="Approve in the wallet").click()
+    page.get_by_text("You declined the request in your wallet").wait_for()
+    assert allowance(demo_chain, account) == 50_000
+    screenshot(page, "wallet-rejected-en")
+
+    # Signed out, a hostile browser replays the sign-in message signed before: refused.
+    sidebar(page).get_by_role("button", name="Sign out").click()
+    sidebar(page).get_by_test_id("wallet-connect").wait_for()
+    page.evaluate("window.__fakeWallet.replay = window.__fakeWallet.lastSignIn")
+    connect(page)
+    sidebar(page).get_by_text("Sign-in refused: this sign-in message was already used").wait_for()
+    assert sidebar(page).get_by_text(HOSPITAL.name).count() == 0
+    screenshot(page, "wallet-replay-refused-en")
+    page.context.close()
+
+
+def test_wallet__in_russian__sign_in_and_a_declined_signature(browser, dapp_server, demo_chain):
+    account = demo_chain.accounts[HOSPITAL.account_index]
+    page = open_page(browser, dapp_server, demo_chain, "0x7a69", account)
+    page.get_by_text("Sign in with your wallet in the sidebar").wait_for()
+    language = sidebar(page).get_by_test_id("stSelectbox").filter(has_text="Language")
+    language.click()
+    page.get_by_role("option", name="Русский").click()
+    page.get_by_role("heading", name=in_language("ru", "Your account")).wait_for()
+    sidebar(page).get_by_test_id("wallet-connect").click()
+    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    page.evaluate("window.__fakeWallet.reject = 'eth_signTypedData_v4'")
+    page.get_by_role("button", name=in_language("ru", "Sign the permit in the wallet")).click()
+    page.get_by_text(in_language("ru", "You declined the request in your wallet; nothing was signed or sent.")).wait_for()
+    screenshot(page, "wallet-declined-ru")
+    page.context.close()
