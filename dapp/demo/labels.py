@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dapp.demo import world as demo
-from dapp.codes.gs1 import digital_link
+from dapp.codes.gs1 import digital_link, resolver_base
 from dapp.codes.labels import Label, label_png, label_sheet_pdf
 from dapp.paths import data_dir
 
@@ -32,6 +32,11 @@ def write_demo_labels(folder: Path | None = None) -> Path:
     """Write `<case>.png` for every demo verdict and `sheets/<gtin>-<lot>.pdf` per batch."""
     folder = folder or labels_dir()
     (folder / "sheets").mkdir(parents=True, exist_ok=True)
+    # The labels' links name the resolver they were made for: made again for another one.
+    stamp = folder / "resolver.txt"
+    if stamp.exists() and stamp.read_text().strip() != resolver_base():
+        for old in [*folder.glob("*.png"), *(folder / "sheets").glob("*.pdf")]:
+            old.unlink()
     products = {p.gtin: p for p in demo.PRODUCTS}
     for code in demo.DEMO_CODES:
         path = folder / f"{code.case}.png"
@@ -44,4 +49,9 @@ def write_demo_labels(folder: Path | None = None) -> Path:
             if not path.exists():
                 serials = demo.serials(product.gtin, batch.lot, batch.quantity)[:SHEET_UNITS]
                 path.write_bytes(label_sheet_pdf([unit_label(product, product.gtin, batch.lot, s) for s in serials]))
+    stamp.write_text(resolver_base() + "\n")
     return folder
+
+
+if __name__ == "__main__":  # `make run`: the labels, for the resolver it serves
+    print(write_demo_labels())

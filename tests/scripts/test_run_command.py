@@ -10,9 +10,11 @@ import subprocess
 import time
 
 import pytest
+import requests
 from sqlalchemy import create_engine, text
 from web3 import Web3
 
+from dapp.codes.qr import decode_codes
 from dapp.paths import PROJECT_ROOT
 from tests.fixtures.anvil import free_port
 
@@ -67,7 +69,10 @@ def followed_by_indexer(w3, record, data, timeout=60):
 def platform_env(tmp_path_factory):
     port = free_port()
     data = tmp_path_factory.mktemp("platform")
-    return dict(os.environ, MEDCHAIN_DATA=str(data), MEDCHAIN_RPC_URL=f"http://127.0.0.1:{port}"), data, port
+    env = dict(os.environ, MEDCHAIN_DATA=str(data), MEDCHAIN_RPC_URL=f"http://127.0.0.1:{port}",
+               MEDCHAIN_DAPP_PORT=str(free_port()))
+    env.pop("MEDCHAIN_RESOLVER_URL", None)
+    return env, data, port
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +95,8 @@ def first_and_second_start(platform_env):
             "latest_time": w3.eth.get_block("latest")["timestamp"],
             "pending_time": w3.eth.get_block("pending")["timestamp"],
             "code": {name: w3.eth.get_code(c["address"]) != b"" for name, c in record["contracts"].items()},
+            "dapp": requests.get(f"http://127.0.0.1:{env['MEDCHAIN_DAPP_PORT']}/_stcore/health", timeout=10).text,
+            "label": decode_codes(data / "labels" / "genuine.png")[0].text,
         }
         stopped = interrupt(process)
         runs.append((started, stopped, process.returncode, observed, record))
@@ -107,6 +114,17 @@ def test_run__first_start__deploys_seeds_and_says_where(first_and_second_start):
     assert added == stored > 200
 
 
+def test_run__first_start__serves_the_dapp_and_says_where(first_and_second_start, platform_env):
+    started, _, _, observed, _ = first_and_second_start[0][0]
+    dapp_port = platform_env[0]["MEDCHAIN_DAPP_PORT"]
+    assert observed["dapp"] == "ok"
+    assert f"the dApp:  http://127.0.0.1:{dapp_port}" in started
+    # The demo labels point at the running dApp: a phone scanning one opens its verdict there.
+    base = re.search(r"the dApp:  (\S+)", started)[1]
+    lan = re.search(r"from a phone on this network:  (\S+)", started)
+    assert observed["label"].startswith(((lan[1] if lan else base) + "/01/"))
+
+
 def test_run__while_running__indexer_follows_the_chain(first_and_second_start):
     _, _, _, observed, _ = first_and_second_start[0][0]
     assert observed["followed"] == "pending"
@@ -118,6 +136,9 @@ def test_run__ctrl_c__stops_cleanly_and_saves_state(first_and_second_start):
     assert returncode == 0
     assert "stopped. The chain's state is in" in stopped
     assert (data / "chain" / "anvil-state.json").stat().st_size > 0
+    assert "stopping the dApp" in stopped
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{_dapp_port(data)}/_stcore/health", timeout=2)
     with pytest.raises(Exception):
         Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 2})).eth.block_number
 
@@ -136,6 +157,24 @@ def test_run__second_start__same_state_nothing_redone(first_and_second_start):
     assert first[3]["latest_time"] > time.time() + 86_400
     assert second[3]["pending_time"] > second[3]["latest_time"] == first[3]["latest_time"]
     assert second[2] == 0
+
+
+def _dapp_port(data) -> str:
+    return re.search(r":(\d+)", (data / "labels" / "resolver.txt").read_text())[1]
+
+
+def test_run__dapp_port_taken__clear_error(tmp_path):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        env = dict(os.environ, MEDCHAIN_DATA=str(tmp_path), MEDCHAIN_RPC_URL=f"http://127.0.0.1:{free_port()}",
+                   MEDCHAIN_DAPP_PORT=str(port))
+        result = subprocess.run([str(PROJECT_ROOT / "tools" / "run.sh")], env=env, cwd=PROJECT_ROOT,
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"something already listens on the dApp's port {port}" in result.stdout
+    assert "MEDCHAIN_DAPP_PORT=8502 make run" in result.stdout
 
 
 def test_run__port_taken__clear_error(tmp_path):
