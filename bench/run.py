@@ -23,6 +23,7 @@ from dapp.actions.custody import shipment_record
 from dapp.verification.merkle import SerialTree, leaf_of_unit_hash, unit_hash
 from dapp.roles import Category, Role
 from indexer_throughput import bench_indexer
+from resolver_latency import bench_resolver
 from tenders_gas import bench_tenders
 from verify_latency import bench_verify
 
@@ -223,6 +224,13 @@ How each figure is measured:
   `verify_chain_blocks` blocks mined on demand, none left to mine while timing); built in
   `verify_chain_build_s`. `verify_decode_p50_ms` and
   `verify_chain_p50_ms` split the median between decoding and the rest. Target: p95 at most 50.
+- `resolver_json_p50_ms`, `resolver_json_p95_ms`: the dApp's server (`python -m dapp.ui.serve`,
+  Streamlit's Starlette app under uvicorn, on loopback) answering `GET /01/<gtin>/10/<lot>/21/<serial>`
+  with `Accept: application/json`: one client on one keep-alive connection, the 12 demo labels'
+  Digital Links in turn (with `?scanner=` where the demo scans at an organization), 20 requests to
+  warm up then 200 timed one after the other, against an anvil loaded with the seeded demo world.
+  Each is a full verdict (the chain read at the head block, documents checked against their CIDs,
+  the history) and its JSON. Target: p95 at most 30. `bench/resolver_latency.py` runs it alone.
 - `indexer_events_per_s_sqlite`, `indexer_events_per_s_postgres`: events stored per second of
   `Indexer.catch_up` from the deployment block to the head of an anvil of the benchmark's own
   (`indexer_chain_events` events in `indexer_chain_blocks` blocks: a freshly deployed platform
@@ -274,6 +282,7 @@ def main() -> None:
         bench_tenders(results, accounts.test_accounts)
     bench_indexer(results)
     bench_turnover(results)
+    bench_resolver(results)
     write_report(results)
     print(json.dumps(results, indent=2, sort_keys=True))
 
