@@ -11,6 +11,7 @@ import requests
 from dapp.demo.world import ORGANIZATIONS
 from dapp.i18n import _, use_language
 from tests.fixtures.browser import screenshot
+from tests.fixtures.demo_chain import start_dapp, stop_dapp
 
 HOSPITAL = next(organization for organization in ORGANIZATIONS if organization.key == "gkb1")
 TIMEOUT = 30_000
@@ -72,6 +73,7 @@ FAKE_WALLET = """
   const info = Object.freeze({uuid: "6d9c1f52-7c4e-4b1e-9a0e-000000000001", name: "Test Wallet",
                               icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E",
                               rdns: "org.medchain.testwallet"});
+  config.emit = (event, value) => provider.emit(event, value);
   const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider",
                                                               {detail: Object.freeze({info, provider})}));
   window.addEventListener("eip6963:requestProvider", announce);
@@ -104,10 +106,11 @@ def browser(browser_for):
     return browser_for()
 
 
-def open_page(browser, dapp_server, demo_chain, chain_id: str, account: str):
+def open_page(browser, dapp_server, demo_chain, chain_id: str, account: str, wallet: bool = True):
     context = browser.new_context(locale="en-GB", viewport={"width": 1400, "height": 1000})
     config = {"rpc": demo_chain.url, "account": account, "chainId": chain_id}
-    context.add_init_script(FAKE_WALLET.replace("CONFIG", json.dumps(config)))
+    if wallet:
+        context.add_init_script(FAKE_WALLET.replace("CONFIG", json.dumps(config)))
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(f"{dapp_server}/account")
@@ -186,3 +189,45 @@ def test_wallet__in_russian__sign_in_and_a_declined_signature(browser, dapp_serv
     page.get_by_text(in_language("ru", "You declined the request in your wallet; nothing was signed or sent.")).wait_for()
     screenshot(page, "wallet-declined-ru")
     page.context.close()
+
+
+def test_wallet__another_account_in_the_wallet_ends_the_session(browser, dapp_server, demo_chain):
+    accounts = demo_chain.accounts
+    page = open_page(browser, dapp_server, demo_chain, "0x7a69", accounts[HOSPITAL.account_index])
+    connect(page)
+    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    page.evaluate(f"window.__fakeWallet.account = '{accounts[5]}'; "
+                  f"window.__fakeWallet.emit('accountsChanged', ['{accounts[5]}'])")
+    sidebar(page).get_by_text("The wallet switched to another account: signed out").wait_for()
+    sidebar(page).get_by_test_id("wallet-connect").wait_for()
+    assert sidebar(page).get_by_text(HOSPITAL.name).count() == 0
+    page.context.close()
+
+
+def test_wallet__no_wallet_in_the_browser__said_in_words(browser, dapp_server, demo_chain):
+    page = open_page(browser, dapp_server, demo_chain, "0x7a69", demo_chain.accounts[0], wallet=False)
+    connect(page)
+    sidebar(page).get_by_text("No wallet found in this browser").first.wait_for()
+    screenshot(page, "wallet-none-en")
+    page.context.close()
+
+
+def test_dev_mode__act_as_a_demo_organization_without_a_wallet(browser, demo_chain):
+    process, base = start_dapp(dict(demo_chain.env, MEDCHAIN_DEV_MODE="1"))
+    try:
+        account = demo_chain.accounts[HOSPITAL.account_index]
+        page = open_page(browser, base, demo_chain, "0x7a69", account, wallet=False)
+        sidebar(page).get_by_text("Dev mode: a local chain").wait_for()
+        sidebar(page).get_by_test_id("stSelectbox").filter(has_text="Act as (dev mode)").click()
+        page.get_by_role("option", name=HOSPITAL.name).click()
+        sidebar(page).get_by_role("button", name="Act as this organization").click()
+        sidebar(page).get_by_text("Roles: medical organization").wait_for()
+        page.get_by_text("Dev mode: acting as").wait_for()  # the banner on the page itself
+        page.get_by_label("Amount, rubles").first.fill("1234")
+        page.get_by_role("button", name="Approve in the wallet").click()
+        page.get_by_text("Done: transaction").first.wait_for()
+        assert allowance(demo_chain, account) == 123_400
+        screenshot(page, "wallet-dev-mode-en")
+        page.context.close()
+    finally:
+        stop_dapp(process)
