@@ -286,6 +286,49 @@ class PurchaseRequest(Base):
     published: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+# --- reports: what the public tells the regulator ----------------------------------------
+
+
+class SuspectReport(Base):
+    """A report of a suspect pack, for the regulator's list (dapp.records.suspect_reports).
+
+    Two origins. `dapp`: filed through the dApp (anyone, signed in or not): the row is the
+    report itself, kept like a local table's (a rebuild keeps it); its public document
+    (`report_cid`) carries no serial and no contact. `chain`: a `Custody.SuspectPackReported`
+    event whose document this database never filed (another client anchored it): a projection
+    of the event, dropped and replayed with the others. The anchor columns are the event's
+    (NULL until one is seen; the dApp may note its own transaction first, `anchor_log_index`
+    staying NULL until the indexer confirms it)."""
+
+    __tablename__ = "suspect_reports"
+    __table_args__ = (
+        UniqueConstraint("anchor_block", "anchor_log_index", name="uq_suspect_reports_anchor"),
+        Index("ix_suspect_reports_received", "received_at", "id"),  # the regulator's list, newest first
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    reference: Mapped[str | None] = mapped_column(String(36), unique=True)  # the report's id in its document
+    origin: Mapped[str] = mapped_column(String(8))  # dapp, chain
+    received_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    code_text: Mapped[str | None] = mapped_column(Text)  # as scanned, serial included: never published
+    gtin: Mapped[str | None] = mapped_column(GTIN)
+    lot: Mapped[str | None] = mapped_column(String(64))
+    batch_id: Mapped[str | None] = mapped_column(HASH, index=True)
+    unit_hash: Mapped[str | None] = mapped_column(HASH, index=True)
+    status: Mapped[str | None] = mapped_column(String(16))  # the verdict shown: GENUINE, SUSPECT, UNREADABLE
+    reasons: Mapped[str] = mapped_column(Text, default="")  # comma-separated reason codes
+    photo_sha256: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str | None] = mapped_column(String(256))  # only here, never in the document
+    reporter: Mapped[str | None] = mapped_column(ADDRESS, index=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    report_cid: Mapped[str] = mapped_column(CID, index=True)
+    anchor_tx: Mapped[str | None] = mapped_column(HASH)
+    anchor_block: Mapped[int | None] = mapped_column(BigInteger)
+    anchor_log_index: Mapped[int | None] = mapped_column(Integer)
+
+
 CHAIN_TABLES = (IndexerCursor, Block, Event)
 PROJECTION_TABLES = (Organization, Product, Batch, Shipment, Movement, Tender, Bid)
 LOCAL_TABLES = (ReserveNorm, PriceQuote, PurchaseRequest)
+# Part local (filed through the dApp), part projection (anchored by others): see SuspectReport.
+REPORT_TABLES = (SuspectReport,)

@@ -31,6 +31,7 @@ from dapp.records.models import (
     Tender,
 )
 from dapp.records.stock_balance import with_balances
+from dapp.records.suspect_reports import record_reported, unanchor
 
 # Participants' statuses (Participants.vy STATUS_*), Resources' batch statuses, Custody's reasons.
 ORGANIZATION_STATUS = {"Applied": "pending", "Approved": "active", "Suspended": "suspended",
@@ -160,6 +161,10 @@ class Fold:
         # Products regulators (or a successor) reassigned in this chunk: (gtin, manufacturer), their
         # batches' manufacturer follows once the chunk's rows are written.
         self._reassigned: list[tuple[str, str]] = []
+        # Custody.SuspectPackReported events of the chunk, with the batches they name (rare:
+        # recorded one by one once the chunk's rows are written; see dapp.records.suspect_reports).
+        self._reported: list[StoredEvent] = []
+        self._reported_batches: dict[str, dict] = {}
 
     def apply(self, connection: Connection, events: Iterable[StoredEvent]) -> None:
         events = list(events)
@@ -177,6 +182,9 @@ class Fold:
             connection.execute(update(Batch.__table__).where(Batch.__table__.c.gtin == gtin)
                                .values(manufacturer=manufacturer))
         self._reassigned = []
+        if self._reported:
+            record_reported(connection, self._reported, self._reported_batches)
+            self._reported, self._reported_batches = [], {}
         if self._movements:
             bulk_insert(connection, Movement.__table__, (*_MOVEMENT_COLUMNS, "balance"),
                         with_balances(connection, self._movements, _BALANCE_INPUTS))
@@ -352,6 +360,14 @@ def _dispense_undone(fold: Fold, event: StoredEvent) -> None:
     fold._move(event, args["by"], args["batchId"], "dispense_undone", 1, reason=DISPENSED)
 
 
+def _suspect_pack_reported(fold: Fold, event: StoredEvent) -> None:
+    """A report of a suspect pack: it anchors the report the dApp filed, or is one of its own."""
+    batch = fold.batches.get(event.args["batchId"])
+    if batch is not None:
+        fold._reported_batches[event.args["batchId"]] = dict(batch)
+    fold._reported.append(event)
+
+
 # --- Tenders ---------------------------------------------------------------------------
 
 
@@ -423,6 +439,7 @@ _HANDLERS: dict[tuple[str, str], Callable[[Fold, StoredEvent], None]] = {
     ("Custody", "MovedToSuccessor"): _moved_to_successor,
     ("Custody", "Decommissioned"): _decommissioned,
     ("Custody", "DispenseUndone"): _dispense_undone,
+    ("Custody", "SuspectPackReported"): _suspect_pack_reported,
     ("Tenders", "TenderCreated"): _tender_created,
     ("Tenders", "BidCommitted"): _bid_committed,
     ("Tenders", "BidRevealed"): _bid_revealed,
@@ -434,6 +451,8 @@ _HANDLERS: dict[tuple[str, str], Callable[[Fold, StoredEvent], None]] = {
 
 
 def clear(connection: Connection) -> None:
-    """Empties every projection table (before a replay)."""
+    """Empties every projection table (before a replay), and forgets what the events said of
+    suspect-pack reports (the reports filed through the dApp stay)."""
     for model in reversed(PROJECTION_TABLES):
         connection.execute(delete(model.__table__))
+    unanchor(connection)
