@@ -184,6 +184,9 @@ def test_wallet__in_russian__sign_in_and_a_declined_signature(browser, dapp_serv
     page.get_by_role("heading", name=in_language("ru", "Your account")).wait_for()
     sidebar(page).get_by_test_id("wallet-connect").click()
     sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    russian_role = in_language("ru", "medical organization")
+    assert russian_role != "medical organization"  # the catalogue has it: the panel speaks Russian
+    sidebar(page).get_by_text(russian_role).first.wait_for()
     page.evaluate("window.__fakeWallet.reject = 'eth_signTypedData_v4'")
     page.get_by_role("button", name=in_language("ru", "Sign the permit in the wallet")).click()
     page.get_by_text(in_language("ru", "You declined the request in your wallet; nothing was signed or sent.")).wait_for()
