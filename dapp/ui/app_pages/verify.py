@@ -47,6 +47,8 @@ if mode == "camera":
     if shot is not None and st.session_state.get("verify_camera_seen") != shot.file_id:
         st.session_state["verify_camera_seen"] = shot.file_id
         run_check("camera", shot.getvalue())
+    elif shot is None and getattr(st.session_state.get("verify_result"), "source", None) == "camera":
+        st.session_state["verify_result"] = None  # the photo was cleared: ready for the next pack
 elif mode == "photo":
     upload = st.file_uploader(_("A photo of the pack's code"), key="verify_upload",
                               type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"])
