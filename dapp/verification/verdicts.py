@@ -400,6 +400,9 @@ class Verifier:
                 quantity=args["quantity"], predecessor=name(args["predecessor"]), successor=name(args["successor"]))
         elif kind == "decommissioned":
             text = _("one unit {reason} by {by}").format(reason=decommission_reason(args["reason"]), by=name(args["by"]))
+        elif kind == "reported suspect":
+            text = _("a pack of this batch reported as suspect by {reporter} (report {cid})").format(
+                reporter=name(args["reporter"]), cid=args["reportCid"])
         else:
             text = _("a dispense undone by {by}").format(by=name(args["by"]))
         return Event(block=log.block_number, time=_moment(timestamp), kind=kind, description=text,
@@ -418,6 +421,7 @@ _EVENT_KINDS = {
     "MovedToSuccessor": "moved",
     "Decommissioned": "decommissioned",
     "DispenseUndone": "dispense undone",
+    "SuspectPackReported": "reported suspect",
 }
 
 

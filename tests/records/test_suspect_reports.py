@@ -2,7 +2,7 @@
 regulator newest first and paged; the fold anchoring a filed report from its event, or keeping
 an event nobody filed here as a report of its own, idempotently; replays (reorgs, rebuilds)
 that keep the filed reports and put back only what the chain still has; and the indexer
-picking up reports anchored on a real anvil."""
+picking up reports anchored on a real anvil, and the verifier showing one in the batch's history."""
 
 import json
 from datetime import datetime, timedelta
@@ -283,3 +283,39 @@ def test_indexer__anchor_reorged_away__report_kept_unanchored(deployed, deployme
     row = report_by_reference(engine, report.report.reference)
     assert (row["anchor_tx"], row["anchor_block"], row["anchor_confirmed"]) == (None, None, False)
     assert row["code_text"] == f"(01){GTIN:014d}(21)SERIAL-8"
+
+
+def test_verifier__an_anchored_report__in_the_batchs_history(deployed, deployment, tmp_path):
+    """The event's first topic is the batch id: the verifier's per-batch query finds it. (Once:
+    the chain is the module's, so SQLite only.)"""
+    from dapp.records.engine import open_database
+    from dapp.verification.proofs import ProofStore
+    from dapp.verification.suspect_reports import file_report
+    from dapp.verification.verdicts import Verifier
+
+    w3, env = deployed
+    regulator, manufacturer = w3.eth.accounts[0], w3.eth.accounts[5]
+    participants = at(w3, "Participants", deployment.address("Participants"))
+    resources = at(w3, "Resources", deployment.address("Resources"))
+    head = w3.eth.get_block("latest")["timestamp"]
+    for call, sender in [
+        (participants.functions.apply(ORGANIZATION_CID), manufacturer),
+        (participants.functions.approve(manufacturer, int(Role.MANUFACTURER)), regulator),
+        (resources.functions.assign_prefix(4607001, 7, manufacturer), regulator),
+        (resources.functions.register_product(GTIN, 1, "Metformin", "tablets", CID, CID), manufacturer),
+        (resources.functions.commission_batch(GTIN, "LOT-HISTORY", head - 86_400, head + 365 * 86_400, 10,
+                                              b"\x11" * 32, CID), manufacturer),
+    ]:
+        assert w3.eth.wait_for_transaction_receipt(call.transact({"from": sender}))["status"] == 1
+    reporter = new_pharmacy(w3, deployment)
+    code = f"(01){GTIN:014d}(21)SERIAL-9(10)LOT-HISTORY"
+    engine = open_database(f"sqlite:///{tmp_path / 'reports.db'}")
+    report = file_report(engine, code, status="SUSPECT", reporter=reporter, deployment=deployment)
+    engine.dispose()
+    w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(report.anchor.calls[0].transaction(reporter)))
+
+    verdict = Verifier(ProofStore(), ChainReader(deployment, env["MEDCHAIN_RPC_URL"])).verify_text(code)
+
+    reported = [event for event in verdict.history if event.kind == "reported suspect"]
+    assert len(reported) == 1
+    assert report.report.report_cid in reported[0].description
