@@ -23,6 +23,7 @@ from dapp.actions.custody import shipment_record
 from dapp.verification.merkle import SerialTree, leaf_of_unit_hash, unit_hash
 from dapp.roles import Category, Role
 from indexer_throughput import bench_indexer
+from browser_verify import bench_browser_verify
 from resolver_latency import bench_resolver
 from tenders_gas import bench_tenders
 from verify_latency import bench_verify
@@ -283,6 +284,7 @@ def main() -> None:
     bench_indexer(results)
     bench_turnover(results)
     bench_resolver(results)
+    bench_browser_verify(results)
     write_report(results)
     print(json.dumps(results, indent=2, sort_keys=True))
 
