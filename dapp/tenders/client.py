@@ -123,13 +123,14 @@ class TenderNeed:
             raise TenderError(_("bidders must have at least {min_reveal_period} days to reveal: make the reveal deadline "
                                 "{bid_deadline} or later").format(min_reveal_period=MIN_REVEAL_PERIOD // DAY, bid_deadline=moment(self.bid_deadline + MIN_REVEAL_PERIOD)))
         if not 50 <= self.bid_security_bps <= 500:
-            raise TenderError(_("the bid security must be between 0.5 and 5 percent of the maximum price, not {bid_security_bps:g} %").format(bid_security_bps=self.bid_security_bps / 100))
+            raise TenderError(_("the bid security must be {range} of the maximum price, not {bid_security_bps:g} %").format(
+                range=_("0.5 % to 5 %"), bid_security_bps=self.bid_security_bps / 100))
         if self.max_price * self.bid_security_bps // 10_000 == 0:
             raise TenderError(_("the bid security rounds to nothing at this maximum price: raise the maximum price or "
                                 "the bid security rate (free bids would let anyone flood the tender)"))
         if not 0 <= self.performance_security_bps <= 3000:
-            raise TenderError(_("the performance security must be between 0 and 30 percent of the price, not "
-                                "{performance_security_bps:g} %").format(performance_security_bps=self.performance_security_bps / 100))
+            raise TenderError(_("the performance security must be {range} of the price, not {performance_security_bps:g} %").format(
+                range=_("0 to 30 %"), performance_security_bps=self.performance_security_bps / 100))
         if self.security_window < HOUR:
             raise TenderError(_("give the winner at least one hour to post its performance security"))
         if self.reveal_deadline + award_window + self.security_window >= self.delivery_deadline:
