@@ -73,6 +73,9 @@ def show_check(check: Check) -> None:
         st.caption(_("The photo holds {count} codes; each has its verdict.").format(count=len(check.verdicts)))
     for verdict in check.verdicts:
         show_verdict(verdict)
+    from dapp.ui.report_form import report_section
+
+    report_section(check)
 
 
 def show_verdict(verdict: Verdict) -> None:

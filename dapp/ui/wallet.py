@@ -15,7 +15,7 @@ read from the chain's node, not taken from the page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
@@ -108,11 +108,12 @@ def _in_dev_mode(action: PreparedAction) -> Outcome:
     try:
         signatures = [signer.sign_typed_data(request.typed_data) for request in action.to_sign]
         completed = action.with_signatures(signatures)
-        value = carry_out(completed, signer)
+        # the receipts themselves (the outcome, when the action has one, is made from them below)
+        receipts = carry_out(replace(completed, outcome=None), signer)
+        value = completed.outcome(receipts) if completed.outcome else receipts
     except PlatformError as error:
         return Outcome(False, str(error))
-    receipts = value if isinstance(value, list) and all(isinstance(r, Receipt) for r in value) else []
-    return _done(receipts, signatures, value if not receipts else receipts)
+    return _done(receipts, signatures, value)
 
 
 def _next_step(task: _Task) -> None:

@@ -10,6 +10,7 @@ what was wrong and what to do.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 
 from dapp.codes.gs1 import GS
@@ -31,6 +32,8 @@ class Check:
     source: str  # "text", "photo", "camera", "link"
     notes: list[str] = field(default_factory=list)
     photo_sha256: str | None = None
+    texts: list[str] = field(default_factory=list)  # each verdict's code as it was read
+    reference: str = field(default_factory=lambda: uuid.uuid4().hex)  # tells one check from the next
 
     @property
     def genuine(self) -> bool:
@@ -55,7 +58,7 @@ def check_text(service: VerificationService, text: str, scanner: str | None = No
         elif reading != text.strip():
             notes.append(_("The scanner's input was cleaned up (separators, keyboard layout); the code was read as "
                            "{code}.").format(code=_bracketed(verdict)))
-    return Check(verdicts=[verdict], source=source, notes=notes)
+    return Check(verdicts=[verdict], source=source, notes=notes, texts=[reading])
 
 
 def check_photo(service: VerificationService, image: bytes, scanner: str | None = None, source: str = "photo") -> Check:
@@ -65,12 +68,13 @@ def check_photo(service: VerificationService, image: bytes, scanner: str | None 
 
     photo_sha256 = hashlib.sha256(image).hexdigest()
     codes = decode_codes(image)[:MAX_CODES_PER_PHOTO]
-    verdicts, notes = [], []
+    verdicts, notes, texts = [], [], []
     for decoded in codes:
         check = check_text(service, decoded.text, scanner, source)
         verdicts += check.verdicts
         notes += check.notes
-    return Check(verdicts=verdicts, source=source, notes=notes, photo_sha256=photo_sha256)
+        texts += check.texts
+    return Check(verdicts=verdicts, source=source, notes=notes, photo_sha256=photo_sha256, texts=texts)
 
 
 def _rank(verdict: Verdict) -> int:
