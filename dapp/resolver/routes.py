@@ -35,7 +35,6 @@ from dapp.chain.reader import ChainUnreachable
 from dapp.errors import DeploymentError, InvalidCodeError
 from dapp.i18n import _, current_language, language_from_accept, use_language
 from dapp.resolver import links as L
-from dapp.resolver.nodelay import nodelay_on_bind
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schemas" / "verdict.schema.json"
 RETRY_AFTER_S = 5
@@ -54,7 +53,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def resolver_routes() -> list[BaseRoute]:
-    nodelay_on_bind()  # answers without the 40 ms Nagle/delayed-ACK wait (see dapp.resolver.nodelay)
     methods = ["GET", "HEAD", "OPTIONS"]
     return [
         Route("/01", resolve, methods=methods),
