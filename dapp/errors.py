@@ -15,3 +15,7 @@ class DeploymentError(PlatformError):
 
 class TransactionRefused(PlatformError):
     """The chain refused a transaction; the message is the contract's decoded reason."""
+
+
+class ChainUnreachable(PlatformError):
+    """The node does not answer, or answers with an error."""

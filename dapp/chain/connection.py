@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from dapp.chain.deployment import Deployment, read_record
-from dapp.errors import DeploymentError
+from dapp.errors import ChainUnreachable, DeploymentError
 from dapp.formats import hex_text
 from dapp.paths import PROJECT_ROOT
 from dapp.i18n import _
@@ -44,8 +44,6 @@ def deployment_at(uri: str, timeout: float = 10.0) -> Deployment:
     """The deployment record of the chain whose node answers at `uri` (plain JSON-RPC, no Ape):
     its chain id and genesis hash pick the record."""
     import requests
-
-    from dapp.chain.reader import ChainUnreachable
 
     payload = [{"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
                {"jsonrpc": "2.0", "id": 2, "method": "eth_getBlockByNumber", "params": ["0x0", False]}]

@@ -23,12 +23,8 @@ from eth_utils import keccak, to_checksum_address
 
 from dapp.chain.connection import project
 from dapp.chain.deployment import Deployment
-from dapp.errors import PlatformError
+from dapp.errors import ChainUnreachable
 from dapp.i18n import _
-
-
-class ChainUnreachable(PlatformError):
-    """The node does not answer, or answers with an error."""
 
 
 @dataclass(frozen=True)
