@@ -10,6 +10,7 @@ from dapp.chain.reader import ChainUnreachable
 from dapp.codes.qr import NoCodeFoundError, NotAnImageError
 from dapp.errors import DeploymentError, InvalidCodeError, PlatformError
 from dapp.i18n import _
+from dapp.ui.text import plain
 from dapp.verification import presentation
 from dapp.verification.scanning import Check
 from dapp.verification.service import VerificationService
@@ -84,7 +85,7 @@ def show_verdict(verdict: Verdict) -> None:
                                headline=html.escape(presentation.headline(verdict)),
                                summary=html.escape(presentation.summary(verdict))), unsafe_allow_html=True)
     for finding in verdict.findings:
-        st.error(finding.message, icon=":material/error:")
+        st.error(plain(finding.message), icon=":material/error:")
     facts, documents = st.columns([3, 2])
     with facts:
         st.subheader(_("The pack"))
@@ -95,11 +96,11 @@ def show_verdict(verdict: Verdict) -> None:
         if not verdict.documents:
             st.caption(_("No documents are recorded for this code."))
         for document in verdict.documents:
-            st.markdown(f"{DOCUMENT_ICON.get(document.status, '')} **{_(document.label)}**  \n"
-                        f"{presentation.document_status(document.status)}  \n`{document.cid}`")
+            st.markdown(f"{DOCUMENT_ICON.get(document.status, '')} **{plain(_(document.label))}**  \n"
+                        f"{plain(presentation.document_status(document.status))}  \n`{plain(document.cid)}`")
     if verdict.history:
         st.subheader(_("Custody history"))
         for event in verdict.history:
-            st.markdown(f"**{presentation.moment(event.time)}** · {event.description}  \n"
-                        f"<small>{_('block')} {event.block} · `{event.transaction[:18]}…`</small>",
-                        unsafe_allow_html=True)
+            st.markdown(f"**{plain(presentation.moment(event.time))}** · {plain(event.description)}")
+            st.caption(_("block {number} · transaction {transaction}").format(
+                number=event.block, transaction=event.transaction[:18] + "…"))
