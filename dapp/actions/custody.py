@@ -13,7 +13,7 @@ from typing import Any
 from dapp.chain.actions import ActionError, PreparedAction, action, address_of, prepare_call
 from dapp.chain.deployment import Deployment
 from dapp.codes.gs1 import parse_gtin
-from dapp.i18n import _
+from dapp.i18n import N_, _
 
 # (batchId, shipper, consignee, quantity, tenders, tenderId, shippedAt), as `ICustody` has it.
 ShipmentRecord = tuple[bytes, str, str, int, str, int, int]
@@ -30,6 +30,12 @@ class Decommission(IntEnum):
     SAMPLE = 5
 
 
+# The reasons as a person reads them (the words of the verdicts).
+_DECOMMISSION_WORDS = {Decommission.DISPENSED: N_("dispensed"), Decommission.DESTROYED: N_("destroyed"),
+                       Decommission.STOLEN: N_("stolen"), Decommission.EXPORTED: N_("exported"),
+                       Decommission.SAMPLE: N_("sample")}
+
+
 def shipment_record(shipped: Any) -> ShipmentRecord:
     """The `ShipmentRecord` (batchId, shipper, consignee, quantity, tenders, tenderId, shippedAt)
     of a decoded `Custody.Shipped` log."""
@@ -40,9 +46,9 @@ def shipment_record(shipped: Any) -> ShipmentRecord:
 def commission(deployment: Deployment, manufacturer, gtin, lot: str) -> PreparedAction:
     """Take a registered batch into the manufacturer's custody (its whole quantity)."""
     gtin14 = parse_gtin(gtin)
-    return action(manufacturer, f"take {gtin14}/{lot} into custody",
+    return action(manufacturer, _("take {gtin14}/{lot} into custody").format(gtin14=gtin14, lot=lot),
                   prepare_call(deployment, "Custody", "commission", [int(gtin14), lot],
-                               f"take batch {gtin14}/{lot} into custody"))
+                               _("take batch {gtin14}/{lot} into custody").format(gtin14=gtin14, lot=lot)))
 
 
 def ship(deployment: Deployment, shipper, batch_id: bytes, consignee, quantity: int, document_cid: str,
@@ -52,41 +58,47 @@ def ship(deployment: Deployment, shipper, batch_id: bytes, consignee, quantity: 
     consignee = address_of(consignee)
     if quantity <= 0:
         raise ActionError(_("ship at least one unit"))
-    what = label or f"batch 0x{bytes(batch_id).hex()[:8]}…"
+    what = label or _("batch {batch}").format(batch=f"0x{bytes(batch_id).hex()[:8]}…")
     if tender_id:
-        tag = f" for tender {tender_id}"
         call = prepare_call(deployment, "Custody", "shipForTender",
                             [bytes(batch_id), consignee, int(quantity),
                              address_of(tenders) if tenders else deployment.address("Tenders"), int(tender_id),
                              document_cid],
-                            f"ship {quantity} units of {what} to {consignee}{tag}")
+                            _("ship {quantity} units of {what} to {consignee} for tender {tender_id}").format(
+                                quantity=quantity, what=what, consignee=consignee, tender_id=tender_id))
+        description = _("ship {quantity} units of {what} for tender {tender_id}").format(
+            quantity=quantity, what=what, tender_id=tender_id)
     else:
-        tag = ""
         call = prepare_call(deployment, "Custody", "ship", [bytes(batch_id), consignee, int(quantity), document_cid],
-                            f"ship {quantity} units of {what} to {consignee}")
-    return action(shipper, f"ship {quantity} units of {what}{tag}", call,
+                            _("ship {quantity} units of {what} to {consignee}").format(
+                                quantity=quantity, what=what, consignee=consignee))
+        description = _("ship {quantity} units of {what}").format(quantity=quantity, what=what)
+    return action(shipper, description, call,
                   outcome=lambda receipts: receipts[-1].event("Shipped"))
 
 
 def receive(deployment: Deployment, consignee, shipment_id: int, record: ShipmentRecord) -> PreparedAction:
-    return action(consignee, f"receive shipment {shipment_id}",
+    return action(consignee, _("receive shipment {shipment_id}").format(shipment_id=shipment_id),
                   prepare_call(deployment, "Custody", "receiveShipment", [int(shipment_id), tuple(record)],
-                               f"receive shipment {shipment_id} ({record[3]} units from {record[1]})"))
+                               _("receive shipment {shipment_id} ({quantity} units from {shipper})").format(
+                                   shipment_id=shipment_id, quantity=record[3], shipper=record[1])))
 
 
 def reject(deployment: Deployment, consignee, shipment_id: int, record: ShipmentRecord,
            reason_cid: str) -> PreparedAction:
-    return action(consignee, f"reject shipment {shipment_id}",
+    return action(consignee, _("reject shipment {shipment_id}").format(shipment_id=shipment_id),
                   prepare_call(deployment, "Custody", "reject", [int(shipment_id), tuple(record), reason_cid],
-                               f"reject shipment {shipment_id} ({record[3]} units from {record[1]}); they go back"))
+                               _("reject shipment {shipment_id} ({quantity} units from {shipper}); they go back").format(
+                                   shipment_id=shipment_id, quantity=record[3], shipper=record[1])))
 
 
 def settle_unanswered(deployment: Deployment, caller, shipment_id: int, record: ShipmentRecord) -> PreparedAction:
     """Settle a shipment nobody answered within `Custody.RECEIPT_PERIOD`: back to its shipper, or
     (a tender delivery already counted) to its consignee."""
-    return action(caller, f"settle unanswered shipment {shipment_id}",
+    return action(caller, _("settle unanswered shipment {shipment_id}").format(shipment_id=shipment_id),
                   prepare_call(deployment, "Custody", "settleUnanswered", [int(shipment_id), tuple(record)],
-                               f"settle shipment {shipment_id} ({record[3]} units), unanswered past the receipt period"))
+                               _("settle shipment {shipment_id} ({quantity} units), unanswered past the receipt "
+                                 "period").format(shipment_id=shipment_id, quantity=record[3])))
 
 
 def decommission(deployment: Deployment, holder, batch_id: bytes, unit: bytes, proof: Sequence[bytes],
@@ -95,16 +107,19 @@ def decommission(deployment: Deployment, holder, batch_id: bytes, unit: bytes, p
     is its unit hash (`dapp.verification.merkle.unit_hash(gtin, serial)`), from the scanned pack:
     the contract computes the leaf from it."""
     reason = Decommission(int(reason))
-    return action(holder, f"write off one unit as {reason.name.lower()}",
+    word = _(_DECOMMISSION_WORDS[reason])
+    return action(holder, _("write off one unit as {reason}").format(reason=word),
                   prepare_call(deployment, "Custody", "decommission",
                                [bytes(batch_id), bytes(unit), [bytes(p) for p in proof], int(reason)],
-                               f"write off one unit of batch 0x{bytes(batch_id).hex()[:8]}… as {reason.name.lower()}"))
+                               _("write off one unit of batch {batch} as {reason}").format(
+                                   batch=f"0x{bytes(batch_id).hex()[:8]}…", reason=word)))
 
 
 def undo_dispense(deployment: Deployment, holder, batch_id: bytes, leaf: bytes) -> PreparedAction:
-    return action(holder, "undo a dispense",
+    return action(holder, _("undo a dispense"),
                   prepare_call(deployment, "Custody", "undoDispense", [bytes(batch_id), bytes(leaf)],
-                               f"put a dispensed unit of batch 0x{bytes(batch_id).hex()[:8]}… back in stock"))
+                               _("put a dispensed unit of batch {batch} back in stock").format(
+                                   batch=f"0x{bytes(batch_id).hex()[:8]}…")))
 
 
 def report_suspect_pack(deployment: Deployment, reporter, batch_id: bytes, unit_hash: bytes,

@@ -2,43 +2,53 @@
 
 from __future__ import annotations
 
+import functools
+
 from dapp.chain.actions import ActionError, PreparedAction, action, address_of, prepare_call
 from dapp.chain.deployment import Deployment
 from dapp.roles import Role
-from dapp.i18n import _
+from dapp.i18n import N_, _
+
+# The roles as a person reads them (the words of an account's standing).
+_ROLE_WORDS = {Role.REGULATOR: N_("regulator"), Role.MANUFACTURER: N_("manufacturer"),
+               Role.DISTRIBUTOR: N_("distributor"), Role.MEDICAL_ORGANIZATION: N_("medical organization"),
+               Role.PHARMACY: N_("pharmacy"), Role.SUPPLIER: N_("supplier")}
 
 
 def apply(deployment: Deployment, applicant, metadata_cid: str) -> PreparedAction:
     """An organization applies with its metadata document (name, INN/OGRN, country, licence)."""
     applicant = address_of(applicant)
-    return action(applicant, f"apply as {applicant}",
+    return action(applicant, _("apply as {applicant}").format(applicant=applicant),
                   prepare_call(deployment, "Participants", "apply", [_cid(metadata_cid)],
-                               f"apply for registration as {applicant} with metadata {metadata_cid}"))
+                               _("apply for registration as {applicant} with metadata {metadata_cid}").format(
+                                   applicant=applicant, metadata_cid=metadata_cid)))
 
 
 def update_metadata(deployment: Deployment, organization, metadata_cid: str) -> PreparedAction:
     """An applicant's new metadata applies at once; an approved organization's waits for a
     regulator's review (`approve_metadata`)."""
     organization = address_of(organization)
-    return action(organization, f"update the metadata of {organization}",
+    return action(organization, _("update the metadata of {organization}").format(organization=organization),
                   prepare_call(deployment, "Participants", "update_metadata", [_cid(metadata_cid)],
-                               f"submit {metadata_cid} as the metadata of {organization} (approved "
-                               f"organizations: for a regulator's review)"))
+                               _("submit {metadata_cid} as the metadata of {organization} (approved "
+                                 "organizations: for a regulator's review)").format(
+                                   metadata_cid=metadata_cid, organization=organization)))
 
 
 def approve_metadata(deployment: Deployment, regulator, organization) -> PreparedAction:
     """A regulator approves the metadata an organization submitted: verdicts show it from then on."""
     organization = address_of(organization)
-    return action(regulator, f"approve the new metadata of {organization}",
+    return action(regulator, _("approve the new metadata of {organization}").format(organization=organization),
                   prepare_call(deployment, "Participants", "approve_metadata", [organization],
-                               f"approve the metadata {organization} submitted"))
+                               _("approve the metadata {organization} submitted").format(organization=organization)))
 
 
 def reject_metadata(deployment: Deployment, regulator, organization, reason_cid: str) -> PreparedAction:
     organization = address_of(organization)
-    return action(regulator, f"reject the new metadata of {organization}",
+    return action(regulator, _("reject the new metadata of {organization}").format(organization=organization),
                   prepare_call(deployment, "Participants", "reject_metadata", [organization, _cid(reason_cid)],
-                               f"reject the metadata {organization} submitted (decision {reason_cid})"))
+                               _("reject the metadata {organization} submitted (decision {reason_cid})").format(
+                                   organization=organization, reason_cid=reason_cid)))
 
 
 def move_to_successor(deployment: Deployment, regulator, organization, successor) -> PreparedAction:
@@ -48,47 +58,49 @@ def move_to_successor(deployment: Deployment, regulator, organization, successor
     organization, successor = address_of(organization), address_of(successor)
     if organization == successor:
         raise ActionError(_("the successor must be another account"))
-    return action(regulator, f"move {organization} to {successor}",
+    return action(regulator, _("move {organization} to {successor}").format(organization=organization, successor=successor),
                   prepare_call(deployment, "Participants", "move_to_successor", [organization, successor],
-                               f"confirm moving {organization} to its successor {successor} (carried out when a "
-                               f"quorum of regulators confirmed)"))
+                               _("confirm moving {organization} to its successor {successor} (carried out when a "
+                                 "quorum of regulators confirmed)").format(organization=organization, successor=successor)))
 
 
 def approve(deployment: Deployment, regulator, organization, roles: Role) -> PreparedAction:
     organization = address_of(organization)
     roles = _roles(roles)
-    return action(regulator, f"approve {organization}",
+    return action(regulator, _("approve {organization}").format(organization=organization),
                   prepare_call(deployment, "Participants", "approve", [organization, roles],
-                               f"approve {organization} as {_names(roles)}"))
+                               _("approve {organization} as {roles}").format(organization=organization, roles=_names(roles))))
 
 
 def set_roles(deployment: Deployment, regulator, organization, roles: Role) -> PreparedAction:
     organization = address_of(organization)
     roles = _roles(roles)
-    return action(regulator, f"set the roles of {organization}",
+    return action(regulator, _("set the roles of {organization}").format(organization=organization),
                   prepare_call(deployment, "Participants", "set_roles", [organization, roles],
-                               f"give {organization} the roles {_names(roles)}"))
+                               _("give {organization} the roles {roles}").format(organization=organization, roles=_names(roles))))
 
 
 def suspend(deployment: Deployment, regulator, organization, reason_cid: str) -> PreparedAction:
     organization = address_of(organization)
-    return action(regulator, f"suspend {organization}",
+    return action(regulator, _("suspend {organization}").format(organization=organization),
                   prepare_call(deployment, "Participants", "suspend", [organization, _cid(reason_cid)],
-                               f"suspend {organization} (decision {reason_cid})"))
+                               _("suspend {organization} (decision {reason_cid})").format(
+                                   organization=organization, reason_cid=reason_cid)))
 
 
 def reinstate(deployment: Deployment, regulator, organization) -> PreparedAction:
     organization = address_of(organization)
-    return action(regulator, f"reinstate {organization}",
+    return action(regulator, _("reinstate {organization}").format(organization=organization),
                   prepare_call(deployment, "Participants", "reinstate", [organization],
-                               f"lift the suspension of {organization}"))
+                               _("lift the suspension of {organization}").format(organization=organization)))
 
 
 def revoke(deployment: Deployment, regulator, organization, reason_cid: str) -> PreparedAction:
     organization = address_of(organization)
-    return action(regulator, f"revoke {organization}",
+    return action(regulator, _("revoke {organization}").format(organization=organization),
                   prepare_call(deployment, "Participants", "revoke", [organization, _cid(reason_cid)],
-                               f"revoke {organization} (decision {reason_cid})"))
+                               _("revoke {organization} (decision {reason_cid})").format(
+                                   organization=organization, reason_cid=reason_cid)))
 
 
 def _roles(roles) -> Role:
@@ -99,7 +111,8 @@ def _roles(roles) -> Role:
 
 
 def _names(roles: Role) -> str:
-    return " and ".join(role.name.lower().replace("_", " ") for role in Role if role in roles)
+    words = [_(_ROLE_WORDS[role]) for role in Role if role in roles]
+    return functools.reduce(lambda first, last: _("{first} and {last}").format(first=first, last=last), words)
 
 
 def _cid(cid: str) -> str:

@@ -14,13 +14,15 @@ def approve_call(token: str, spender, amount: int, spender_name: str = "") -> Co
     larger action)."""
     spender = address_of(spender)
     return call_at(token, "PaymentToken", "approve", [spender, int(amount)],
-                   f"allow {spender_name or spender} to take {rubles(amount)} of the payment token")
+                   _("allow {spender} to take {amount} of the payment token").format(
+                       spender=spender_name or spender, amount=rubles(amount)))
 
 
 def approve(deployment: Deployment, owner, spender, amount: int) -> PreparedAction:
     if amount < 0:
         raise ActionError(_("an allowance cannot be negative"))
-    return action(owner, f"approve {address_of(spender)} for {rubles(amount)}", approve_call(deployment.address("PaymentToken"), spender, amount))
+    return action(owner, _("approve {spender} for {amount}").format(spender=address_of(spender), amount=rubles(amount)),
+                  approve_call(deployment.address("PaymentToken"), spender, amount))
 
 
 def mint(deployment: Deployment, owner, to, amount: int) -> PreparedAction:
@@ -28,6 +30,6 @@ def mint(deployment: Deployment, owner, to, amount: int) -> PreparedAction:
     if amount <= 0:
         raise ActionError(_("mint more than zero"))
     to = address_of(to)
-    return action(owner, f"mint {rubles(amount)} to {to}",
+    return action(owner, _("mint {amount} to {to}").format(amount=rubles(amount), to=to),
                   prepare_call(deployment, "PaymentToken", "mint", [to, int(amount)],
-                               f"mint {rubles(amount)} of the payment token to {to}"))
+                               _("mint {amount} of the payment token to {to}").format(amount=rubles(amount), to=to)))

@@ -352,13 +352,14 @@ class TenderClient:
         """The approval the tender contract needs to take `amount`, unless it may already."""
         if int(self.token.allowance(_address(owner), self.tenders.address)) >= amount:
             return []
-        return [approve_call(self.token.address, self.tenders.address, amount, "the tender contract")]
+        return [approve_call(self.token.address, self.tenders.address, amount, _("the tender contract"))]
 
     def permit_request(self, owner, value: int, deadline: int) -> SignatureRequest:
         """The EIP-2612 permit `owner` signs to let the tender contract take `value`."""
         nonce = int(self.token.nonces(_address(owner)))
         typed = permit_typed_data(self.chain.chain_id, self.token, _address(owner), self.tenders, value, nonce, deadline)
-        return SignatureRequest(typed, f"let the tender contract take {rubles(value)} of the payment token")
+        return SignatureRequest(typed, _("let the tender contract take {amount} of the payment token").format(
+            amount=rubles(value)))
 
     def permit(self, owner, value: int, deadline: int | None = None) -> tuple[int, int, bytes, bytes]:
         """An EIP-2612 permit by `owner` (an Ape account or a Signer) letting the tender contract
@@ -379,8 +380,9 @@ class TenderClient:
     def prepare_create(self, hospital, need: TenderNeed, *, funding: str = "approve") -> PreparedAction:
         """Publish `need` and fund its escrow with the maximum price; its outcome is the tender id."""
         need.check(self.now(), self.award_window())
-        self._check_funds(hospital, need.max_price, "the escrow of the maximum price")
-        description = f"publish a tender for {need.quantity} units at most {rubles(need.max_price)}"
+        self._check_funds(hospital, need.max_price, _("the escrow of the maximum price"))
+        description = _("publish a tender for {quantity} units at most {max_price}").format(
+            quantity=need.quantity, max_price=rubles(need.max_price))
 
         def created(receipts) -> int:
             return int(receipts[-1].event("TenderCreated").tenderId)
@@ -401,8 +403,9 @@ class TenderClient:
 
     def prepare_cancel(self, hospital, tender_id: int) -> PreparedAction:
         """Cancel before the bid deadline; the outcome is the escrow owed back to the hospital."""
-        return action(hospital, f"cancel tender {tender_id}",
-                      self._call("Tenders", "cancel", [tender_id], f"cancel tender {tender_id}"),
+        description = _("cancel tender {tender_id}").format(tender_id=tender_id)
+        return action(hospital, description,
+                      self._call("Tenders", "cancel", [tender_id], description),
                       outcome=lambda receipts: int(receipts[-1].event("TenderCancelled").refund))
 
     def cancel(self, hospital, tender_id: int) -> int:
@@ -419,7 +422,7 @@ class TenderClient:
                                 "{price} could never be revealed and its security would be lost").format(max_price=rubles(state.max_price), price=rubles(price)))
         if self.tenders.bid(tender_id, _address(supplier)).sequence != 0:
             raise TenderError(_("{supplier} has already bid on tender {tender_id} (one bid per supplier)").format(supplier=_address(supplier), tender_id=tender_id))
-        self._check_funds(supplier, state.bid_security, "the bid security")
+        self._check_funds(supplier, state.bid_security, _("the bid security"))
         return state
 
     def seal(self, supplier, tender_id: int, price: int, *, salt_from_wallet: bool = False) -> SealedBid:
@@ -439,8 +442,9 @@ class TenderClient:
         `checked`: the tender's state when the bid was already checked (by `commit`)."""
         state = checked or self._check_bid(supplier, tender_id, sealed.price)
         allowance = self._allowance_calls(supplier, state.bid_security)
-        return action(supplier, f"bid on tender {tender_id}", *allowance,
-                      self._call("Tenders", "commitBid", [tender_id, sealed.commitment], f"bid on tender {tender_id}",
+        description = _("bid on tender {tender_id}").format(tender_id=tender_id)
+        return action(supplier, description, *allowance,
+                      self._call("Tenders", "commitBid", [tender_id, sealed.commitment], description,
                                  after_previous=bool(allowance)))
 
     def commit(self, supplier, tender_id: int, price: int, *, salt_from_wallet: bool = False) -> SealedBid:
@@ -464,7 +468,8 @@ class TenderClient:
                          self.permit(signer, state.bid_security, deadline))
 
     def prepare_relay(self, relayer, signed: SignedBid) -> PreparedAction:
-        description = f"relay the bid of {signed.bidder} on tender {signed.tender_id}"
+        description = _("relay the bid of {bidder} on tender {tender_id}").format(
+            bidder=signed.bidder, tender_id=signed.tender_id)
         return action(relayer, description, self._call(
             "Tenders", "commitBidBySig", [signed.tender_id, signed.bidder, signed.commitment, signed.deadline,
                                           signed.signature, signed.permit], description))
@@ -487,7 +492,7 @@ class TenderClient:
         elif not sealed.opens(bytes(view.commitment)):
             raise TenderError(_("the price {price} with this salt does not open the bid of {bidder} on tender "
                                 "{tender_id}; give the price you bid").format(price=rubles(sealed.price), bidder=bidder, tender_id=tender_id))
-        description = f"reveal the bid of {bidder} on tender {tender_id}"
+        description = _("reveal the bid of {bidder} on tender {tender_id}").format(bidder=bidder, tender_id=tender_id)
 
         def revealed(receipts) -> tuple[int, bool]:
             event = receipts[-1].event("BidRevealed")
@@ -526,8 +531,9 @@ class TenderClient:
                              int(event.securityDeadline), int(event.refund) + int(event.forfeited))
             return Award(None, 0, 0, 0, int(receipt.event("TenderFailed").toHospital))
 
-        return action(sender, f"award tender {tender_id}",
-                      self._call("Tenders", "award", [tender_id], f"award tender {tender_id}"), outcome=awarded)
+        description = _("award tender {tender_id}").format(tender_id=tender_id)
+        return action(sender, description,
+                      self._call("Tenders", "award", [tender_id], description), outcome=awarded)
 
     def award(self, sender, tender_id: int) -> Award:
         return carry_out(self.prepare_award(sender, tender_id), as_signer(sender))
@@ -536,8 +542,8 @@ class TenderClient:
         """The winner posts its performance security (the contract is then concluded); the
         outcome is the amount."""
         amount = int(self.tenders.tender(tender_id).performanceSecurity)
-        self._check_funds(winner, amount, "the performance security")
-        description = f"post the performance security of tender {tender_id}"
+        self._check_funds(winner, amount, _("the performance security"))
+        description = _("post the performance security of tender {tender_id}").format(tender_id=tender_id)
         if funding == "permit":
             return self._with_permit(winner, amount, description, lambda permit: action(
                 winner, description, self._call("Tenders", "postPerformanceSecurityWithPermit", [tender_id, permit],
@@ -556,7 +562,8 @@ class TenderClient:
         """After the security deadline without security: the winner's bid security goes to the
         hospital and the contract passes to the runner-up, or, with none, the tender fails. The
         outcome (`Unsecured`) says which."""
-        description = f"close the award of tender {tender_id} for want of performance security"
+        description = _("close the award of tender {tender_id} for want of performance security").format(
+            tender_id=tender_id)
 
         def closed(receipts) -> Unsecured:
             failed = receipts[-1].events("TenderFailed")
@@ -596,7 +603,8 @@ class TenderClient:
             raise TenderError(_("batch {gtin:014d}/{lot} expires at {expires}; tender {tender_id} needs "
                                 "{min_residual_shelf_life} days of shelf life left when delivered").format(gtin=int(gtin), lot=lot, expires=moment(batch.expires), tender_id=tender_id, min_residual_shelf_life=state.min_residual_shelf_life // DAY))
         batch_id = bytes(self.resources.batch_id(gtin, lot))
-        description = f"ship {quantity} units of {int(gtin):014d}/{lot} for tender {tender_id}"
+        description = _("ship {quantity} units of {gtin:014d}/{lot} for tender {tender_id}").format(
+            quantity=quantity, gtin=int(gtin), lot=lot, tender_id=tender_id)
 
         def delivered(receipts) -> Delivery:
             shipped = receipts[-1].event("Shipped")
@@ -639,10 +647,11 @@ class TenderClient:
             if _address(sender).lower() != record[2].lower():
                 raise TenderError(_("shipment {shipment_id} is still in transit: {consignee} must receive it first").format(shipment_id=shipment_id, consignee=record[2]))
             calls.append(self._call("Custody", "receiveShipment", [shipment_id, record],
-                                    f"receive shipment {shipment_id}"))
+                                    _("receive shipment {shipment_id}").format(shipment_id=shipment_id)))
         elif status in (ShipmentStatus.REJECTED, ShipmentStatus.RECLAIMED):
             raise TenderError(_("shipment {shipment_id} was {name}; it cannot count toward tender {tender_id}").format(shipment_id=shipment_id, name=status.name.lower(), tender_id=tender_id))
-        description = f"accept shipment {shipment_id} for tender {tender_id}"
+        description = _("accept shipment {shipment_id} for tender {tender_id}").format(
+            shipment_id=shipment_id, tender_id=tender_id)
         calls.append(self._call("Tenders", "acceptDelivery", [tender_id, shipment_id, record], description,
                                 after_previous=bool(calls)))
 
@@ -663,7 +672,7 @@ class TenderClient:
         until = record[6] + int(self.custody.RECEIPT_PERIOD())
         if self.now() <= until:
             raise TenderError(_("the consignee may answer shipment {shipment_id} until {until}; settle it after").format(shipment_id=shipment_id, until=moment(until)))
-        description = f"settle unanswered shipment {shipment_id}"
+        description = _("settle unanswered shipment {shipment_id}").format(shipment_id=shipment_id)
 
         def settled(receipts) -> str:
             return "received" if receipts[-1].events("Received") else "reclaimed"
@@ -683,8 +692,9 @@ class TenderClient:
             event = receipts[-1].event("TenderTerminated")
             return int(event.paidToSupplier), int(event.toHospital)
 
-        return action(sender, f"terminate tender {tender_id}",
-                      self._call("Tenders", "terminate", [tender_id], f"terminate tender {tender_id}"),
+        description = _("terminate tender {tender_id}").format(tender_id=tender_id)
+        return action(sender, description,
+                      self._call("Tenders", "terminate", [tender_id], description),
                       outcome=terminated)
 
     def terminate(self, sender, tender_id: int) -> tuple[int, int]:
@@ -693,7 +703,7 @@ class TenderClient:
     # --- money out -----------------------------------------------------------------------
 
     def prepare_claim_bid_security(self, bidder, tender_id: int) -> PreparedAction:
-        description = f"take back the bid security of tender {tender_id}"
+        description = _("take back the bid security of tender {tender_id}").format(tender_id=tender_id)
         return action(bidder, description, self._call("Tenders", "claimBidSecurity", [tender_id], description),
                       outcome=lambda receipts: int(receipts[-1].event("BidSecurityClaimed").amount))
 
@@ -702,7 +712,7 @@ class TenderClient:
 
     def prepare_withdraw(self, account) -> PreparedAction:
         """Send the account everything the tender contract owes it; the outcome is the amount."""
-        description = f"withdraw what is owed to {_address(account)}"
+        description = _("withdraw what is owed to {account}").format(account=_address(account))
         return action(account, description, self._call("Tenders", "withdraw", [], description),
                       outcome=lambda receipts: int(receipts[-1].event("Withdrawn").amount))
 
