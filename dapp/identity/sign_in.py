@@ -7,17 +7,22 @@ what the wallet signed.
     signed_in = verify_sign_in(book, session_id, text, signature, domain="dapp.example:8501",
                                chain_id=31337, rpc_url="http://127.0.0.1:8545")
 
-A nonce is random (secrets), issued to one browser session, used at most once and expires with
-the message (minutes). The checks, each refused with its own sentence: the message parses; its
-domain is the host the page was served from; its chain is the platform's; its nonce was issued
-to this session, is not used yet and has not expired; the message has not expired; and the
-signature is the account's: an EOA's (ecrecover) or, for a contract account, ERC-1271
-`isValidSignature(hash, signature)` answering 0x1626ba7e through `eth_call`.
+The message is written and read by the `siwe` package (`SiweMessage.prepare_message()`,
+`SiweMessage.from_message()` with its EIP-4361 ABNF grammar and field checks), and the package's
+`verify()` checks the domain, the expiration and not-before times and an EOA's signature. The
+platform adds what the package leaves to its user: the chain id, and the nonces. A nonce is random
+(secrets), issued to one browser session, used at most once and expires with the message
+(minutes); the book of them is the server's (`NonceBook`). A contract account's signature is
+checked here too, ERC-1271 `isValidSignature(hash, signature)` answering 0x1626ba7e through
+`eth_call`, not by the package's provider path (`verify(..., provider=...)`): that one refuses
+without asking the contract when eth_account's recovery raises a ValidationError (a 130-byte
+all-zero signature, say), and lets eth_keys' BadSignature (r = s = 0) and a silent node's
+ConnectionError out. Every refusal is a sentence of its own (SignInRefused), the package's
+reasons turned into ours.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import threading
 import time
@@ -25,10 +30,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import requests
+import siwe
 from eth_abi import encode
-from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_defunct
+from eth_keys.exceptions import BadSignature
 from eth_utils import keccak, to_checksum_address
+from pydantic import ValidationError
+from siwe import (DomainMismatch, ExpiredMessage, InvalidSignature, ISO8601Datetime, NotYetValidMessage,
+                  VerificationError)
 
 from dapp.errors import PlatformError
 from dapp.i18n import _
@@ -102,118 +111,97 @@ class NonceBook:
             del self._issued[nonce]
 
 
-@dataclass(frozen=True)
-class SiweMessage:
-    """An EIP-4361 message: written and read here (the `siwe` package's ABNF grammar does not
-    load with the installed `abnf` 2.9, and its regular-expression parser sits behind the same
-    import). Only the fields the platform uses; a message with others does not parse."""
-
-    domain: str
-    address: str
-    uri: str
-    chain_id: int
-    nonce: str
-    issued_at: str
-    statement: str = ""
-    version: str = "1"
-    expiration_time: datetime | str | None = None
-    not_before: datetime | str | None = None
-
-    def text(self) -> str:
-        lines = [f"{self.domain} wants you to sign in with your Ethereum account:", self.address, ""]
-        if self.statement:
-            lines += [self.statement, ""]
-        lines += [f"URI: {self.uri}", f"Version: {self.version}", f"Chain ID: {self.chain_id}", f"Nonce: {self.nonce}",
-                  f"Issued At: {self.issued_at}"]
-        if self.expiration_time:
-            lines.append(f"Expiration Time: {self.expiration_time}")
-        if self.not_before:
-            lines.append(f"Not Before: {self.not_before}")
-        return "\n".join(lines)
-
-    @classmethod
-    def parse(cls, text: str) -> SiweMessage:
-        """The message's fields; ValueError when it is not an EIP-4361 message of this form."""
-        match = _MESSAGE.fullmatch(text)
-        if match is None:
-            raise ValueError("not an EIP-4361 message")
-        fields = match.groupdict()
-        address = fields["address"]
-        if to_checksum_address(address) != address:
-            raise ValueError("the address is not in EIP-55 form")
-        return cls(domain=fields["domain"], address=address, uri=fields["uri"], chain_id=int(fields["chain_id"]),
-                   nonce=fields["nonce"], issued_at=fields["issued_at"], statement=fields["statement"] or "",
-                   version=fields["version"], expiration_time=_moment(fields["expiration_time"]),
-                   not_before=_moment(fields["not_before"]))
-
-
-_MESSAGE = re.compile(
-    r"(?P<domain>[^/?#\s]+) wants you to sign in with your Ethereum account:\n"
-    r"(?P<address>0x[0-9a-fA-F]{40})\n\n"
-    r"(?:(?P<statement>[^\n]+)\n\n)?"
-    r"URI: (?P<uri>\S+)\n"
-    r"Version: (?P<version>1)\n"
-    r"Chain ID: (?P<chain_id>[0-9]+)\n"
-    r"Nonce: (?P<nonce>[a-zA-Z0-9]{8,})\n"
-    r"Issued At: (?P<issued_at>[0-9T:.\-+Z]+)"
-    r"(?:\nExpiration Time: (?P<expiration_time>[0-9T:.\-+Z]+))?"
-    r"(?:\nNot Before: (?P<not_before>[0-9T:.\-+Z]+))?")
-
-
-def _moment(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def sign_in_message(book: NonceBook, session: str, *, domain: str, uri: str, address: str, chain_id: int,
                     now: datetime | None = None, lifetime: float | None = None, statement: str = STATEMENT) -> str:
-    """The EIP-4361 message for `address` to sign, with a new nonce issued to `session`."""
-    now = now or datetime.now(timezone.utc)
+    """The EIP-4361 message for `address` to sign, with a new nonce issued to `session` (written by
+    the `siwe` package: `SiweMessage(...).prepare_message()`)."""
+    now = _aware(now)
     lifetime = book.lifetime if lifetime is None else lifetime
-    return SiweMessage(domain=domain, address=to_checksum_address(address), statement=statement, uri=uri,
-                       chain_id=int(chain_id), nonce=book.issue(session), issued_at=_iso(now),
-                       expiration_time=_iso(now + timedelta(seconds=lifetime))).text()
+    return siwe.SiweMessage(
+        domain=domain, address=to_checksum_address(address), statement=statement or None, uri=uri, version="1",
+        chain_id=int(chain_id), nonce=book.issue(session), issued_at=ISO8601Datetime.from_datetime(now),
+        expiration_time=ISO8601Datetime.from_datetime(now + timedelta(seconds=lifetime))).prepare_message()
 
 
 def verify_sign_in(book: NonceBook, session: str, message: str, signature: str | bytes, *, domain: str,
                    chain_id: int, rpc_url: str | None = None, now: datetime | None = None) -> SignedIn:
     """Checks a signed sign-in message (see the module); the verified account, or SignInRefused."""
-    try:
-        parsed = SiweMessage.parse(message)
-    except ValueError:
-        raise SignInRefused(_("this is not a sign-in message (EIP-4361): sign the message the page gives you")) from None
-    if parsed.domain != domain:
-        raise SignInRefused(_("this sign-in message is for {other}, not for {domain}: a page of another site "
-                              "asked for it").format(other=parsed.domain, domain=domain))
+    parsed = _parse(message)
     if int(parsed.chain_id) != int(chain_id):
         raise SignInRefused(_("this sign-in message is for chain {other}, but the platform runs on chain "
                               "{chain_id}").format(other=parsed.chain_id, chain_id=chain_id))
-    now = now or datetime.now(timezone.utc)
-    if parsed.expiration_time is not None and now >= parsed.expiration_time:
-        raise SignInRefused(_("this sign-in message has expired: sign in again with a new message"))
-    if parsed.not_before is not None and now < parsed.not_before:
-        raise SignInRefused(_("this sign-in message is not valid yet"))
     signature_bytes = _signature_bytes(signature)
     account = to_checksum_address(parsed.address)
-    digest = _hash_eip191_message(encode_defunct(text=message))
     contract_wallet = False
-    signer = _recover(digest, signature_bytes)
-    if signer != account:
+    failed = _package_verdict(parsed, signature_bytes, domain=domain, now=_aware(now))
+    if isinstance(failed, DomainMismatch):
+        raise SignInRefused(_("this sign-in message is for {other}, not for {domain}: a page of another site "
+                              "asked for it").format(other=parsed.domain, domain=domain))
+    if isinstance(failed, ExpiredMessage):
+        raise SignInRefused(_("this sign-in message has expired: sign in again with a new message"))
+    if isinstance(failed, NotYetValidMessage):
+        raise SignInRefused(_("this sign-in message is not valid yet"))
+    if isinstance(failed, InvalidSignature):
         if rpc_url is None or not _is_contract(rpc_url, account):
-            raise SignInRefused(_("the signature is not {account}'s: it was made by another key").format(account=account))
+            raise SignInRefused(_("the signature is not {account}'s: it was made by another key")
+                                .format(account=account))
+        digest = _hash_eip191_message(encode_defunct(text=message))
         if not _erc1271_valid(rpc_url, account, digest, signature_bytes):
             raise SignInRefused(_("the contract account {account} does not accept this signature (ERC-1271)")
                                 .format(account=account))
         contract_wallet = True
+    elif failed is not None:  # a check the package may add: refused, never let through
+        raise SignInRefused(_("this is not a sign-in message (EIP-4361): sign the message the page gives you"))
     book.use(session, parsed.nonce)  # last: a refused signature does not burn the nonce
     return SignedIn(account=account, chain_id=int(parsed.chain_id), domain=parsed.domain, nonce=parsed.nonce,
                     signed_in_at=time.time(), contract_wallet=contract_wallet)
+
+
+# The line of the message each field of `siwe.SiweMessage` is read from, as the wallet shows it.
+_FIELD_LINES = {"scheme": "scheme", "domain": "domain", "address": "address", "statement": "statement",
+                "uri": "URI", "version": "Version", "chain_id": "Chain ID", "nonce": "Nonce",
+                "issued_at": "Issued At", "expiration_time": "Expiration Time", "not_before": "Not Before",
+                "request_id": "Request ID", "resources": "Resources"}
+
+
+def _parse(message: str) -> siwe.SiweMessage:
+    """The message read by the `siwe` package (its EIP-4361 ABNF grammar, then its field checks),
+    or SignInRefused naming what the package found wrong."""
+    try:
+        parsed = siwe.SiweMessage.from_message(str(message))
+    except ValidationError as error:  # the grammar matched; a field's value did not pass (pydantic)
+        errors = error.errors()
+        field = str(errors[0]["loc"][0]) if errors and errors[0].get("loc") else ""
+        raise SignInRefused(_("this sign-in message's {field} is not valid (EIP-4361): sign the message the page "
+                              "gives you").format(field=_FIELD_LINES.get(field, field or "?"))) from None
+    except ValueError:  # the text does not follow the EIP-4361 grammar
+        raise SignInRefused(_("this is not a sign-in message (EIP-4361): sign the message the page gives "
+                              "you")) from None
+    if parsed.prepare_message() != message:
+        # The package checks a signature against the message as it writes it again: the two must
+        # be the same text, or it would judge another text than the one signed.
+        raise SignInRefused(_("this is not a sign-in message (EIP-4361): sign the message the page gives "
+                              "you"))
+    return parsed
+
+
+def _package_verdict(parsed: siwe.SiweMessage, signature: bytes, *, domain: str,
+                     now: datetime) -> VerificationError | None:
+    """What the package's `verify()` finds wrong (None: nothing): the domain, the expiration and
+    not-before times, then an EOA's signature. No provider: a contract account is checked here."""
+    try:
+        parsed.verify("0x" + signature.hex(), domain=domain, timestamp=now)
+    except VerificationError as failure:
+        return failure
+    except BadSignature:  # its ecrecover lets eth_keys' refusal out (r = s = 0): it recovers no one
+        return InvalidSignature()
+    return None
+
+
+def _aware(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(timezone.utc)
+    return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
 
 
 def _signature_bytes(signature: str | bytes) -> bytes:
@@ -223,15 +211,6 @@ def _signature_bytes(signature: str | bytes) -> bytes:
         return bytes.fromhex(str(signature).removeprefix("0x"))
     except ValueError:
         raise SignInRefused(_("the wallet's answer is not a signature")) from None
-
-
-def _recover(digest: bytes, signature: bytes) -> str | None:
-    if len(signature) != 65:
-        return None
-    try:
-        return to_checksum_address(Account._recover_hash(digest, signature=signature))
-    except Exception:  # noqa: BLE001 - a malformed signature recovers no one
-        return None
 
 
 def _rpc(rpc_url: str, method: str, params: list):

@@ -125,6 +125,11 @@ def account_panel() -> None:
         st.warning(_("Dev mode: a local chain, where anyone may act as a demo organization through its dev "
                      "account. Never on a real network."), icon=":material/construction:")
     identity = signed_in()
+    if identity is not None and identity.via == "dev" and not chain.dev_mode.allowed:
+        # A dev account never outlives dev mode (switched off, or another chain behind the URL).
+        sign_out()
+        st.warning(chain.dev_mode.reason)
+        identity = None
     if identity is None:
         _sign_in(chain)
     else:
@@ -166,9 +171,13 @@ def _chain_of(chain: ChainContext) -> dict:
 
 
 def _sign_in(chain: ChainContext) -> None:
-    st.caption(_("No wallet connected: verifying a pack needs none."))
     pending = st.session_state.get("_sign_in_request")
-    result = wallet_component(key=PANEL_KEY, mode="panel", chain=_chain_of(chain), account=None, request=pending)
+    if not st.session_state.get("_wallet_connected"):
+        st.caption(_("No wallet connected: verifying a pack needs none."))
+    # While the wallet signs the sign-in message, the component is told the account: connected
+    # already, it offers no "Connect wallet" again (it comes back if the sign-in fails).
+    result = wallet_component(key=PANEL_KEY, mode="panel", chain=_chain_of(chain),
+                              account=pending["account"] if pending else None, request=pending)
     event = fresh(result, PANEL_KEY)
     expected = chain.deployment.chain_id
     if event is not None:
@@ -233,6 +242,7 @@ def _act_as(chain: ChainContext) -> None:
         if not status.allowed:
             st.error(status.reason)
             return
+        st.session_state.pop("_sign_in_request", None)  # a wallet's sign-in under way is dropped
         st.session_state[IDENTITY] = Identity(account=choice.account, via="dev")
         st.rerun()
 

@@ -29,13 +29,14 @@ if identity is None:
 try:
     chain = chain_context()
     found = standing(identity.account)
+    deployment = chain.deployment
+    token, tenders = deployment.address("PaymentToken"), deployment.address("Tenders")
+    reader = chain.reader
+    allowance, nonce = reader.batch([reader.call("PaymentToken", "allowance", identity.account, tenders),
+                                     reader.call("PaymentToken", "nonces", identity.account)])
 except PlatformError as error:
     st.error(str(error))
     st.stop()
-
-deployment = chain.deployment
-token, tenders = deployment.address("PaymentToken"), deployment.address("Tenders")
-reader = chain.reader
 
 st.subheader(found.display_name)
 st.markdown(_("Account: `{account}`").format(account=identity.account))
@@ -43,8 +44,6 @@ left, middle, right = st.columns(3)
 left.metric(_("Status"), found.status_name)
 middle.metric(_("Roles"), ", ".join(found.role_names) or _("none"))
 right.metric(_("Payment token balance"), format_rubles(found.token_balance or 0))
-allowance, nonce = reader.batch([reader.call("PaymentToken", "allowance", identity.account, tenders),
-                                 reader.call("PaymentToken", "nonces", identity.account)])
 st.caption(_("The tender contract may take {allowance} of your payment token (for bid securities and "
              "escrow).").format(allowance=format_rubles(int(allowance))))
 
