@@ -17,6 +17,7 @@ from dapp.errors import PlatformError
 from dapp.i18n import _
 from dapp.identity import (DevMode, NonceBook, SignInRefused, Standing, demo_identities, dev_mode_at, sign_in_message,
                            standing_of, verify_sign_in)
+from dapp.ui.text import plain
 from dapp.ui.components.wallet import chain_parameters, fresh, new_request, wallet_component
 from dapp.verification.service import rpc_url
 
@@ -155,7 +156,7 @@ def _show_identity(chain: ChainContext, identity: Identity) -> None:
         st.caption(str(error))
         found = None
     if found is not None:
-        st.markdown(f"**{found.display_name}**")
+        st.markdown(f"**{plain(found.display_name)}**")
         if found.registered:
             st.caption(_("Roles: {roles}").format(roles=", ".join(found.role_names) or _("none")))
             st.caption(_("Status: {status}").format(status=found.status_name))

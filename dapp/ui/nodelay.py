@@ -9,8 +9,8 @@ verdict paid those 40 ms (p50 51 ms over loopback, against 5 ms for a bodiless r
 Linux passes TCP_NODELAY from the listening socket to the sockets it accepts, so setting it
 once where Streamlit binds serves every connection: the pages' as much as the resolver's.
 
-`resolver_routes()` applies it, being the one hook of this package that runs before the server
-binds (dapp.ui.server.create_app); it does nothing if Streamlit's binding function moves.
+`dapp.ui.server.create_app` applies it before the server binds; it does nothing if Streamlit's
+binding function moves.
 """
 
 from __future__ import annotations

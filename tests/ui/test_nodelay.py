@@ -1,15 +1,16 @@
-"""TCP_NODELAY where Streamlit binds the dApp's socket (dapp.resolver.nodelay)."""
+"""TCP_NODELAY where Streamlit binds the dApp's socket (dapp.ui.nodelay)."""
 
 import socket
 
-from dapp.resolver.nodelay import nodelay_on_bind
-from dapp.resolver.routes import resolver_routes
+from dapp.ui.nodelay import nodelay_on_bind
+from dapp.ui.server import create_app
 
 
-def test_resolver_routes__streamlits_listening_socket_gets_tcp_nodelay():
+def test_create_app__streamlits_listening_socket_gets_tcp_nodelay():
     from streamlit.web.server.starlette import starlette_server
 
-    resolver_routes()
+    create_app()
+    assert getattr(starlette_server._bind_socket, "_medchain_nodelay", False)  # create_app wrapped it
     assert nodelay_on_bind()  # idempotent: wrapped once
     sock = starlette_server._bind_socket("127.0.0.1", 0, 8)
     try:

@@ -13,6 +13,7 @@ from dapp.chain.actions import PreparedAction, SignatureRequest, action, call_at
 from dapp.errors import PlatformError
 from dapp.i18n import _, format_rubles
 from dapp.tenders.typed_data import permit_typed_data
+from dapp.ui.text import plain
 from dapp.ui.account import chain_context, dev_mode_banner, signed_in, standing
 from dapp.ui.wallet import carry_out_in_browser, show_outcome
 
@@ -38,7 +39,7 @@ except PlatformError as error:
     st.error(str(error))
     st.stop()
 
-st.subheader(found.display_name)
+st.subheader(plain(found.display_name))
 st.markdown(_("Account: `{account}`").format(account=identity.account))
 left, middle, right = st.columns(3)
 left.metric(_("Status"), found.status_name)
