@@ -17,8 +17,8 @@ from dapp.errors import PlatformError
 from dapp.i18n import _
 from dapp.identity import (DevMode, NonceBook, SignInRefused, Standing, demo_identities, dev_mode_at, sign_in_message,
                            standing_of, verify_sign_in)
-from dapp.ui.text import plain
 from dapp.ui.components.wallet import chain_parameters, fresh, new_request, wallet_component
+from dapp.ui.text import plain
 from dapp.verification.service import rpc_url
 
 IDENTITY = "identity"

@@ -13,8 +13,8 @@ from dapp.chain.actions import PreparedAction, SignatureRequest, action, call_at
 from dapp.errors import PlatformError
 from dapp.i18n import _, format_rubles
 from dapp.tenders.typed_data import permit_typed_data
-from dapp.ui.text import plain
 from dapp.ui.account import chain_context, dev_mode_banner, signed_in, standing
+from dapp.ui.text import plain
 from dapp.ui.wallet import carry_out_in_browser, show_outcome
 
 DAY = 24 * 60 * 60
