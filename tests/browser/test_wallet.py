@@ -4,6 +4,7 @@ accounts sign (`personal_sign`, `eth_signTypedData_v4`, `eth_sendTransaction`). 
 another chain (1), so the dApp must notice and switch it."""
 
 import json
+import re
 
 import pytest
 import requests
@@ -16,9 +17,21 @@ from tests.fixtures.demo_chain import start_dapp, stop_dapp
 HOSPITAL = next(organization for organization in ORGANIZATIONS if organization.key == "gkb1")
 TIMEOUT = 30_000
 
+# One fake wallet per init script (several may be injected, each with its own `name` and `uuid`).
+# window.__fakeWallet is the first one's state, window.__fakeWallets[name] each one's, and
+# window.__calls every request any of them received: {wallet, method, params}, in order.
+# Options: knownChains (chain ids it has, else any: switching elsewhere answers 4902 until
+# wallet_addEthereumChain), signTypedAs (signs typed data with that account instead, as a faulty
+# wallet would), hold (a method left pending until window.__fakeWallet.release()).
 FAKE_WALLET = """
 (() => {
-  const config = window.__fakeWallet = Object.assign({reject: null, replay: null, lastSignIn: null, log: []}, CONFIG);
+  const config = Object.assign({reject: null, replay: null, lastSignIn: null, log: [], name: "Test Wallet",
+                                uuid: "6d9c1f52-7c4e-4b1e-9a0e-000000000001", knownChains: null, added: [],
+                                signTypedAs: null, hold: null, held: null}, CONFIG);
+  window.__fakeWallet = window.__fakeWallet || config;
+  (window.__fakeWallets = window.__fakeWallets || {})[config.name] = config;
+  window.__calls = window.__calls || [];
+  config.release = () => { if (config.held) { config.held(); config.held = null; } };
   const listeners = {};
   let ids = 0;
   async function forward(method, params) {
@@ -40,6 +53,11 @@ FAKE_WALLET = """
     async request({method, params}) {
       params = params || [];
       config.log.push(method);
+      window.__calls.push({wallet: config.name, method, params: JSON.parse(JSON.stringify(params))});
+      if (config.hold === method) {
+        config.hold = null;
+        await new Promise((resolve) => { config.held = resolve; });
+      }
       if (config.reject === method) {
         config.reject = null;
         const error = new Error("User rejected the request.");
@@ -53,6 +71,11 @@ FAKE_WALLET = """
         case "eth_chainId":
           return config.chainId;
         case "wallet_switchEthereumChain":
+          if (config.knownChains && !config.knownChains.includes(params[0].chainId)) {
+            const error = new Error(`Unrecognized chain ID "${params[0].chainId}".`);
+            error.code = 4902;
+            throw error;
+          }
           config.chainId = params[0].chainId;
           provider.emit("chainChanged", config.chainId);
           return null;
@@ -65,14 +88,20 @@ FAKE_WALLET = """
           config.lastSignIn = {hex: params[0], signature};
           return signature;
         }
+        case "wallet_addEthereumChain":
+          config.added.push(params[0]);
+          if (config.knownChains) config.knownChains.push(params[0].chainId);
+          return null;
+        case "eth_signTypedData_v4":
+          return forward(method, config.signTypedAs ? [config.signTypedAs, params[1]] : params);
         default:
           return forward(method, params);
       }
     },
   };
-  const info = Object.freeze({uuid: "6d9c1f52-7c4e-4b1e-9a0e-000000000001", name: "Test Wallet",
+  const info = Object.freeze({uuid: config.uuid, name: config.name,
                               icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E",
-                              rdns: "org.medchain.testwallet"});
+                              rdns: config.rdns || "org.medchain.testwallet"});
   config.emit = (event, value) => provider.emit(event, value);
   const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider",
                                                               {detail: Object.freeze({info, provider})}));
@@ -106,10 +135,12 @@ def browser(browser_for):
     return browser_for()
 
 
-def open_page(browser, dapp_server, demo_chain, chain_id: str, account: str, wallet: bool = True):
+def open_page(browser, dapp_server, demo_chain, chain_id: str, account: str, wallet: bool = True,
+              wallets: tuple[dict, ...] = ({},)):
+    """The account page in a new context; `wallets`: one fake wallet per entry (its options)."""
     context = browser.new_context(locale="en-GB", viewport={"width": 1400, "height": 1000})
-    config = {"rpc": demo_chain.url, "account": account, "chainId": chain_id}
-    if wallet:
+    for options in wallets if wallet else ():
+        config = {"rpc": demo_chain.url, "account": account, "chainId": chain_id, **options}
         context.add_init_script(FAKE_WALLET.replace("CONFIG", json.dumps(config)))
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
@@ -234,3 +265,88 @@ def test_dev_mode__act_as_a_demo_organization_without_a_wallet(browser, demo_cha
         page.context.close()
     finally:
         stop_dapp(process)
+
+
+def calls(page, method: str | None = None, wallet: str | None = None) -> list[dict]:
+    """The requests the fake wallets received (of `method`, to `wallet`)."""
+    return [call for call in page.evaluate("window.__calls")
+            if (method is None or call["method"] == method) and (wallet is None or call["wallet"] == wallet)]
+
+
+def test_wallet__several_wallets__the_one_the_user_picks_connects_and_signs(browser, dapp_server, demo_chain):
+    account = demo_chain.accounts[HOSPITAL.account_index]
+    page = open_page(browser, dapp_server, demo_chain, "0x7a69", account, wallets=(
+        {"name": "Wallet One", "uuid": "6d9c1f52-7c4e-4b1e-9a0e-00000000000a", "rdns": "org.medchain.one",
+         "account": demo_chain.accounts[0]},
+        {"name": "Wallet Two", "uuid": "6d9c1f52-7c4e-4b1e-9a0e-00000000000b", "rdns": "org.medchain.two"}))
+    page.get_by_text("Sign in with your wallet in the sidebar").wait_for()
+    choice = sidebar(page).get_by_test_id("wallet-choice")
+    choice.wait_for()
+    assert choice.locator("option").all_inner_texts() == ["Wallet One", "Wallet Two"]
+    screenshot(page, "wallet-several-en")
+    choice.select_option(label="Wallet Two")
+    # The wallets announce again (as a wallet loading late makes them): the panel renders again, the pick stays.
+    page.evaluate("window.dispatchEvent(new Event('eip6963:requestProvider'))")
+    page.wait_for_timeout(500)
+    assert choice.input_value() == "6d9c1f52-7c4e-4b1e-9a0e-00000000000b"
+    connect(page)
+    # Wallet Two holds the hospital's account; Wallet One another: the sidebar names who signed.
+    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    assert calls(page, "eth_requestAccounts", "Wallet Two") and calls(page, "personal_sign", "Wallet Two")
+    assert calls(page, wallet="Wallet One") == []
+    page.context.close()
+
+
+def test_wallet__a_chain_the_wallet_does_not_know__added_with_the_platforms_parameters(browser, dapp_server, demo_chain):
+    account = demo_chain.accounts[HOSPITAL.account_index]
+    page = open_page(browser, dapp_server, demo_chain, "0x1", account, wallets=({"knownChains": ["0x1"]},))
+    connect(page)
+    sidebar(page).get_by_text("Wrong network: the wallet is on chain 1").wait_for()
+    sidebar(page).get_by_test_id("wallet-switch").click()
+    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    sidebar(page).get_by_text("Roles: medical organization").wait_for()
+    # The first switch answered 4902; the component added the chain, then switched.
+    assert [call["method"] for call in calls(page) if call["method"].startswith("wallet_")] == [
+        "wallet_switchEthereumChain", "wallet_addEthereumChain", "wallet_switchEthereumChain"]
+    [added] = page.evaluate("window.__fakeWallet.added")
+    assert added["chainId"] == "0x7a69"
+    assert added["rpcUrls"] == [demo_chain.url]
+    assert added["chainName"] and added["nativeCurrency"]["decimals"] == 18
+    assert page.evaluate("window.__fakeWallet.chainId") == "0x7a69"
+    page.context.close()
+
+
+def test_wallet__a_refusal_is_shown_before_the_wallet_sends(browser, dapp_server, demo_chain):
+    """The permit comes back signed by another account (a faulty wallet): the dry run of `permit`
+    is refused by the token (ERC2612InvalidSigner), the reason is shown, and the wallet is never
+    asked to send."""
+    account, other = demo_chain.accounts[HOSPITAL.account_index], demo_chain.accounts[6]
+    page = open_page(browser, dapp_server, demo_chain, "0x7a69", account, wallets=({"signTypedAs": other},))
+    connect(page)
+    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    page.get_by_role("heading", name=HOSPITAL.name).wait_for()
+    before = allowance(demo_chain, account)
+    page.get_by_role("button", name="Sign the permit in the wallet").click()
+    page.get_by_text(re.compile(f"the permit is signed by {other}, not by {account}", re.IGNORECASE)).wait_for()
+    screenshot(page, "wallet-refused-before-sending-en")
+    assert calls(page, "eth_signTypedData_v4")
+    assert calls(page, "eth_sendTransaction") == []
+    assert allowance(demo_chain, account) == before
+    page.context.close()
+
+
+def test_wallet__no_connect_button_while_the_wallet_signs_in(browser, dapp_server, demo_chain):
+    account = demo_chain.accounts[HOSPITAL.account_index]
+    page = open_page(browser, dapp_server, demo_chain, "0x7a69", account, wallets=({"hold": "personal_sign"},))
+    connect(page)
+    # Connected; the sign-in message is in the wallet, not signed yet.
+    sidebar(page).get_by_text("Sign the sign-in message in your wallet").wait_for()
+    page.wait_for_function("window.__fakeWallet.held !== null")
+    page.wait_for_timeout(1000)  # the late render of the component too
+    assert sidebar(page).get_by_test_id("wallet-connect").count() == 0
+    assert sidebar(page).get_by_text("No wallet connected").count() == 0
+    screenshot(page, "wallet-signing-in-en")
+    page.evaluate("window.__fakeWallet.release()")
+    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    assert sidebar(page).get_by_test_id("wallet-connect").count() == 0
+    page.context.close()

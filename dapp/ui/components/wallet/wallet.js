@@ -19,6 +19,7 @@
 const G = (window.__medchainWallet = window.__medchainWallet || {
   providers: new Map(), // uuid -> {info, provider}
   chosen: null, // uuid of the wallet in use
+  picked: null, // uuid the user picked in the panel's list, not connected yet (kept across renders)
   account: null,
   chainId: null, // "0x..." as the wallet reports it
   handled: new Set(), // request ids already carried out
@@ -217,11 +218,14 @@ export default function (component) {
       let picker = null;
       if (all.length > 1) {
         picker = element("select", { "aria-label": labels.choose || "Wallet", "data-testid": "wallet-choice" });
+        const shown = all.some((w) => w.uuid === G.picked) ? G.picked : G.chosen;
         for (const w of all) {
           const option = element("option", { value: w.uuid }, w.name);
-          if (w.uuid === G.chosen) option.selected = true;
+          if (w.uuid === shown) option.selected = true;
           picker.appendChild(option);
         }
+        // A render (a wallet announcing late, a rerun) rebuilds the list: the pick must survive it.
+        picker.onchange = () => { G.picked = picker.value; };
         row.appendChild(picker);
       }
       if (!data.account) {
