@@ -11,7 +11,7 @@ from tests.fixtures.browser import screenshot
 from tests.fixtures.camera import label_video
 
 VERDICT = ".medchain-verdict"
-WAIT_MS = 30_000
+WAIT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
