@@ -232,6 +232,12 @@ How each figure is measured:
   warm up then 200 timed one after the other, against an anvil loaded with the seeded demo world.
   Each is a full verdict (the chain read at the head block, documents checked against their CIDs,
   the history) and its JSON. Target: p95 at most 30. `bench/resolver_latency.py` runs it alone.
+- `browser_photo_to_verdict_p50_ms`, `browser_photo_to_verdict_p95_ms`: Debian's Chromium
+  (Playwright) on the Verify page of the dApp's server on loopback, its fake camera playing a
+  Y4M video of the printed genuine demo label (tests/fixtures/camera.py): from the click on
+  "Take Photo" to the verdict banner on screen (the photo's upload, decoding on the server, the
+  chain's reads, the page's rerun and rendering), then "Clear photo"; 5 scans to warm up, then
+  50 timed. Target: p95 at most 1,000. `bench/browser_verify.py` runs it alone.
 - `indexer_events_per_s_sqlite`, `indexer_events_per_s_postgres`: events stored per second of
   `Indexer.catch_up` from the deployment block to the head of an anvil of the benchmark's own
   (`indexer_chain_events` events in `indexer_chain_blocks` blocks: a freshly deployed platform
