@@ -14,11 +14,8 @@ then 50 timed.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -59,28 +56,11 @@ def time_scans(base: str, video: Path) -> list[float]:
 
 
 def bench_browser_verify(results: dict) -> None:
-    from tests.fixtures.anvil import free_port
     from tests.fixtures.camera import label_video
-    from tests.fixtures.demo_chain import _start_anvil, seeded_world, start_dapp, stop_dapp
+    from tests.fixtures.demo_chain import serving_demo_world
 
-    world = seeded_world()
-    folder = Path(tempfile.mkdtemp(prefix="bench-browser-"))
-    shutil.copytree(world / "data", folder / "data")
-    rpc = free_port()
-    anvil = _start_anvil(rpc, "--load-state", str(world / "anvil-state.json"))
-    env = dict(os.environ, MEDCHAIN_RPC_URL=f"http://127.0.0.1:{rpc}", MEDCHAIN_DATA=str(folder / "data"))
-    env.pop("MEDCHAIN_IPFS_API", None)
-    server = None
-    try:
-        server, base = start_dapp(env)
-        video = label_video(folder / "data" / "labels" / "genuine.png", folder / "genuine.y4m")
-        timings = time_scans(base, video)
-    finally:
-        if server is not None:
-            stop_dapp(server)
-        anvil.terminate()
-        anvil.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+    with serving_demo_world("bench-browser-") as (base, _env, data):
+        timings = time_scans(base, label_video(data / "labels" / "genuine.png", data / "genuine.y4m"))
     results["browser_photo_to_verdict_p50_ms"] = round(statistics.median(timings), 1)
     results["browser_photo_to_verdict_p95_ms"] = round(statistics.quantiles(timings, n=100)[94], 1)
 

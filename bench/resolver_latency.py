@@ -15,11 +15,8 @@ Run alone (it merges its figures into bench/results.json and rewrites bench/RESU
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -67,28 +64,12 @@ def time_requests(base: str, paths: list[str]) -> list[float]:
 
 def bench_resolver(results: dict) -> None:
     """`resolver_json_p50_ms`, `resolver_json_p95_ms` against a server of its own on loopback."""
-    from tests.fixtures.anvil import free_port
-    from tests.fixtures.demo_chain import _start_anvil, seeded_world, start_dapp, stop_dapp
+    from tests.fixtures.demo_chain import serving_demo_world
 
-    world = seeded_world()
-    folder = Path(tempfile.mkdtemp(prefix="bench-resolver-"))
-    shutil.copytree(world / "data", folder / "data")
-    rpc = free_port()
-    anvil = _start_anvil(rpc, "--load-state", str(world / "anvil-state.json"))
-    env = dict(os.environ, MEDCHAIN_RPC_URL=f"http://127.0.0.1:{rpc}", MEDCHAIN_DATA=str(folder / "data"))
-    env.pop("MEDCHAIN_IPFS_API", None)
-    server = None
-    try:
-        server, base = start_dapp(env)
+    with serving_demo_world("bench-resolver-") as (base, env, data):
         accounts = requests.post(env["MEDCHAIN_RPC_URL"], json={"jsonrpc": "2.0", "id": 1, "method": "eth_accounts",
                                                                "params": []}, timeout=10).json()["result"]
-        timings = time_requests(base, demo_paths(folder / "data" / "labels", accounts))
-    finally:
-        if server is not None:
-            stop_dapp(server)
-        anvil.terminate()
-        anvil.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+        timings = time_requests(base, demo_paths(data / "labels", accounts))
     results["resolver_json_p50_ms"] = round(statistics.median(timings), 1)
     results["resolver_json_p95_ms"] = round(statistics.quantiles(timings, n=100)[94], 1)
 

@@ -9,31 +9,27 @@ st.write(_("A public blockchain registry of medicines and medical devices: who m
            "where every pack has been, and which tenders supply the hospitals. Anyone can check a pack; "
            "suppliers, hospitals and regulators act with their own wallets."))
 
-verify, supplier = st.columns(2)
-with verify:
-    with st.container(border=True):
-        st.subheader(_("Anyone: is this pack genuine?"))
-        st.write(_("Scan the code on the pack with your phone's camera, upload a photo or type the code. "
-                   "No wallet or account needed."))
-        st.page_link("app_pages/verify.py", label=_("Verify a pack"), icon=":material/arrow_forward:")
-with supplier:
-    with st.container(border=True):
-        st.subheader(_("Suppliers and manufacturers"))
-        st.write(_("Register your organization and products, commission batches, ship them, and bid in tenders, "
-                   "signing with your wallet."))
-        st.caption(_("Connect your wallet in the sidebar."))
-hospital, regulator = st.columns(2)
-with hospital:
-    with st.container(border=True):
-        st.subheader(_("Hospitals and pharmacies"))
-        st.write(_("Receive deliveries by scanning a few packs, keep stock against the norms, plan purchases and run "
-                   "tenders on-chain."))
-        st.caption(_("Connect your wallet in the sidebar."))
-with regulator:
-    with st.container(border=True):
-        st.subheader(_("Regulators"))
-        st.write(_("Approve organizations, recall batches and read the reports of suspect packs."))
-        st.caption(_("Connect your wallet in the sidebar."))
+CARDS = [  # (heading, what they do here, where they go: a page, or None for the wallet)
+    (_("Anyone: is this pack genuine?"),
+     _("Scan the code on the pack with your phone's camera, upload a photo or type the code. "
+       "No wallet or account needed."), "app_pages/verify.py"),
+    (_("Suppliers and manufacturers"),
+     _("Register your organization and products, commission batches, ship them, and bid in tenders, "
+       "signing with your wallet."), None),
+    (_("Hospitals and pharmacies"),
+     _("Receive deliveries by scanning a few packs, keep stock against the norms, plan purchases and run "
+       "tenders on-chain."), None),
+    (_("Regulators"), _("Approve organizations, recall batches and read the reports of suspect packs."), None),
+]
+for row in (CARDS[:2], CARDS[2:]):  # two by two on a laptop; Streamlit stacks them on a phone
+    for column, (heading, text, page) in zip(st.columns(2), row):
+        with column, st.container(border=True):
+            st.subheader(heading)
+            st.write(text)
+            if page:
+                st.page_link(page, label=_("Verify a pack"), icon=":material/arrow_forward:")
+            else:
+                st.caption(_("Connect your wallet in the sidebar."))
 
 st.divider()
 st.caption(_("How it works: every batch's serial numbers are committed on-chain as a Merkle root; a pack's code is "
