@@ -13,6 +13,7 @@ pages = [
     st.Page("app_pages/home.py", title=session.t("Home"), icon=":material/home:", url_path="home", default=True),
     st.Page("app_pages/verify.py", title=session.t("Verify a pack"), icon=":material/qr_code_scanner:", url_path="verify"),
     st.Page("app_pages/account.py", title=session.t("Your account"), icon=":material/account_circle:", url_path="account"),
+    st.Page("app_pages/market.py", title=session.t("Market"), icon=":material/monitoring:", url_path="market"),
 ]
 navigation = st.navigation(pages)
 session.sidebar()
