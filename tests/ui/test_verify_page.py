@@ -59,6 +59,7 @@ def test_verify__link_code_in_url__verdict_on_first_load(create_app, demo_chain)
     app = create_app(code=label_text(demo_chain, "genuine"))
     assert "GENUINE" in banner(app)
     assert any("Custody history" in h.value for h in app.subheader)
+    assert any("Check another pack" in h.value for h in app.subheader)  # the inputs, under the verdict
 
 
 def test_verify__camera_photo__genuine(create_app, demo_chain):

@@ -15,7 +15,7 @@ service = clients.verification()
 # below are read first, so this run's input already has its verdict there.
 verdict_area = st.container()
 
-st.subheader(_("Check a pack"))
+inputs_heading = st.empty()  # "Check another pack" once a verdict is above
 st.caption(_("Point the camera at the pack's QR or DataMatrix code, upload a photo of it, or type the code. "
              "The answer comes from the blockchain, not from this website's operator."))
 scanner = scanner_choice(service)
@@ -69,6 +69,8 @@ else:
                 st.warning(_("Type or scan a code first."))
 
 result = st.session_state.get("verify_result")
+if result is not None:
+    inputs_heading.subheader(_("Check another pack"))
 with verdict_area:
     if isinstance(result, Exception):
         show_error(result)
