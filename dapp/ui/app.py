@@ -14,6 +14,7 @@ pages = [
     st.Page("app_pages/verify.py", title=session.t("Verify a pack"), icon=":material/qr_code_scanner:", url_path="verify"),
     st.Page("app_pages/account.py", title=session.t("Your account"), icon=":material/account_circle:", url_path="account"),
     st.Page("app_pages/market.py", title=session.t("Market"), icon=":material/monitoring:", url_path="market"),
+    st.Page("app_pages/regulator.py", title=session.t("Regulator"), icon=":material/gavel:", url_path="regulator"),
 ]
 navigation = st.navigation(pages)
 session.sidebar()

@@ -1,0 +1,314 @@
+"""The regulator's workspace: applications waiting for a decision, suspending and reinstating
+organizations, recalling or withdrawing a batch (and who holds it), and the suspect-pack reports.
+
+Only an active regulator sees it: the server checks the signed-in account's standing in the
+registry on every run. Every decision is a prepared action of the library carried out through
+the wallet (in dev mode, the local chain's dev account); a decision that only records this
+regulator's confirmation (a quorum of regulators is needed) says so.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pandas as pd
+import streamlit as st
+from eth_utils import is_address, to_checksum_address
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from dapp.actions import participants, resources
+from dapp.errors import PlatformError
+from dapp.identity.standing import ROLE_NAMES, STATUS_NAMES
+from dapp.i18n import N_, _, format_datetime
+from dapp.roles import BatchStatus, Role, Status
+from dapp.ui.account import chain_context, dev_mode_banner, signed_in, standing
+from dapp.ui.clients import database
+from dapp.ui.text import plain
+from dapp.ui.wallet import carry_out_in_browser, show_outcome
+
+PER_PAGE = 25
+N_("Regulator")  # the page's title in the navigation (dapp/ui/app.py)
+
+st.title(_("Regulator's workspace"))
+dev_mode_banner()
+identity = signed_in()
+if identity is None:
+    st.info(_("Sign in with your wallet in the sidebar: this page is for regulators, and shows their workspace once "
+              "the registry confirms the account is an active regulator."), icon=":material/account_circle:")
+    st.stop()
+
+try:
+    chain = chain_context()
+    me = standing(identity.account)
+except PlatformError as error:
+    st.error(str(error))
+    st.stop()
+
+if me is None or not me.has_role(Role.REGULATOR):
+    st.warning(_("This page is for regulators: the registry does not list {name} as an active regulator.")
+               .format(name=plain(me.display_name if me else identity.account)), icon=":material/block:")
+    st.stop()
+
+deployment, reader = chain.deployment, chain.reader
+QUORUM_NOTE = _("Your confirmation is recorded, but the decision is not carried out yet: it needs the same "
+                "decision from a quorum of the active regulators.")
+
+
+def organization_rows() -> list[dict] | None:
+    """The organizations the database knows (address, metadata), or None when it cannot be read."""
+    from dapp.records.models import Organization
+
+    try:
+        with database().connect() as connection:
+            rows = connection.execute(select(Organization.address).order_by(Organization.applied_at)).all()
+    except (SQLAlchemyError, PlatformError):
+        return None
+    return [{"address": row.address} for row in rows]
+
+
+def standings(addresses: list[str]):
+    """The registry's standing of each address, read now from the chain."""
+    from dapp.identity import standing_of
+
+    return [standing_of(reader, address, with_balance=False) for address in addresses]
+
+
+def decision_document(key: str) -> tuple[bytes | None, str]:
+    """The decision document the regulator gives: an uploaded file, or else the typed text."""
+    uploaded = st.file_uploader(_("Decision document (a file)"), key=f"{key}_file")
+    typed = st.text_area(_("or the decision, typed"), key=f"{key}_text")
+    if uploaded is not None:
+        return uploaded.getvalue(), uploaded.name
+    if typed.strip():
+        return typed.strip().encode("utf-8"), ""
+    return None, ""
+
+
+def store(document: bytes | None) -> str:
+    """Stores the decision document; its CID (a PlatformError when there is none or storing fails)."""
+    from dapp.documents.default_store import save_document
+
+    if document is None:
+        raise PlatformError(_("Give the decision document: upload a file or type the decision."))
+    try:
+        return save_document(document)
+    except OSError as error:
+        raise PlatformError(_("The decision document could not be stored: {error}").format(error=error)) from None
+
+
+def act(key: str, label: str, prepare, check=None) -> None:
+    """A button that carries out `prepare()`'s action; its outcome, and whether it was only a vote.
+
+    `check()` (read after the action succeeded) is True when the decision took effect."""
+    prepared = None
+    if st.button(label, key=f"{key}_go"):
+        try:
+            prepared = prepare()
+        except PlatformError as error:
+            st.error(str(error), icon=":material/block:")
+    outcome = carry_out_in_browser(prepared, key=key)
+    show_outcome(outcome)
+    if outcome is not None and outcome.ok and check is not None:
+        notes = st.session_state.setdefault("_regulator_effects", {})
+        done = tuple(outcome.transaction_hashes)
+        if notes.get(key, (None,))[0] != done:
+            try:
+                notes[key] = (done, bool(check()))
+            except PlatformError:
+                notes[key] = (done, True)
+        if not notes[key][1]:
+            st.info(QUORUM_NOTE, icon=":material/how_to_vote:")
+
+
+def status_of(account: str) -> Status:
+    return Status(int(reader.one(reader.call("Participants", "organization", account)).status))
+
+
+rows = organization_rows()
+known = standings([row["address"] for row in rows]) if rows else []
+role_choices = [role for role in Role]
+role_words = {role: _(ROLE_NAMES[role]) for role in Role}
+
+# --- 1. Applications waiting --------------------------------------------------------------------
+st.subheader(_("Applications waiting"))
+if rows is None:
+    st.warning(_("The platform's database cannot be read: the applications are not listed."))
+waiting = [found for found in known if found.status == Status.APPLIED]
+if rows is not None and not waiting:
+    st.info(_("No application is waiting for a decision."))
+if waiting:
+    st.dataframe(pd.DataFrame([{
+        _("Organization"): found.display_name,
+        _("Account"): found.account,
+        _("Country"): str(found.metadata.get("country", "")),
+        _("INN"): str(found.metadata.get("inn", "")),
+        _("OGRN"): str(found.metadata.get("ogrn", "")),
+        _("Licence"): str(found.metadata.get("licence", "")),
+        _("Roles asked for"): ", ".join(str(r) for r in found.metadata.get("roles", [])),
+    } for found in waiting]), hide_index=True)
+    applicant = st.selectbox(_("Application"), [found.account for found in waiting], key="approve_who",
+                             format_func=lambda a: next(f.display_name for f in waiting if f.account == a))
+    roles = st.multiselect(_("Roles to grant"), role_choices, key="approve_roles",
+                           format_func=lambda role: role_words[role])
+    granted = Role(sum(int(role) for role in roles))
+    act("approve", _("Approve in the wallet"),
+        lambda: participants.approve(deployment, identity.account, applicant, granted),
+        lambda: status_of(applicant) != Status.APPLIED)
+
+# --- 2. Organizations --------------------------------------------------------------------------
+st.subheader(_("Organizations"))
+registered = [found for found in known if found.status in (Status.ACTIVE, Status.SUSPENDED)]
+if registered:
+    st.dataframe(pd.DataFrame([{
+        _("Organization"): found.display_name, _("Account"): found.account,
+        _("Status"): found.status_name, _("Roles"): ", ".join(found.role_names),
+    } for found in registered]), hide_index=True)
+names = {found.account: found.display_name for found in registered}
+chosen = st.selectbox(_("Organization"), list(names), key="org_who", index=None,
+                      format_func=lambda a: f"{names[a]} ({a[:8]}…)", placeholder=_("choose an organization"))
+typed_account = st.text_input(_("or its account (0x…)"), key="org_typed")
+target = chosen
+if typed_account.strip():
+    if is_address(typed_account.strip()):
+        target = to_checksum_address(typed_account.strip())
+    else:
+        st.error(_("{account} is not an account address.").format(account=plain(typed_account.strip())))
+        target = None
+if target is not None:
+    try:
+        current = status_of(target)
+    except PlatformError as error:
+        st.error(str(error))
+        current = None
+    if current is not None:
+        st.markdown(_("Status now: {status}").format(status=_(STATUS_NAMES[current])))
+st.markdown(_("**Suspend**: the organization can no longer act until a regulator reinstates it."))
+suspend_document, _name = decision_document("suspend")
+
+
+def need_target() -> str:
+    if target is None:
+        raise PlatformError(_("Choose an organization, or type its account."))
+    return target
+
+
+act("suspend", _("Suspend in the wallet"),
+    lambda: participants.suspend(deployment, identity.account, need_target(), store(suspend_document)),
+    lambda: status_of(target) == Status.SUSPENDED)
+st.markdown(_("**Reinstate**: lift the organization's suspension."))
+act("reinstate", _("Reinstate in the wallet"),
+    lambda: participants.reinstate(deployment, identity.account, need_target()),
+    lambda: status_of(target) == Status.ACTIVE)
+
+# --- 3. Recall or withdraw a batch -------------------------------------------------------------
+st.subheader(_("Recall or withdraw a batch"))
+
+
+def batches() -> list[dict] | None:
+    from dapp.records.models import Batch, Product
+
+    try:
+        with database().connect() as connection:
+            found = connection.execute(
+                select(Batch.batch_id, Batch.gtin, Batch.lot, Batch.status, Product.name)
+                .join(Product, Product.gtin == Batch.gtin, isouter=True).order_by(Batch.gtin, Batch.lot)).all()
+    except (SQLAlchemyError, PlatformError):
+        return None
+    return [dict(row._mapping) for row in found]
+
+
+def holders(batch_id: str) -> list[tuple[str, int]] | None:
+    """(organization, units held) of a batch, from the database's stock movements."""
+    from dapp.records.models import Movement
+
+    try:
+        with database().connect() as connection:
+            found = connection.execute(
+                select(Movement.organization, func.sum(Movement.quantity).label("held"))
+                .where(Movement.batch_id == batch_id).group_by(Movement.organization)).all()
+    except (SQLAlchemyError, PlatformError):
+        return None
+    return [(row.organization, int(row.held)) for row in found if int(row.held or 0) > 0]
+
+
+listed = batches()
+known_batches = [b for b in (listed or []) if b["status"] == "active"]
+if listed is None:
+    st.warning(_("The platform's database cannot be read: type the batch's GTIN and lot."))
+labels = {f"{b['gtin']}/{b['lot']}": b for b in known_batches}
+picked = st.selectbox(_("Batch"), list(labels), key="recall_batch", index=None, placeholder=_("choose a batch"),
+                      format_func=lambda k: f"{labels[k]['name'] or ''} — {k}")
+gtin_typed = st.text_input(_("or its GTIN"), key="recall_gtin")
+lot_typed = st.text_input(_("and its lot"), key="recall_lot")
+gtin, lot = (labels[picked]["gtin"], labels[picked]["lot"]) if picked else ("", "")
+if gtin_typed.strip() and lot_typed.strip():
+    gtin, lot = gtin_typed.strip(), lot_typed.strip()
+kind = st.radio(_("Decision"), ["recall", "withdraw"], key="recall_kind", horizontal=True,
+                format_func=lambda k: _("recall") if k == "recall" else _("withdraw"))
+reason = st.selectbox(_("Reason"), list(resources.REASONS), key="recall_reason",
+                      format_func=lambda code: _(resources.REASONS[code]))
+recall_document, _name = decision_document("recall")
+
+
+def batch_status(gtin=gtin, lot=lot) -> BatchStatus:
+    return BatchStatus(int(reader.one(reader.call("Resources", "batch", int(gtin), lot)).status))
+
+
+def prepare_recall():
+    if not gtin or not lot:
+        raise PlatformError(_("Choose a batch, or type its GTIN and lot."))
+    retire = resources.recall_batch if kind == "recall" else resources.withdraw_batch
+    st.session_state["_regulator_recalled"] = (gtin, lot)
+    return retire(deployment, identity.account, gtin, lot, reason, store(recall_document))
+
+
+act("recall", _("Recall or withdraw in the wallet"), prepare_recall,
+    lambda: batch_status() in (BatchStatus.RECALLED, BatchStatus.WITHDRAWN))
+retired = st.session_state.get("_regulator_recalled")
+task = st.session_state.get("_wallet_task_recall")
+if retired and task is not None and task.outcome is not None and task.outcome.ok:
+    from dapp.verification.verdicts import batch_id as batch_id_of
+
+    retired_gtin, retired_lot = retired
+    st.markdown(_("Who holds batch {gtin}/{lot} now:").format(gtin=plain(retired_gtin), lot=plain(retired_lot)))
+    held = holders("0x" + batch_id_of(int(retired_gtin), retired_lot).hex())
+    if held is None:
+        st.warning(_("The platform's database cannot be read: the batch's holders are not known here."))
+    elif not held:
+        st.info(_("The database knows of no organization holding units of this batch."))
+    else:
+        names_of = {found.account: found.display_name for found in known}
+        st.dataframe(pd.DataFrame([{_("Organization"): names_of.get(account, account), _("Account"): account,
+                                    _("Units held"): units} for account, units in held]), hide_index=True)
+
+# --- 4. Suspect-pack reports -------------------------------------------------------------------
+st.subheader(_("Suspect-pack reports"))
+from dapp.records.suspect_reports import reports_page  # noqa: E402
+
+try:
+    page_number = int(st.session_state.get("reports_page", 1))
+    page = reports_page(database(), page_number, PER_PAGE)
+except (SQLAlchemyError, PlatformError, ValueError) as error:
+    st.warning(_("The reports cannot be read: {error}").format(error=error))
+    page = None
+if page is not None:
+    if not page.total:
+        st.info(_("No suspect pack has been reported."))
+    else:
+        if page.pages > 1:
+            st.number_input(_("Page"), min_value=1, max_value=page.pages, step=1, key="reports_page")
+        st.caption(_("{total} reports, page {page} of {pages}, newest first.").format(
+            total=page.total, page=page.page, pages=page.pages))
+        table = pd.DataFrame([{
+            _("Received"): format_datetime(row["received_at"].replace(tzinfo=UTC)),
+            _("Code"): row["code_text"] or "",
+            _("Status"): row["status"] or "",
+            _("Reasons"): ", ".join(row["reasons"]),
+            _("Reporter"): row["reporter"] or "",
+            _("Anchored"): _("yes") if row["anchor_confirmed"] else _("no"),
+            _("Contact"): row["contact"] or "",
+        } for row in page.rows])
+        st.dataframe(table, hide_index=True)
+        st.download_button(_("Download the reports (CSV)"), table.to_csv(index=False).encode("utf-8"),
+                           file_name="suspect-reports.csv", mime="text/csv", key="reports_csv")
