@@ -30,6 +30,7 @@ VERDICT = ".medchain-verdict"
 def time_scans(base: str, video: Path) -> list[float]:
     from playwright.sync_api import sync_playwright
 
+    from tests.browser.test_verify_browser import camera_playing
     from tests.fixtures.browser import CHROMIUM, chromium_arguments
 
     timings = []
@@ -42,6 +43,7 @@ def time_scans(base: str, video: Path) -> list[float]:
         page.wait_for_timeout(1000)
         for n in range(WARM_UP + SCANS):
             take.wait_for(timeout=60_000)
+            camera_playing(page)  # after "Clear photo" the camera starts again
             start = time.perf_counter()
             take.click()
             page.locator(VERDICT).wait_for(timeout=60_000)

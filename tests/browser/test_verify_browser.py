@@ -29,10 +29,19 @@ def camera_page(browser_for, demo_chain, dapp_server, tmp_path_factory):
     return open_page
 
 
+def camera_playing(page) -> None:
+    """Waits until the camera's video plays frames: a photo taken before that is blank (after
+    "Clear photo" the camera starts again, slower on a loaded machine)."""
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video');"
+        " return !!v && v.readyState >= 3 && v.videoWidth > 0 && !v.paused; }", timeout=WAIT_MS)
+    page.wait_for_timeout(300)
+
+
 def take_photo(page, name: str = "Take Photo"):
     button = page.get_by_role("button", name=name)
     button.wait_for(timeout=WAIT_MS)
-    page.wait_for_timeout(1000)  # the camera's first frames
+    camera_playing(page)
     button.click()
     page.locator(VERDICT).wait_for(timeout=WAIT_MS)
     return page.locator(VERDICT).inner_text()
