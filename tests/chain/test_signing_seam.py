@@ -39,8 +39,17 @@ def in_custody(create_custody_batch, distributor, create_organization):
     return create_custody_batch()
 
 
-def events_of(receipts):
-    return [(event.contract, event.name, event.args) for receipt in receipts for event in receipt.events()]
+def events_of(receipts, chain=None):
+    """Each receipt's events; with `chain`, an argument holding its block's time reads "<block time>" (two
+    runs of the same actions are mined a wall-clock second apart or not)."""
+    def args_of(event, receipt):
+        if chain is None:
+            return event.args
+        block_time = chain.blocks[receipt.block_number].timestamp
+        return {name: "<block time>" if value == block_time and name.endswith("At") else value
+                for name, value in event.args.items()}
+    return [(event.contract, event.name, args_of(event, receipt)) for receipt in receipts
+            for event in receipt.events()]
 
 
 # --- each action decodes back to its intent ---------------------------------------------------------
@@ -263,12 +272,14 @@ def test_rpc_signer__same_action_as_the_ape_account__same_events(deployment, cha
     # the receipts, not the actions' outcomes
     actions = [(replace(action, outcome=None), sender) for action, sender in actions]
     snapshot = chain.snapshot()
-    by_ape = [events_of(carry_out(action, ApeSigner(sender))) for action, sender in actions]
+    by_ape = [events_of(carry_out(action, ApeSigner(sender)), chain) for action, sender in actions]
     chain.restore(snapshot)
-    by_wallet = [events_of(carry_out(action, RpcSigner(sender.address, node_uri))) for action, sender in actions]
+    by_wallet = [events_of(carry_out(action, RpcSigner(sender.address, node_uri)), chain)
+                 for action, sender in actions]
 
     assert by_wallet == by_ape
     assert all(by_ape)
+    assert by_ape[2][0][2]["shippedAt"] == "<block time>"  # the shipment is stamped with its block's time
 
 
 def test_rpc_signer__refused__decoded_reason_before_anything_is_sent(deployment, chain, node_uri, stranger, applicant):
