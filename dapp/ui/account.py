@@ -17,6 +17,8 @@ from dapp.errors import PlatformError
 from dapp.i18n import _
 from dapp.identity import (DevMode, NonceBook, SignInRefused, Standing, demo_identities, dev_mode_at, sign_in_message,
                            standing_of, verify_sign_in)
+from dapp.identity.standing import ROLE_NAMES
+from dapp.roles import Role, Status
 from dapp.ui.components.wallet import chain_parameters, fresh, new_request, wallet_component
 from dapp.ui.text import plain
 from dapp.verification.service import rpc_url
@@ -279,3 +281,54 @@ def dev_mode_banner() -> None:
     if identity is not None and identity.via == "dev":
         st.info(_("Dev mode: acting as {account} through the local chain's dev account.")
                 .format(account=short(identity.account)), icon=":material/construction:")
+
+
+@dataclass
+class Workspace:
+    """Who a workspace page acts for: the verified identity, its standing read now, and the chain."""
+
+    identity: Identity
+    me: Standing
+    chain: ChainContext
+
+
+def workspace_or_stop(roles: Role, page_purpose: str) -> Workspace:
+    """The signed-in organization when the registry lists it active in one of `roles`; otherwise
+    the page says why it shows nothing (not signed in, not registered, waiting for approval,
+    suspended, another role) and how to get access, and stops the script.
+
+    This is the server's check: every run of a workspace page reads the account's standing from
+    the chain, for the account the session proved (never one the browser names)."""
+    identity = signed_in()
+    if identity is None:
+        st.info(_("Sign in with your wallet in the sidebar: {purpose}").format(purpose=page_purpose),
+                icon=":material/account_circle:")
+        st.stop()
+    try:
+        chain = chain_context()
+        me = standing(identity.account)
+    except PlatformError as error:
+        st.error(str(error))
+        st.stop()
+    if me is None or not me.has_role(roles):
+        st.warning(refusal_of(me, identity.account, roles), icon=":material/block:")
+        st.stop()
+    return Workspace(identity=identity, me=me, chain=chain)
+
+
+def refusal_of(me: Standing | None, account: str, roles: Role) -> str:
+    """Why `account` may not use a page for `roles`, and what to do about it."""
+    wanted = ", ".join(_(ROLE_NAMES[role]) for role in Role if role in roles)
+    if me is None or not me.registered:
+        return _("This page is for organizations registered as: {roles}. The account {account} has not applied: "
+                 "apply for registration on the Your account page, then a regulator approves the application.").format(roles=wanted, account=account)
+    name = plain(me.display_name)
+    if me.status == Status.APPLIED:
+        return _("{name} has applied and waits for a regulator's approval: this page opens once the registry "
+                 "lists it as active.").format(name=name)
+    if me.status in (Status.SUSPENDED, Status.REVOKED):
+        return _("The registry lists {name} as {status}: its workspace is closed until a regulator reinstates "
+                 "it.").format(name=name, status=me.status_name)
+    return _("This page is for organizations registered as: {roles}. The registry lists {name} as: {held}. "
+             "To act in another role, ask a regulator to change the organization's roles.").format(
+        roles=wanted, name=name, held=", ".join(me.role_names) or _("none"))

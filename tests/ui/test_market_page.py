@@ -5,27 +5,8 @@ from datetime import date
 
 import pytest
 
-from dapp.chain.deployment import read_record
-from dapp.chain.reader import ChainReader
 from dapp.demo import world as demo
-from dapp.demo.local_data import seed_local_demo
-from dapp.records.engine import open_database
-from dapp.records.indexer import Indexer
 from dapp.roles import Role
-
-
-@pytest.fixture(scope="module")
-def indexed_demo(demo_chain):
-    """The demo chain indexed into `<data>/platform.db` (what the page reads), plus the local demo data."""
-    engine = open_database(f"sqlite:///{demo_chain.data / 'platform.db'}")
-    deployment = read_record(int(demo_chain.rpc("eth_chainId"), 16),
-                             demo_chain.rpc("eth_getBlockByNumber", "0x0", False)["hash"],
-                             demo_chain.data / "deployments")
-    assert deployment is not None
-    Indexer(engine, ChainReader(deployment, demo_chain.url)).catch_up()
-    seed_local_demo(engine)
-    engine.dispose()
-    return demo_chain
 
 
 @pytest.fixture

@@ -3,36 +3,17 @@ database: who may see it, approving the demo's waiting applicant, suspending and
 organization, recalling a batch (and the verdict then), the suspect-pack reports, Russian."""
 
 import pytest
-from eth_utils import to_checksum_address
 
 from dapp.chain.connection import deployment_at
-from dapp.chain.deployment import read_record
 from dapp.chain.reader import ChainReader
 from dapp.demo import world as demo
 from dapp.i18n import _, use_language
 from dapp.records.engine import open_database
-from dapp.records.indexer import Indexer
 from dapp.roles import Role, Status
-from dapp.ui.account import IDENTITY, Identity
 from dapp.verification.suspect_reports import file_report
 from dapp.verification.verdicts import Verifier
+from tests.ui.conftest import account_of
 from tests.ui.test_verify_page import label_text
-
-
-@pytest.fixture(scope="module")
-def indexed_demo(demo_chain):
-    """The demo chain indexed into `<data>/platform.db` (what the page reads)."""
-    engine = open_database(f"sqlite:///{demo_chain.data / 'platform.db'}")
-    deployment = read_record(int(demo_chain.rpc("eth_chainId"), 16),
-                             demo_chain.rpc("eth_getBlockByNumber", "0x0", False)["hash"],
-                             demo_chain.data / "deployments")
-    Indexer(engine, ChainReader(deployment, demo_chain.url)).catch_up()
-    engine.dispose()
-    return demo_chain
-
-
-def account_of(demo_chain, key: str) -> str:
-    return to_checksum_address(demo_chain.accounts[demo.organization(key).account_index])
 
 
 def status_on_chain(demo_chain, account: str) -> Status:
@@ -41,17 +22,10 @@ def status_on_chain(demo_chain, account: str) -> Status:
 
 
 @pytest.fixture
-def page(indexed_demo, create_app, monkeypatch):
-    """page(key=None, language="en") → the regulator page, signed in in dev mode as demo `key`."""
-    monkeypatch.setenv("MEDCHAIN_DEV_MODE", "1")
-
+def page(create_workspace):
+    """page(key="regulator", language="en") → the regulator page, signed in in dev mode as demo `key`."""
     def page(key: str | None = "regulator", language: str = "en"):
-        app = create_app(page="regulator", language=language)
-        if key is not None:
-            app.session_state[IDENTITY] = Identity(account=account_of(indexed_demo, key), via="dev")
-            app.run()
-        assert not app.exception, [e.message for e in app.exception]
-        return app
+        return create_workspace("regulator", key, language)
 
     return page
 
@@ -75,7 +49,7 @@ def test_no_one_signed_in__told_to_sign_in_and_nothing_else(page):
 
 def test_hospital__refused_and_nothing_else(page):
     app = page("gkb1")
-    assert any("This page is for regulators" in w.value for w in app.warning)
+    assert any("This page is for organizations registered as: regulator." in w.value for w in app.warning)
     assert not app.dataframe and not app.main.button and not app.subheader
 
 

@@ -22,7 +22,7 @@ from dapp.errors import PlatformError
 from dapp.identity.standing import ROLE_NAMES, STATUS_NAMES
 from dapp.i18n import N_, _, format_datetime
 from dapp.roles import BatchStatus, Role, Status
-from dapp.ui.account import chain_context, dev_mode_banner, signed_in, standing
+from dapp.ui.account import dev_mode_banner, workspace_or_stop
 from dapp.ui.clients import database
 from dapp.ui.text import plain
 from dapp.ui.wallet import carry_out_in_browser, show_outcome
@@ -32,24 +32,9 @@ N_("Regulator")  # the page's title in the navigation (dapp/ui/app.py)
 
 st.title(_("Regulator's workspace"))
 dev_mode_banner()
-identity = signed_in()
-if identity is None:
-    st.info(_("Sign in with your wallet in the sidebar: this page is for regulators, and shows their workspace once "
-              "the registry confirms the account is an active regulator."), icon=":material/account_circle:")
-    st.stop()
-
-try:
-    chain = chain_context()
-    me = standing(identity.account)
-except PlatformError as error:
-    st.error(str(error))
-    st.stop()
-
-if me is None or not me.has_role(Role.REGULATOR):
-    st.warning(_("This page is for regulators: the registry does not list {name} as an active regulator.")
-               .format(name=plain(me.display_name if me else identity.account)), icon=":material/block:")
-    st.stop()
-
+workspace = workspace_or_stop(Role.REGULATOR, _("this page is for regulators, and shows their workspace once the "
+                                                "registry confirms the account is an active regulator."))
+identity, me, chain = workspace.identity, workspace.me, workspace.chain
 deployment, reader = chain.deployment, chain.reader
 QUORUM_NOTE = _("Your confirmation is recorded, but the decision is not carried out yet: it needs the same "
                 "decision from a quorum of the active regulators.")
