@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, and_, case, func, select, true
 
-from dapp.records.models import Movement, Organization, Product, PurchaseRequest, Tender
+from dapp.records.models import Movement, Organization, PriceQuote, Product, PurchaseRequest, Tender
 from dapp.errors import PlatformError
+from dapp.reports.planning import AWARDED_STATUSES
 from dapp.roles import Role
 from dapp.i18n import _
 
@@ -326,6 +327,45 @@ def _activity_span(engine: Engine, zone: ZoneInfo) -> tuple[date | None, date | 
     days = [d for d in requests if d is not None]
     days += [_local_date(t, zone) for t in (*tenders, *movements) if t is not None]
     return (min(days), max(days)) if days else (None, None)
+
+
+# --- prices over time ----------------------------------------------------------------------
+
+
+def price_history(engine: Engine, gtin: str, *, time_zone: str = DEFAULT_TIME_ZONE) -> list[dict]:
+    """The unit prices of `gtin` over time, oldest first: each supplier's quote on the day it is
+    dated, and each awarded tender's winning price per unit (its whole price over its quantity,
+    in kopecks, rounded half up) on the day it was awarded. The market-price method
+    (dapp.reports.planning) averages the same two kinds of sources.
+
+    Rows: day (a date), kind ("quote" or "tender"), source (the supplier, or the tender's
+    number), unit_price (kopecks)."""
+    zone = _zone(time_zone)
+    quotes = (select(PriceQuote.quoted_on, PriceQuote.supplier, PriceQuote.unit_price)
+              .where(PriceQuote.gtin == gtin).order_by(PriceQuote.quoted_on, PriceQuote.id))
+    tenders = (select(Tender.awarded_at, Tender.tender_id, Tender.price, Tender.quantity)
+               .where(Tender.gtin == gtin, Tender.status.in_(AWARDED_STATUSES), Tender.price.is_not(None),
+                      Tender.awarded_at.is_not(None), Tender.quantity > 0)
+               .order_by(Tender.awarded_at, Tender.tender_id))
+    with engine.connect() as connection:
+        rows = [{"day": day, "kind": "quote", "source": supplier, "unit_price": int(price)}
+                for day, supplier, price in connection.execute(quotes)]
+        rows += [{"day": _local_date(int(awarded_at), zone), "kind": "tender", "source": str(tender_id),
+                  "unit_price": (2 * int(price) + int(quantity)) // (2 * int(quantity))}
+                 for awarded_at, tender_id, price, quantity in connection.execute(tenders)]
+    return sorted(rows, key=lambda row: (row["day"], row["kind"], row["source"]))
+
+
+def priced_resources(engine: Engine) -> dict[str, str]:
+    """The GTINs that have at least one quote or awarded tender price, in GTIN order, each with its
+    product's name ("" when no product of that GTIN is registered)."""
+    with engine.connect() as connection:
+        quoted = set(connection.execute(select(PriceQuote.gtin).distinct()).scalars())
+        awarded = set(connection.execute(select(Tender.gtin).where(
+            Tender.status.in_(AWARDED_STATUSES), Tender.price.is_not(None), Tender.quantity > 0)
+            .distinct()).scalars())
+    names = _product_names(engine)
+    return {gtin: names.get(gtin, "") for gtin in sorted((quoted | awarded) - {SPECIFICATION_GTIN})}
 
 
 # --- helpers --------------------------------------------------------------------------------

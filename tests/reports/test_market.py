@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from dapp.records.models import (
     Movement,
     Organization,
+    PriceQuote,
     Product,
     PurchaseRequest,
     Shipment,
@@ -25,6 +26,8 @@ from dapp.reports.market import (
     market_stock,
     needs,
     needs_by_resource,
+    price_history,
+    priced_resources,
     supply_demand,
     supply_demand_by_resource,
 )
@@ -267,3 +270,61 @@ def test_supply_demand_by_resource__open_demand_against_available_stock(engine, 
         {"gtin": INS, "product": "Инсулин аспарт", "open_demand": 80, "available": 50, "in_transit": 0,
          "at_hospitals": 0, "at_pharmacies": 0, "shortfall": 30},
     ]
+
+
+# --- prices over time ---------------------------------------------------------------------------
+
+PRICED = "04601234567893"
+OTHER_PRICED = "04607000000008"
+
+
+@pytest.fixture
+def priced(engine, add, create_tender):
+    """Two quotes, a tender awarded at 3,000.03 ₽ for 3 units, one awarded on a Moscow day that is
+    still the day before in UTC, and tenders whose price is no market price (open, cancelled,
+    terminated, by specification); a quote for another product."""
+    add(PriceQuote(gtin=PRICED, supplier="ООО «Поставщик»", unit_price=Decimal(120_000), quoted_on=date(2024, 3, 1)),
+        PriceQuote(gtin=PRICED, supplier="АО «Снаб»", unit_price=Decimal(110_000), quoted_on=date(2024, 1, 15)),
+        PriceQuote(gtin=OTHER_PRICED, supplier="other", unit_price=Decimal(5), quoted_on=date(2024, 1, 1)))
+    awards = {1: ("completed", 300_003, "2024-02-10 12:00:00"), 2: ("contracted", 200_000, "2024-02-29 21:30:00"),
+              3: ("open", None, None), 4: ("cancelled", None, None), 5: ("terminated", 1, "2024-02-11 12:00:00")}
+    for tender_id, (status, _price, _awarded) in awards.items():
+        create_tender(tender_id, PRICED, 3 if tender_id == 1 else 2, utc("2024-01-10 09:00:00"), status, 900_000)
+    create_tender(6, SPECIFICATION_GTIN, 2, utc("2024-01-10 09:00:00"), "completed", 900_000)
+    with Session(engine) as session, session.begin():
+        for tender_id, (_status, price, awarded) in awards.items():
+            if price is not None:
+                tender = session.get(Tender, tender_id)
+                tender.price, tender.awarded_at = Decimal(price), utc(awarded)
+
+
+def test_price_history__quotes_and_awarded_tenders__per_unit_oldest_first(engine, priced):
+    assert price_history(engine, PRICED) == [
+        {"day": date(2024, 1, 15), "kind": "quote", "source": "АО «Снаб»", "unit_price": 110_000},
+        {"day": date(2024, 2, 10), "kind": "tender", "source": "1", "unit_price": 100_001},  # 300,003 / 3
+        {"day": date(2024, 3, 1), "kind": "quote", "source": "ООО «Поставщик»", "unit_price": 120_000},
+        # awarded 21:30 UTC on 29 February: 1 March in Moscow
+        {"day": date(2024, 3, 1), "kind": "tender", "source": "2", "unit_price": 100_000},
+    ]
+
+
+def test_price_history__in_utc__the_late_award_stays_in_february(engine, priced):
+    days = [row["day"] for row in price_history(engine, PRICED, time_zone="UTC") if row["source"] == "2"]
+    assert days == [date(2024, 2, 29)]
+
+
+def test_price_history__half_a_kopeck__rounds_up(engine, add, create_tender):
+    create_tender(7, PRICED, 2, utc("2024-01-10 09:00:00"), "completed", 900_000)
+    with Session(engine) as session, session.begin():
+        tender = session.get(Tender, 7)
+        tender.price, tender.awarded_at = Decimal(3), utc("2024-02-01 12:00:00")
+    assert [row["unit_price"] for row in price_history(engine, PRICED)] == [2]  # 1.5 kopecks
+
+
+def test_price_history__unknown_time_zone__raises(engine, priced):
+    with pytest.raises(MarketError, match="not a known time zone"):
+        price_history(engine, PRICED, time_zone="Mars/Olympus")
+
+
+def test_priced_resources__quoted_or_awarded__not_specifications(engine, priced):
+    assert priced_resources(engine) == {PRICED: "", OTHER_PRICED: ""}

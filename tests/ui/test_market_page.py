@@ -59,12 +59,24 @@ def test_supply_demand__demo_product__chart_table_and_csv(market):
     app.selectbox(key="market_resource").set_value(demo.METFORMIN).run()
     assert not app.exception and not app.error
     assert app.get("vega_lite_chart")
-    table = app.dataframe[1].value
+    table = app.dataframe[2].value
     assert list(table.columns) == ["Period", "Demand", "Requested", "Tendered", "Made", "Delivered to hospitals"]
     assert table["Demand"].sum() > 0 and table["Made"].sum() > 0
     assert any(button.label == "Download the table (CSV)" for button in app.get("download_button"))
     app.selectbox(key="market_period").set_value("week").run()
-    assert len(app.dataframe[1].value) > len(table)
+    assert len(app.dataframe[2].value) > len(table)
+
+
+def test_prices__metformin__quotes_and_the_awarded_tender_chart_table_and_csv(market):
+    app = market()
+    app.selectbox(key="market_price_resource").set_value(demo.METFORMIN).run()
+    assert not app.exception and not app.error
+    table = app.dataframe[1].value
+    assert list(table.columns) == ["Date", "Source", "Offered by", "Unit price"]
+    assert list(table["Source"]).count("Quote") == 3 and list(table["Source"]).count("Awarded tender") >= 1
+    assert all(price.startswith("RUB") for price in table["Unit price"])
+    csv = next(button for button in app.get("download_button") if button.proto.label == "Download the prices (CSV)")
+    assert csv is not None
 
 
 @pytest.mark.parametrize("start, end, words", [
@@ -84,4 +96,6 @@ def test_market__in_russian__russian_texts(market):
     app = market(language="ru")
     assert app.title[0].value == "Рынок"
     assert "Производитель" in app.dataframe[0].value.columns
-    assert [h.value for h in app.header] == ["Производители и их продукция", "Потребности и предложение во времени"]
+    assert [h.value for h in app.header] == ["Производители и их продукция", "Цены во времени",
+                                             "Потребности и предложение во времени"]
+    assert list(app.dataframe[1].value.columns) == ["Дата", "Источник", "Предложил", "Цена за единицу"]

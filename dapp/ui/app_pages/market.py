@@ -1,17 +1,19 @@
-"""The market, for anyone (no wallet): the manufacturer catalogue, and the needs hospitals publish
-against the supply, per resource over time. Read from the indexed database."""
+"""The market, for anyone (no wallet): the manufacturer catalogue, prices from quotes and awarded
+tenders over time, and the needs hospitals publish against the supply, per resource over time.
+Read from the indexed database."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dapp.errors import PlatformError
-from dapp.i18n import _, format_date, format_number
+from dapp.i18n import _, format_date, format_number, format_rubles
 from dapp.reports.catalogue import OWNERSHIPS, manufacturer_card, manufacturers
-from dapp.reports.market import PERIODS, SPECIFICATION_GTIN, MarketError, supply_demand
+from dapp.reports.market import PERIODS, SPECIFICATION_GTIN, MarketError, price_history, priced_resources, supply_demand
 from dapp.ui import clients
 from dapp.ui.text import plain
 
@@ -92,6 +94,44 @@ if rows:
 else:
     st.info(_("No manufacturer matches."))
 
+# --- prices over time ------------------------------------------------------------------------
+
+st.header(_("Prices over time"))
+st.caption(_("Unit prices from suppliers' quotes and from the winning bids of awarded tenders (the whole price "
+             "over the quantity): the sources the market-price method averages for a maximum price."))
+try:
+    priced = priced_resources(engine)
+except PlatformError as error:
+    st.error(str(error))
+    priced = {}
+if not priced:
+    st.info(_("No quote or awarded tender yet."))
+else:
+    priced_gtin = st.selectbox(_("Resource"), list(priced), key="market_price_resource",
+                               format_func=lambda value: f"{priced[value]} ({value})" if priced[value] else value)
+    history = pd.DataFrame(price_history(engine, priced_gtin))
+    kinds = {"quote": _("Quote"), "tender": _("Awarded tender")}
+    history["rubles"] = history["unit_price"] / 100
+    history["kind_name"] = history["kind"].map(kinds)
+    st.altair_chart(alt.Chart(history).mark_point(filled=True, size=80).encode(
+        x=alt.X("day:T", title=_("Date")), y=alt.Y("rubles:Q", title=_("Unit price, ₽"), scale=alt.Scale(zero=False)),
+        color=alt.Color("kind_name:N", title=_("Source")), shape=alt.Shape("kind_name:N", title=_("Source")),
+        tooltip=[alt.Tooltip("day:T", title=_("Date")), alt.Tooltip("kind_name:N", title=_("Source")),
+                 alt.Tooltip("source:N", title=_("Offered by")), alt.Tooltip("rubles:Q", title=_("Unit price, ₽"))],
+    ), width="stretch")
+    st.dataframe(pd.DataFrame({
+        _("Date"): [format_date(day) for day in history["day"]],
+        _("Source"): history["kind_name"],
+        _("Offered by"): [_("tender {number}").format(number=source) if kind == "tender" else source
+                    for kind, source in zip(history["kind"], history["source"])],
+        _("Unit price"): [format_rubles(int(price)) for price in history["unit_price"]],
+    }), hide_index=True, width="stretch")
+    st.download_button(_("Download the prices (CSV)"),
+                       _csv(history[["day", "kind", "source", "unit_price"]].rename(
+                           columns={"unit_price": "unit_price_kopecks"})),
+                       file_name=f"prices-{priced_gtin}.csv", mime="text/csv", key="market_prices_csv",
+                       icon=":material/download:")
+
 # --- needs against supply over time --------------------------------------------------------
 
 st.header(_("Needs against supply over time"))
@@ -120,7 +160,7 @@ resource_column, period_column, start_column, end_column = st.columns(4)
 gtin = resource_column.selectbox(_("Resource"), sorted(resources, key=_resource_name), key="market_resource",
                                  format_func=_resource_name)
 period = period_column.selectbox(_("Period"), PERIODS, key="market_period", format_func=PERIOD_NAMES.__getitem__)
-start = start_column.date_input(_("From"), value=None, min_value=EARLIEST, max_value=LATEST, key="market_start",
+start = start_column.date_input(_("Offered by"), value=None, min_value=EARLIEST, max_value=LATEST, key="market_start",
                                 format="YYYY-MM-DD")
 end = end_column.date_input(_("To"), value=None, min_value=EARLIEST, max_value=LATEST, key="market_end",
                             format="YYYY-MM-DD")
