@@ -286,13 +286,24 @@ class TenderClient:
     """The tender steps on the connected chain. `store` keeps the suppliers' sealed bids."""
 
     def __init__(self, tenders, token, custody, resources, first_block: int = 0,
-                 store: SealedBidStore | None = None):
+                 store: SealedBidStore | None = None, chain=None):
         self.tenders = tenders
         self.token = token
         self.custody = custody
         self.resources = resources
         self.first_block = first_block
         self.store = store or SealedBidStore()
+        self._chain = chain  # None: Ape's connected chain
+
+    @classmethod
+    def over_rpc(cls, deployment, reader, store: SealedBidStore | None = None) -> TenderClient:
+        """The client of `deployment` read through `reader` (a ChainReader: JSON-RPC, no Ape),
+        as the dApp's server uses it: its steps are prepared, never sent from here."""
+        from dapp.tenders.rpc_contracts import contracts_over_rpc
+
+        if reader.deployment is not deployment and reader.deployment != deployment:
+            raise TenderError(_("the reader is for another deployment than the one asked for"))
+        return cls(store=store, **contracts_over_rpc(reader))
 
     @classmethod
     def connected(cls, deployment=None, store: SealedBidStore | None = None) -> TenderClient:
@@ -308,6 +319,8 @@ class TenderClient:
 
     @property
     def chain(self):
+        if self._chain is not None:
+            return self._chain
         from ape import chain
 
         return chain
@@ -336,9 +349,13 @@ class TenderClient:
         return list(event.range(self.first_block, head + 1, search_topics=topics or None))
 
     def bid_key(self, tender_id: int, bidder) -> BidKey:
-        from dapp.chain.connection import genesis_hash
+        if self._chain is not None:
+            genesis = self._chain.genesis_hash
+        else:
+            from dapp.chain.connection import genesis_hash
 
-        return BidKey(self.chain.chain_id, genesis_hash(), self.tenders.address, int(tender_id), _address(bidder))
+            genesis = genesis_hash()
+        return BidKey(self.chain.chain_id, genesis, self.tenders.address, int(tender_id), _address(bidder))
 
     # --- money in: approvals and permits -------------------------------------------------
 
