@@ -5,6 +5,7 @@ products, the needs hospitals publish, and supply against demand over time. No c
     ape run market manufacturer 0xADDRESS
     ape run market needs [--gtin 04607001120018]
     ape run market supply-demand [--period month|week] [--gtin 04607001120018] [--csv supply-demand.csv]
+    ape run market prices --gtin 04607001120018 [--csv prices.csv]
 
 Every command takes `--database URL` (default: MEDCHAIN_DATABASE_URL, else data/platform.db).
 Names and characteristics come from the metadata documents, checked against their on-chain CID:
@@ -130,6 +131,47 @@ def needs(gtin, database_url):
 SUPPLY_DEMAND_COLUMNS = ("period", "gtin", "product", "demand", "requested", "tendered", "commissioned", "delivered")
 
 
+PRICE_COLUMNS = ("day", "kind", "source", "unit_price_kopecks")
+
+
+@cli.command(short_help="Unit prices over time: quotes and awarded tenders")
+@click.option("--gtin", required=True, help="The resource (GTIN-14, or any GTIN form).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write the prices to this CSV file (UTF-8), in kopecks.")
+@database_option
+@platform_errors
+def prices(gtin, csv_path, database_url):
+    from dapp.reports.market import price_history
+
+    engine = open_indexed(database_url)
+    gtin = product_gtin(engine, gtin)
+    rows = price_history(engine, gtin, time_zone=MOSCOW)
+    if not rows:
+        click.echo(f"No quote or awarded tender for {gtin} yet.")
+    else:
+        click.echo(f"Unit prices of {gtin}: suppliers' quotes and awarded tenders "
+                   f"(the winning price over the quantity), by day ({MOSCOW}):")
+        click.echo(table(("Day", "Source", "From", "Unit price"),
+                         [(row["day"].isoformat(), row["kind"],
+                           f"tender {row['source']}" if row["kind"] == "tender" else shorten(row["source"], 40),
+                           token_amount(row["unit_price"])) for row in rows], right=(3,)))
+    if csv_path:
+        _write_csv(csv_path, PRICE_COLUMNS, [(row["day"].isoformat(), row["kind"], row["source"], row["unit_price"])
+                                             for row in rows])
+
+
+def _write_csv(csv_path: str, header: tuple, rows: list) -> None:
+    try:
+        with open(csv_path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+    except OSError as error:
+        raise PlatformError(_("cannot write {csv_path}: {error}").format(csv_path=csv_path,
+                                                                       error=error.strerror or error)) from None
+    click.echo(f"CSV written to {csv_path}")
+
+
 @cli.command("supply-demand", short_help="Demand published against supply, per month or week and resource")
 @click.option("--period", type=click.Choice(["month", "week"]), default="month", show_default=True)
 @click.option("--gtin", default=None, help="Only this resource.")
@@ -151,11 +193,4 @@ def supply_demand(period, gtin, csv_path, database_url):
                          [(r["period"], _resource(r["gtin"]), shorten(r["product"], 40), r["demand"], r["requested"],
                            r["tendered"], r["commissioned"], r["delivered"]) for r in rows], right=(3, 4, 5, 6, 7)))
     if csv_path:
-        try:
-            with open(csv_path, "w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(SUPPLY_DEMAND_COLUMNS)
-                writer.writerows([row[column] for column in SUPPLY_DEMAND_COLUMNS] for row in rows)
-        except OSError as error:
-            raise PlatformError(_("cannot write {csv_path}: {error}").format(csv_path=csv_path, error=error.strerror or error)) from None
-        click.echo(f"CSV written to {csv_path}")
+        _write_csv(csv_path, SUPPLY_DEMAND_COLUMNS, [[row[column] for column in SUPPLY_DEMAND_COLUMNS] for row in rows])

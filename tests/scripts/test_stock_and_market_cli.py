@@ -467,6 +467,33 @@ def test_supply_demand__table_and_csv(world, tmp_path):
         demo.METFORMIN}
 
 
+def test_prices__metformin__quotes_and_the_awarded_tender_table_and_csv(world, tmp_path):
+    _, env, _, _ = world
+    path = tmp_path / "prices.csv"
+
+    output = db_run(["market", "prices", "--gtin", demo.METFORMIN, "--csv", str(path)], env)
+
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+    assert list(rows[0]) == ["day", "kind", "source", "unit_price_kopecks"]
+    assert [row["kind"] for row in rows].count("quote") == 3
+    assert [row["kind"] for row in rows].count("tender") >= 1
+    assert [row["day"] for row in rows] == sorted(row["day"] for row in rows)
+    assert f"Unit prices of {demo.METFORMIN}" in output and f"CSV written to {path}" in output
+    assert len(re.findall(r"\d RUB", output)) == len(rows)
+
+
+@pytest.mark.parametrize("gtin, message", [
+    ("04600000000008", "no product with GTIN 04600000000008 is registered"),
+    ("04600000000000", "check digit should be 8"),
+])
+def test_prices__unknown_or_malformed_gtin__clear_error(world, gtin, message):
+    _, env, _, _ = world
+
+    output = db_run(["market", "prices", "--gtin", gtin], env, expect_success=False)
+
+    assert message in output
+
+
 def test_supply_demand__unknown_period__usage_error(world):
     _, env, _, _ = world
 
