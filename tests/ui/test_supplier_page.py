@@ -102,3 +102,130 @@ def test_register_product__another_makers_prefix__refused_with_the_contracts_rea
     assert any("Refused by the contract" in e.value or "prefix" in e.value for e in app.error), texts(app)
     reader = reader_of(demo_chain)
     assert reader.one(reader.call("Resources", "product", int(gtin))).manufacturer == "0x" + "0" * 40
+
+
+def serial_file(count: int, prefix: str) -> bytes:
+    return "".join(f"{prefix}{i:08d}\n" for i in range(count)).encode()
+
+
+def test_commission__a_batch_from_an_uploaded_list__on_chain_with_its_tree(page, demo_chain):
+    gtin, lot = demo.METFORMIN, "MF2612T"
+    serials = [f"MFT{i:08d}" for i in range(50)]
+    app = page()
+    app.selectbox(key="batch_product").set_value(gtin)
+    app.text_input(key="batch_lot").input(lot)
+    app.text_input(key="batch_quality").input("QC-2612/7")
+    app.file_uploader(key="batch_serials").upload("serials.txt", serial_file(50, "MFT"), "text/plain")
+    app.run()
+    assert not app.exception
+    root = SerialTree.of(int(gtin), serials).root
+    assert any(f"0x{root.hex()}" in s.value and "50 serials, all valid" in s.value for s in app.success), texts(app)
+    click(app, "commission_go")
+    assert any("Done: transaction" in s.value for s in app.success), texts(app)
+    reader = reader_of(demo_chain)
+    batch = reader.one(reader.call("Resources", "batch", int(gtin), lot))
+    assert BatchStatus(int(batch.status)) == BatchStatus.ACTIVE and int(batch.quantity) == 50
+    assert bytes(batch.serials_root) == root
+    identifier = batch_id(int(gtin), lot)
+    assert int(reader.one(reader.call("Custody", "ledger", identifier)).commissioned) == 50
+    assert ProofStore(demo_chain.data / "proofs").root(identifier) == root
+    # the same lot again: refused before anything is sent or kept
+    click(app, "commission_go")
+    assert any("already on the registry" in e.value for e in app.error), texts(app)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_commission__a_bad_list__every_bad_line_reported_and_nothing_sent(page, demo_chain, downloads, language):
+    bad = b"GOOD0001\nBAD 0002\n\nGOOD0001\n" + b"X" * 21 + b"\nGOOD0003\n"
+    app = page(language=language)
+    app.selectbox(key="batch_product").set_value(demo.METFORMIN)
+    app.text_input(key="batch_lot").input("MFBAD1")
+    app.file_uploader(key="batch_serials").upload("serials.txt", bad, "text/plain")
+    app.run()
+    assert not app.exception
+    [report] = [frame.value for frame in app.dataframe if len(frame.value) == 3]
+    assert list(report.iloc[:, 0]) == [2, 4, 5]
+    with use_language(language):
+        from dapp.codes.gs1 import check_serial
+        from dapp.errors import InvalidCodeError
+
+        with pytest.raises(InvalidCodeError) as space:
+            check_serial("BAD 0002")
+        assert report.iloc[0, 2] == str(space.value)
+        assert report.iloc[1, 2] == _("the serial repeats line {first}").format(first=1)
+    if language == "ru":
+        assert "символ" in report.iloc[0, 2] or "набор" in report.iloc[0, 2], report.iloc[0, 2]
+    csv = [data for data, mime, name in downloads if name == "serial-list-problems.csv"]
+    assert csv and csv[-1].decode("utf-8-sig").count("\n") == 4  # header + 3 bad lines
+    click(app, "commission_go")
+    reader = reader_of(demo_chain)
+    assert int(reader.one(reader.call("Resources", "batch", int(demo.METFORMIN), "MFBAD1")).status) == 0
+
+
+def test_label_sheet__a_demo_batch__a_pdf(page, downloads):
+    app = page()
+    app.selectbox(key="labels_batch").set_value(f"{demo.METFORMIN}/MF2406")
+    app.number_input(key="labels_count").set_value(4)
+    app.run()
+    click(app, "labels_go")
+    [button] = [b for b in app.get("download_button") if b.proto.label == "Download the label sheet (PDF)"]
+    [(data, mime, name)] = [d for d in downloads if d[2] == f"labels-{demo.METFORMIN}-MF2406.pdf"]
+    assert mime == "application/pdf" and data.startswith(b"%PDF")
+
+
+def ship(page, consignee: str, quantity: int, lot: str = "MF2501"):
+    app = page("volga")
+    identifier = "0x" + batch_id(int(demo.METFORMIN), lot).hex()
+    app.selectbox(key="ship_batch").set_value(identifier)
+    app.selectbox(key="ship_to").set_value(consignee)
+    app.number_input(key="ship_quantity").set_value(quantity)
+    app.text_input(key="ship_waybill").input("ТН-2612-01")
+    app.run()
+    return click(app, "ship_go")
+
+
+def shipment_status(demo_chain, shipment_id: int) -> ShipmentStatus:
+    from dapp.batches.ledger import shipment_terms
+
+    reader = reader_of(demo_chain)
+    record = shipment_terms(reader, shipment_id)
+    return ShipmentStatus(int(reader.one(reader.call("Custody", "shipmentStatus", shipment_id, record))))
+
+
+def test_shipment__sent_then_received_by_the_consignee(page, demo_chain):
+    centrpharm = account_of(demo_chain, "centrpharm")
+    app = ship(page, centrpharm, 7)
+    assert any("Done: transaction" in s.value for s in app.success), texts(app)
+    catch_up(demo_chain)
+    app = page("volga")
+    assert "In transit" in texts(app)
+    app = page("centrpharm")
+    shipment_id = int(app.selectbox(key="incoming_shipment").value)
+    assert shipment_status(demo_chain, shipment_id) == ShipmentStatus.IN_TRANSIT
+    click(app, "receive_go")
+    assert any("Done: transaction" in s.value for s in app.success), texts(app)
+    assert shipment_status(demo_chain, shipment_id) == ShipmentStatus.RECEIVED
+    catch_up(demo_chain)
+    app = page("volga")
+    assert "Received" in texts(app)
+
+
+def test_shipment__rejected_by_the_consignee_with_a_reason(page, demo_chain):
+    sibmed = account_of(demo_chain, "sibmed")
+    ship(page, sibmed, 3)
+    catch_up(demo_chain)
+    app = page("sibmed")
+    shipment_id = int(app.selectbox(key="incoming_shipment").value)
+    click(app, "reject_go")  # no reason: refused in words, nothing sent
+    assert any("Say why" in e.value for e in app.error)
+    assert shipment_status(demo_chain, shipment_id) == ShipmentStatus.IN_TRANSIT
+    app.text_area(key="reject_reason").input("Нарушен температурный режим при перевозке.").run()
+    click(app, "reject_go")
+    assert any("Done: transaction" in s.value for s in app.success), texts(app)
+    assert shipment_status(demo_chain, shipment_id) == ShipmentStatus.REJECTED
+
+
+def test_shipment__more_than_held__refused_with_the_contracts_reason(page, demo_chain):
+    app = ship(page, account_of(demo_chain, "centrpharm"), 100_000)
+    assert not app.success
+    assert any("refused by the contract" in e.value and "100000 are needed" in e.value for e in app.error), texts(app)

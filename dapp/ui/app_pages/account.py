@@ -52,12 +52,13 @@ def apply_for_registration(deployment, account: str, found) -> None:
     ownership = left.radio(_("Ownership"), OWNERSHIPS, key="apply_ownership", horizontal=True,
                            index=OWNERSHIPS.index(given.get("ownership", "private"))
                            if given.get("ownership") in OWNERSHIPS else 1,
-                           format_func=lambda value: ownership_words[value])
+                           format_func=ownership_words.get)
     licence = right.text_input(_("Licence number"), value=str(given.get("licence", "")), key="apply_licence")
     choices = [role for role in Role if role != Role.REGULATOR]
     asked = [role for role in choices if role.name.lower() in given.get("roles", [])]
+    role_words = {role: _(ROLE_NAMES[role]) for role in choices}  # words of this run's language
     roles = st.multiselect(_("Roles asked for"), choices, default=asked, key="apply_roles",
-                           format_func=lambda role: _(ROLE_NAMES[role]))
+                           format_func=role_words.get)
     files = st.file_uploader(_("Documents (licence, registration certificate)"), accept_multiple_files=True,
                              key="apply_documents")
     label = _("Update the application in the wallet") if waiting else _("Apply in the wallet")

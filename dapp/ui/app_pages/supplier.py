@@ -104,8 +104,8 @@ if manufacturer:
     with st.expander(_("Register a product"), expanded=not products):
         st.caption(_("The GTIN must be under a GS1 company prefix a regulator assigned to you."))
         gtin_typed = st.text_input(_("GTIN"), key="product_gtin")
-        category = st.selectbox(_("Category"), list(Category), key="product_category",
-                                format_func=lambda c: _(CATEGORY_WORDS[c]))
+        category_words = {c: _(CATEGORY_WORDS[c]) for c in Category}  # words of this run's language
+        category = st.selectbox(_("Category"), list(Category), key="product_category", format_func=category_words.get)
         product_name = st.text_input(_("Trade name and international non-proprietary name"), key="product_name")
         dosage_form = st.text_input(_("Dosage form and strength, or the device's model"), key="product_form")
         characteristics = st.text_area(_("Characteristics"), key="product_characteristics")
@@ -282,9 +282,10 @@ held = [h for h in (holdings_now() or []) if h.quantity > 0 and h.status == "act
 to_send = {h.batch_id: h for h in held}
 if not to_send:
     st.info(_("You hold no units of an active batch to send."))
+batch_words = {b: _("{name} — {gtin}/{lot}, {units} units held").format(
+    name=h.name, gtin=h.gtin, lot=h.lot, units=h.quantity) for b, h in to_send.items()}
 send_batch = st.selectbox(_("Batch"), list(to_send), key="ship_batch", index=None, placeholder=_("choose a batch"),
-                          format_func=lambda b: _("{name} — {gtin}/{lot}, {units} units held").format(
-                              name=to_send[b].name, gtin=to_send[b].gtin, lot=to_send[b].lot, units=to_send[b].quantity))
+                          format_func=batch_words.get)
 names = consignees()
 consignee = st.selectbox(_("Consignee"), list(names), key="ship_to", index=None, placeholder=_("choose an organization"),
                          format_func=lambda a: f"{names[a]} ({a[:8]}…)")
@@ -345,10 +346,9 @@ if not waiting:
 else:
     st.dataframe(shipment_table(waiting, _("From")), hide_index=True)
     arrivals = {row.shipment_id: row for row in waiting}
-    arrival = st.selectbox(_("Shipment"), list(arrivals), key="incoming_shipment",
-                           format_func=lambda i: _("No. {id}: {units} × {name} {gtin}/{lot}").format(
-                               id=i, units=arrivals[i].quantity, name=arrivals[i].name, gtin=arrivals[i].gtin,
-                               lot=arrivals[i].lot))
+    arrival_words = {i: _("No. {id}: {units} × {name} {gtin}/{lot}").format(
+        id=i, units=row.quantity, name=row.name, gtin=row.gtin, lot=row.lot) for i, row in arrivals.items()}
+    arrival = st.selectbox(_("Shipment"), list(arrivals), key="incoming_shipment", format_func=arrival_words.get)
     act("receive", _("Receive in the wallet"),
         lambda: custody.receive(deployment, account, arrival, ledger.shipment_terms(reader, arrival)))
     st.markdown(_("**Reject**: the units go back to the shipper; say why."))
