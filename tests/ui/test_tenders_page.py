@@ -276,3 +276,28 @@ def test_russian__amounts_in_rubles_the_russian_way(page, demo_chain):
     assert app.title[0].value == title
     prices = list(app.dataframe[0].value[column])
     assert prices and all(price.endswith("₽") and "," in price for price in prices)
+
+
+# --- cancellation ------------------------------------------------------------------------------------
+
+
+def test_hospital_cancels_while_bids_are_taken__escrow_owed_back__bid_security_taken_back(page, demo_chain):
+    client = chain_client(demo_chain)
+    hospital, supplier = account_of(demo_chain, "gkb1"), account_of(demo_chain, "centrpharm")
+    tender_id = int(client.tenders.tenderCount()) + 1
+    click(page("gkb1", gtin=GTIN, quantity=5, max_price_kopecks=MAX_PRICE), "create_go")
+    app = pick(page("centrpharm"), "bid_tender", tender_id)
+    click(app, "commit_go")
+    assert client.tenders.bid(tender_id, supplier).sequence != 0
+    owed = int(client.tenders.owed(hospital))
+    app = pick(page("gkb1"), "my_tender", tender_id)
+    click(app, "cancel_go")
+    assert not app.error, errors(app)
+    assert client.state(tender_id).status == TenderStatus.CANCELLED
+    assert int(client.tenders.owed(hospital)) == owed + MAX_PRICE  # the escrow, owed back
+    balance = int(client.token.balanceOf(supplier))
+    app = pick(page("centrpharm"), "my_tender", tender_id)
+    click(app, "claim_go")
+    assert not app.error, errors(app)
+    assert client.tenders.bid(tender_id, supplier).securityReleased
+    assert int(client.token.balanceOf(supplier)) + int(client.tenders.owed(supplier)) > balance

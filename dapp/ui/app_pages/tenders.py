@@ -445,8 +445,11 @@ else:
     act("accept", _("Receive and accept in the wallet"), prepare_accept, shown=accept_shown)
     terminate_after = state.delivery_deadline + client.termination_delay()
     act("terminate", _("Terminate the contract in the wallet"), lambda: client.prepare_terminate(account, picked),
-        shown=stage == TenderStage.CONTRACTED and (hospital_here or winner_here)
-        and (now > terminate_after or winner_here))
+        shown=stage == TenderStage.CONTRACTED and ((hospital_here and now > terminate_after)
+                                                   or (winner_here and now > state.delivery_deadline)))
+    if stage == TenderStage.CONTRACTED and winner_here and now > state.delivery_deadline:
+        st.caption(_("The delivery deadline has passed: terminating gives up the contract, paid pro rata for what "
+                     "was accepted, and forfeits the performance security."))
     if stage == TenderStage.CONTRACTED and hospital_here and now <= terminate_after:
         st.caption(_("If the delivery is late, you may terminate after {when}.").format(when=when(terminate_after)))
     act("claim", _("Take back your bid security in the wallet"),
