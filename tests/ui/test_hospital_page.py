@@ -9,6 +9,7 @@ import csv
 import io
 from urllib.parse import parse_qs
 
+import pandas as pd
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
@@ -125,8 +126,17 @@ def test_stock__seeded_holdings_per_product_and_batch__csv(page, downloads, key)
 
 def test_stock__reserves_against_the_norms(page):
     app = page("gkb1")
-    reserves = [f.value for f in app.dataframe if "Norm (minimum balance)" in f.value.columns]
-    assert reserves and len(reserves[0]) > 0
+    [reserves] = [f.value for f in app.dataframe if "Norm (minimum balance)" in f.value.columns]
+    levels = dict(zip(reserves["GTIN"], reserves["Level"]))
+    assert levels[demo.METFORMIN] == "below the norm" and levels[demo.SYRINGE] == "ok"
+    assert any(w.value.startswith("Under the norm:") for w in app.warning)
+
+
+def test_stock__expired_batch__alert_in_red(page):
+    app = page("rkb")  # holds the demo's expired paracetamol
+    assert any("Expired, do not use, write off:" in e.value and "PC2312" in e.value for e in app.error), texts(app)
+    batches = next(f.value for f in app.dataframe if "Alert" in f.value.columns)
+    assert batches[batches["Lot"] == "PC2312"]["Alert"].iloc[0] == "expired"
 
 
 def test_turnover__quarter_table_chart_csv_and_pdf(page, downloads):
@@ -141,8 +151,9 @@ def test_turnover__quarter_table_chart_csv_and_pdf(page, downloads):
     [pdf_name] = [name for name in downloads if name.endswith(".pdf")]
     assert downloads[pdf_name].startswith(b"%PDF")
     flagged = table[table["97 % rule"] == "BELOW"]
-    if len(flagged):
-        assert any("Below the 97 % rule" in e.value for e in app.error)
+    assert set(flagged["GTIN"]) == {demo.METFORMIN, demo.INSULIN_GLARGINE}  # lowest 130 of 200, 0 of 20
+    assert {row["gtin"] for row in rows if row["below_97_percent"] == "yes"} == set(flagged["GTIN"])
+    assert any("Below the 97 % rule" in e.value for e in app.error)
 
 
 def test_turnover__another_quarter__chosen__its_report(page, downloads):
@@ -159,22 +170,29 @@ def test_turnover__another_quarter__chosen__its_report(page, downloads):
 
 def test_planning__what_to_buy_with_price_or_why_not__csv_and_tender_link(page, downloads):
     app = page("gkb1")
-    plan = next((f.value for f in app.dataframe if "Order (units)" in f.value.columns), None)
-    if plan is None:
-        assert any("Nothing to order" in s.value for s in app.success)
-        return
+    plan = next(f.value for f in app.dataframe if "Order (units)" in f.value.columns)
+    metformin = plan[plan["GTIN"] == demo.METFORMIN].iloc[0]  # under its norm of 200; four price sources
+    assert metformin["Order (units)"] > 0 and metformin["Maximum unit price (rubles)"] > 0
+    assert "market-price method" in metformin["How the price was set"]
+    glargine = plan[plan["GTIN"] == demo.INSULIN_GLARGINE].iloc[0]  # its delivery was rejected; two quotes
+    assert pd.isna(glargine["Maximum unit price (rubles)"])
+    assert "No maximum price: only 2 price sources" in texts(app)
     rows = list(csv.DictReader(io.StringIO(downloads["purchase-plan.csv"].decode("utf-8"))))
-    assert len(rows) == len(plan) and all(int(row["Order (units)"]) > 0 for row in rows)
-    links = [element for element in app.get("page_link")]
-    priced = plan[plan["Maximum unit price (rubles)"].notna()]
-    assert len(links) == len(priced)
-    for link, (_index, row) in zip(links, priced.iterrows()):
-        query = parse_qs(link.proto.query_string)
-        assert query["gtin"] == [row["GTIN"]] and query["quantity"] == [str(row["Order (units)"])]
-        assert int(query["max_price_kopecks"][0]) == round(row["Maximum unit price (rubles)"] * 100) * row["Order (units)"]
-    unpriced = plan[plan["Maximum unit price (rubles)"].isna()]
-    if len(unpriced):
-        assert "No maximum price" in texts(app)
+    assert [row["GTIN"] for row in rows] == list(plan["GTIN"])
+    [link] = app.get("page_link")  # only the priced purchase can become a tender
+    assert link.proto.page.endswith("tenders")
+    query = parse_qs(link.proto.query_string)
+    quantity = int(metformin["Order (units)"])
+    assert query == {"gtin": [demo.METFORMIN], "quantity": [str(quantity)],
+                     "max_price_kopecks": [str(round(metformin["Maximum unit price (rubles)"] * 100) * quantity)]}
+
+
+def test_planning__pharmacy__no_price_set_says_why(page):
+    app = page("pharmacy12")
+    plan = next(f.value for f in app.dataframe if "Order (units)" in f.value.columns)
+    assert list(plan["GTIN"]) == [demo.AMOXICILLIN]
+    assert "prices vary too much" in plan["How the price was set"].iloc[0]
+    assert not app.get("page_link")
 
 
 # --- receiving a delivery ------------------------------------------------------------------------
