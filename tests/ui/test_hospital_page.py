@@ -24,7 +24,7 @@ from dapp.roles import ShipmentStatus
 from dapp.reports.turnover import Quarter
 from dapp.verification.merkle import leaf_hash
 from dapp.verification.verdicts import Reason, Verifier, batch_id
-from tests.ui.conftest import account_of, catch_up
+from tests.ui.conftest import account_of, as_jpeg, catch_up
 
 
 @pytest.fixture
@@ -305,3 +305,24 @@ def test_russian__the_page_and_a_refusal_in_russian(page, demo_chain):
             holder=account_of(demo_chain, "pharmacy12"), balance=0, needed=1)
     assert needed != f"{account_of(demo_chain, 'pharmacy12')} holds 0 units of the batch, 1 are needed"
     assert any(needed in e.value for e in app.error), [e.value for e in app.error]
+
+
+def test_photo__a_pack_to_dispense__its_verdict(page, demo_chain):
+    app = page("pharmacy12")
+    app.segmented_control(key="pack_scan_mode").set_value("photo").run()
+    app.file_uploader(key="pack_scan_upload").upload("genuine.png", (demo_chain.labels / "genuine.png").read_bytes(),
+                                                     "image/png")
+    ok(app.run())
+    genuine = next(c for c in demo.DEMO_CODES if c.case == "genuine")
+    assert any(s.value.startswith("GENUINE") for s in app.success), texts(app)
+    assert any(f"{genuine.gtin}/{genuine.lot}/" in c.value for c in app.caption)
+
+
+def test_camera__a_stolen_pack_in_a_delivery__refused_in_words(page, demo_chain):
+    shipment_id = ship_to(demo_chain, "centrpharm", "gkb1", demo.IMMUNOGLOBULIN, "IG0424", 1)
+    app = page("gkb1")
+    app.selectbox(key="delivery_shipment").set_value(shipment_id).run()
+    app.segmented_control(key="delivery_scan_mode").set_value("camera").run()
+    app.camera_input(key="delivery_scan_camera").upload("label.jpg", as_jpeg(demo_chain.labels / "stolen.png"))
+    ok(app.run())
+    assert any("does not belong to this shipment" in e.value and "stolen" in e.value for e in app.error), texts(app)
