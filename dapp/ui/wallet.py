@@ -130,7 +130,8 @@ def _next_step(task: _Task) -> None:
         task.outcome = Outcome(False, str(error), signatures=task.signatures)
         return
     if not completed.calls:
-        task.outcome = Outcome(True, _("Signed."), signatures=task.signatures)
+        # Only signatures: the same outcome dev mode gives (its value made from no receipts).
+        task.outcome = _done([], task.signatures, completed.outcome([]) if completed.outcome else [])
         return
     refusal = _dry_run(completed)
     if refusal:
