@@ -201,6 +201,10 @@ def test_planning__pharmacy__no_price_set_says_why(page):
 def test_delivery__matching_packs_scanned__received_on_chain(page, demo_chain):
     shipment_id = ship_to(demo_chain, "centrpharm", "gkb1", demo.IMMUNOGLOBULIN, "IG0424", 5)
     app = page("gkb1")
+    [listed] = [f.value for f in app.dataframe if "Shipment" in f.value.columns]
+    shown = listed[listed["Shipment"] == shipment_id].iloc[0]
+    assert (shown["GTIN"], shown["Lot"], shown["Units"]) == (demo.IMMUNOGLOBULIN, "IG0424", 5)
+    assert shown["From"] == demo.organization("centrpharm").name
     app.selectbox(key="delivery_shipment").set_value(shipment_id).run()
     click(app, "receive_go")  # nothing scanned yet: refused in words, nothing sent
     assert any("scan at least one pack" in e.value for e in app.error)
@@ -209,6 +213,9 @@ def test_delivery__matching_packs_scanned__received_on_chain(page, demo_chain):
     click(app, "receive_go")
     assert any("Done: transaction" in s.value for s in app.success), texts(app)
     assert shipment_on_chain(reader_of(demo_chain), shipment_id).status == ShipmentStatus.RECEIVED
+    catch_up(demo_chain)
+    app = page("gkb1")
+    assert not any(shipment_id in set(f.value["Shipment"]) for f in app.dataframe if "Shipment" in f.value.columns)
 
 
 def test_delivery__a_pack_of_another_batch__refused_in_words_then_rejected(page, demo_chain):

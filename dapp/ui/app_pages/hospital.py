@@ -319,9 +319,15 @@ with delivery_tab:
     if not incoming:
         st.info(_("No shipment is in transit to this organization."))
     else:
+        try:
+            from dapp.cli.database import organization_names
+
+            shippers = organization_names(engine)
+        except (SQLAlchemyError, PlatformError, OSError):
+            shippers = {}
         st.dataframe(pd.DataFrame([{
             _("Shipment"): s.shipment_id, _("Product"): s.name, _("GTIN"): s.gtin, _("Lot"): s.lot,
-            _("Units"): s.quantity, _("From"): s.shipper, _("Tender"): s.tender_id or "",
+            _("Units"): s.quantity, _("From"): shippers.get(s.shipper, s.shipper), _("Tender"): s.tender_id or "",
             _("Shipped"): format_datetime(datetime.fromtimestamp(s.shipped_at, UTC))} for s in incoming]),
             hide_index=True)
         by_id = {s.shipment_id: s for s in incoming}
@@ -362,7 +368,11 @@ with delivery_tab:
                     prepared = deliveries.prepare_receive(deployment, account, shipment, scanned)
                 except PlatformError as error:
                     st.error(str(error), icon=":material/block:")
-            show_outcome(carry_out_in_browser(prepared, key="receive"))
+            received = carry_out_in_browser(prepared, key="receive")
+            show_outcome(received)
+            if received is not None and received.ok:
+                st.caption(_("The list of shipments in transit shows the change once the platform has indexed the "
+                             "block."))
             reason = st.text_input(_("Reason for rejecting the delivery"), key="reject_reason")
             prepared = None
             if st.button(_("Reject the delivery in the wallet"), key="reject_go"):
