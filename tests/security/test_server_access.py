@@ -485,3 +485,33 @@ def test_the_http_routes_serve_no_organization_data(production, indexed_chain):
         assert not any(serial.encode() in body for serial in serials[1:20]), path
         for organization in demo.ORGANIZATIONS:
             assert organization.name.encode() not in body, (path, organization.key)
+
+
+# --- One organization does not see another's figures, in the same role ----------------------------
+
+# Batches one organization of a pair holds and the other never held (dapp/demo/world.py SHIPMENTS).
+ONLY_HELD_BY = {"gkb1": ["MF2406", "SY24031"], "rkb": ["PC2312", "NA5K221"],
+                "centrpharm": ["AM2405", "IG0424", "CF2405"], "sibmed": ["PC2312", "NA5K221"]}
+
+
+@pytest.mark.parametrize(("page", "me", "other"), [("hospital", "gkb1", "rkb"), ("hospital", "rkb", "gkb1"),
+                                                   ("supplier", "centrpharm", "sibmed"),
+                                                   ("supplier", "sibmed", "centrpharm")])
+def test_a_workspace_shows_its_own_stock_not_anothers(production, indexed_chain, page, me, other):
+    account = account_of(indexed_chain, me)
+    with StreamlitSession(production) as session:
+        run = sign_in(indexed_chain, session, page, account)
+        assert signed_in_as(run, account) and not run.exceptions, run.exceptions
+        own = [lot for lot in ONLY_HELD_BY[me] if run.contains(lot)]
+        assert own, f"{me}'s {page} page shows none of its own batches {ONLY_HELD_BY[me]}: {run.main_text}"
+        theirs = [lot for lot in ONLY_HELD_BY[other] if lot not in ONLY_HELD_BY[me] and run.contains(lot)]
+        assert not theirs, f"{me}'s {page} page sent {other}'s batches {theirs}"
+
+
+def test_a_page_of_another_site_cannot_open_a_session(production):
+    """Cross-site websocket hijacking: a page at another origin opens the dApp's websocket in the
+    victim's browser (its Origin header names that site). The server refuses the connection."""
+    with pytest.raises(ConnectionError, match="403"):
+        StreamlitSession(production, origin="https://medchain-login.example", timeout=15)
+    with StreamlitSession(production, origin=production, timeout=15) as session:  # its own origin: accepted
+        assert NOT_SIGNED_IN in session.run("regulator").main_text
