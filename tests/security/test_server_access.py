@@ -515,3 +515,30 @@ def test_a_page_of_another_site_cannot_open_a_session(production):
         StreamlitSession(production, origin="https://medchain-login.example", timeout=15)
     with StreamlitSession(production, origin=production, timeout=15) as session:  # its own origin: accepted
         assert NOT_SIGNED_IN in session.run("regulator").main_text
+
+
+# --- What the wallet reports back ------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "HOLE: dapp/ui/wallet.py _sent() takes the transaction hashes the page reports and checks only that each is "
+    "mined successfully; not that it is the action's own transaction (from the signed-in account, to the call's "
+    "contract, with the call's data and value). A page script answers a 'send' request with any successful "
+    "transaction's hash (here the deployment's) and the server reports 'Done' and makes the action's outcome from "
+    "that receipt's logs (a tender id, ...), though nothing was sent. Fix: in _sent, read each hash with "
+    "eth_getTransactionByHash and refuse unless from == task.action.sender, to == call.to, input == call.data and "
+    "value == call.value, in the order of task.action.calls."))
+def test_a_transaction_the_page_did_not_send_is_not_reported_done(production, indexed_chain):
+    pharmacy = account_of(indexed_chain, "pharmacy12")
+    someone_elses = indexed_chain.rpc("eth_getBlockByNumber", "0x1", False)["transactions"][0]
+    with StreamlitSession(production) as session:
+        sign_in(indexed_chain, session, "account", pharmacy)
+        run = session.run("account", {session.last.widget(kind="button", label="Approve in the wallet").id: trigger()})
+        task = run.widget(component="medchain_wallet", container=MAIN)
+        request = task.data["request"]
+        assert request and request["kind"] == "send", request
+        run = session.run("account", {task.id: json_value({"result": {
+            "id": request["id"], "kind": "send", "ok": True, "hashes": [someone_elses], "blocks": ["1"],
+            "seq": secrets.token_hex(4)}})})
+        assert not run.exceptions, run.exceptions
+        assert f"Done: transaction {someone_elses}" not in run.main_text, "a transaction it did not send, reported done"
