@@ -35,7 +35,6 @@ from dapp.ui.text import plain
 from dapp.ui.wallet import carry_out_in_browser, show_outcome
 
 SHOWN_PROBLEMS = 1000  # bad lines shown on the page; the download has them all
-N_("Supplier")  # the page's title in the navigation (dapp/ui/app.py)
 CATEGORY_WORDS = {Category.DRUG: N_("medicine"), Category.DEVICE: N_("medical device"),
                   Category.CONSUMABLE: N_("consumable")}
 CATEGORY_CODES = {int(c) for c in Category}
