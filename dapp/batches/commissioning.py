@@ -5,8 +5,8 @@ demo seed do.
 
 Before anything is sent the batch's files are kept: its proof tree (hashes only: what every
 pack is verified with) and its serial list (the manufacturer's, for its label sheets). They are
-written only while the chain has no such batch, so a second upload never replaces the tree of a
-batch already on chain.
+written only for the product's own manufacturer and while the chain has no such batch, so a
+second upload never replaces the tree of a batch already on chain, nor another maker's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from dapp.actions import custody, resources
-from dapp.chain.actions import ActionError, PreparedAction, action
+from dapp.chain.actions import ActionError, PreparedAction, action, address_of
 from dapp.codes.gs1 import check_serial, parse_gtin
 from dapp.i18n import _
 from dapp.paths import serials_dir
@@ -57,6 +57,10 @@ def commission_from_list(deployment, reader, manufacturer, gtin, lot: str, manuf
         raise ActionError(_("the tree was built from another list"))
     if not documents_cid:
         raise ActionError(_("a batch needs its documents (the quality certificate): upload them"))
+    maker = reader.one(reader.call("Resources", "product", int(gtin14))).manufacturer
+    if str(maker).lower() != str(address_of(manufacturer)).lower():
+        raise ActionError(_("the product {gtin14} is not registered to you: only its manufacturer commissions its "
+                            "batches").format(gtin14=gtin14))
     if batch_on_chain(reader, gtin14, lot) != BatchStatus.NONE:
         raise ActionError(_("batch {gtin14}/{lot} is already on the registry: a batch is commissioned once; "
                             "give the new batch its own lot").format(gtin14=gtin14, lot=lot))

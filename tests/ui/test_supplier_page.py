@@ -11,11 +11,12 @@ from dapp.chain.reader import ChainReader
 from dapp.codes.gs1 import complete_gtin
 from dapp.demo import world as demo
 from dapp.i18n import _, use_language
-from dapp.roles import BatchStatus, Role, ShipmentStatus
+from dapp.roles import BatchStatus, ShipmentStatus
 from dapp.verification.merkle import SerialTree
 from dapp.verification.proofs import ProofStore
 from dapp.verification.verdicts import batch_id
 from tests.ui.conftest import account_of, catch_up
+from tests.ui.test_regulator_page import click, texts
 
 
 @pytest.fixture
@@ -43,17 +44,6 @@ def downloads(monkeypatch):
 
 def reader_of(demo_chain) -> ChainReader:
     return ChainReader(deployment_at(demo_chain.url), demo_chain.url)
-
-
-def texts(app) -> str:
-    return " ".join(str(e.value) for e in [*app.info, *app.warning, *app.success, *app.error, *app.markdown])
-
-
-def click(app, key: str):
-    app.button(key=key).click()
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
 
 
 def test_hospital__refused_and_nothing_else(page):
@@ -229,3 +219,17 @@ def test_shipment__more_than_held__refused_with_the_contracts_reason(page, demo_
     app = ship(page, account_of(demo_chain, "centrpharm"), 100_000)
     assert not app.success
     assert any("refused by the contract" in e.value and "100000 are needed" in e.value for e in app.error), texts(app)
+
+
+def test_commission__another_makers_product__refused_and_no_tree_kept(page, demo_chain, monkeypatch):
+    """The product select lists only one's own products; the library checks it too."""
+    from dapp.batches.commissioning import commission_from_list
+
+    reader = reader_of(demo_chain)
+    serials = ["A1", "A2"]
+    tree = SerialTree.of(int(demo.INSULIN_ASPART), serials)
+    monkeypatch.setenv("MEDCHAIN_DATA", str(demo_chain.data))
+    with pytest.raises(Exception, match="not registered to you"):
+        commission_from_list(reader.deployment, reader, account_of(demo_chain, "volga"), demo.INSULIN_ASPART, "NOTOURS",
+                             1, 2, serials, tree, "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku")
+    assert not ProofStore(demo_chain.data / "proofs").has(batch_id(int(demo.INSULIN_ASPART), "NOTOURS"))
