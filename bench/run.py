@@ -23,6 +23,7 @@ from dapp.actions.custody import shipment_record
 from dapp.verification.merkle import SerialTree, leaf_of_unit_hash, unit_hash
 from dapp.roles import Category, Role
 from indexer_throughput import bench_indexer
+from browser_commission import bench_browser_commission
 from browser_verify import bench_browser_verify
 from resolver_latency import bench_resolver
 from tenders_gas import bench_tenders
@@ -238,6 +239,12 @@ How each figure is measured:
   "Take Photo" to the verdict banner on screen (the photo's upload, decoding on the server, the
   chain's reads, the page's rerun and rendering), then "Clear photo"; 5 scans to warm up, then
   50 timed. Target: p95 at most 1,000. `bench/browser_verify.py` runs it alone.
+- `browser_commission_1000000_s`: Debian's Chromium on the Supplier's workspace (dev mode, acting
+  as a demo manufacturer) uploading a text file of 1,000,000 serials: from the upload to the
+  commissioning transactions sent and mined (the list read and checked against GS1's rules, the
+  Merkle tree built, the proof tree and list stored, the dry run, both calls);
+  `browser_commission_check_1000000_s` up to the checked list on screen. Target: at most 30.
+  `bench/browser_commission.py` runs it alone.
 - `indexer_events_per_s_sqlite`, `indexer_events_per_s_postgres`: events stored per second of
   `Indexer.catch_up` from the deployment block to the head of an anvil of the benchmark's own
   (`indexer_chain_events` events in `indexer_chain_blocks` blocks: a freshly deployed platform
@@ -291,6 +298,7 @@ def main() -> None:
     bench_turnover(results)
     bench_resolver(results)
     bench_browser_verify(results)
+    bench_browser_commission(results)
     write_report(results)
     print(json.dumps(results, indent=2, sort_keys=True))
 

@@ -48,6 +48,24 @@ class ContractCall:
         """The call as `eth_sendTransaction` and an EIP-1193 wallet take it (quantities in hex)."""
         return {"from": sender, "to": self.target, "data": "0x" + self.data.hex(), "value": hex(self.value)}
 
+    def sent_differently(self, sender: str, transaction: dict | None) -> str:
+        """Why the transaction a wallet reported (`eth_getTransactionByHash`'s answer) is not this
+        call sent by `sender`, or "" when it is: the sender, the target, the calldata and the value."""
+        if not transaction:
+            return _("the node does not know that transaction")
+        differences = []
+        sent_from, sent_to = str(transaction.get("from") or ""), str(transaction.get("to") or "")
+        if sent_from.lower() != sender.lower():
+            differences.append(_("it is from {account}").format(account=_readable_address(sent_from)))
+        if sent_to.lower() != self.target.lower():
+            differences.append(_("it is sent to {target}").format(
+                target=_readable_address(sent_to) if sent_to else _("no contract")))
+        if str(transaction.get("input") or transaction.get("data") or "0x").lower() != "0x" + self.data.hex():
+            differences.append(_("it carries other data"))
+        if int(str(transaction.get("value") or "0x0"), 16) != self.value:
+            differences.append(_("it sends another amount"))
+        return "; ".join(differences)
+
     def arguments(self) -> dict:
         """The calldata decoded back with the contract's ABI: {argument name: value}."""
         name, arguments = decode_calldata(self.contract, self.data)
@@ -273,3 +291,11 @@ def _bytes(value) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     return bytes.fromhex(str(value).removeprefix("0x"))
+
+
+def _readable_address(text: str) -> str:
+    """An address as people compare them (checksummed), or the text as it came when it is none."""
+    try:
+        return to_checksum_address(text)
+    except (ValueError, TypeError):
+        return text

@@ -20,6 +20,7 @@ from dapp.identity import (DevMode, NonceBook, SignInRefused, Standing, demo_ide
 from dapp.identity.standing import ROLE_NAMES
 from dapp.roles import Role, Status
 from dapp.ui.components.wallet import chain_parameters, fresh, new_request, wallet_component
+from dapp.ui.hosts import answers_at, sign_in_hosts
 from dapp.ui.text import plain
 from dapp.verification.service import rpc_url
 
@@ -104,10 +105,17 @@ def _session_id() -> str:
 
 
 def page_origin() -> tuple[str, str]:
-    """(domain, uri) of the page as the browser reached it: what the sign-in message names."""
+    """(domain, uri) of the page as the browser reached it: what the sign-in message names.
+
+    Raises SignInRefused when the page was reached at a name this server does not answer
+    sign-ins at (dapp/ui/hosts.py): a message for a domain a script chose is never issued."""
     url = st.context.url or ""
     parts = urlsplit(url)
     host = st.context.headers.get("host") or parts.netloc or "localhost"
+    if not answers_at(host):
+        raise SignInRefused(_("this server does not answer sign-ins at {host}: open the dApp at its own address "
+                              "({hosts}), or list the name in MEDCHAIN_DAPP_HOSTS").format(
+            host=host, hosts=", ".join(sorted(sign_in_hosts()))))
     scheme = parts.scheme or "http"
     return host, f"{scheme}://{host}"
 
@@ -196,16 +204,21 @@ def _sign_in(chain: ChainContext) -> None:
             st.session_state["_wallet_connected"] = connected
             st.session_state.pop("_sign_in_request", None)
             if connected.get("account") and int(connected.get("chainId") or 0) == expected:
-                domain, uri = page_origin()
-                message = sign_in_message(nonce_book(), _session_id(), domain=domain, uri=uri,
-                                          address=connected["account"], chain_id=expected)
-                st.session_state["_sign_in_request"] = new_request("sign_in", connected["account"], message=message)
+                try:
+                    domain, uri = page_origin()
+                except SignInRefused as error:
+                    st.session_state["_account_notice"] = _("Sign-in refused: {reason}").format(reason=error)
+                else:
+                    message = sign_in_message(nonce_book(), _session_id(), domain=domain, uri=uri,
+                                              address=connected["account"], chain_id=expected)
+                    st.session_state["_sign_in_request"] = new_request("sign_in", connected["account"],
+                                                                       message=message)
             st.rerun()
         elif event.get("kind") == "sign_in" and pending and event.get("id") == pending["id"]:
             st.session_state.pop("_sign_in_request", None)
             if event.get("ok"):
-                domain, _uri = page_origin()
                 try:
+                    domain, _uri = page_origin()
                     verified = verify_sign_in(nonce_book(), _session_id(), event.get("message", ""),
                                               event.get("signature", ""), domain=domain, chain_id=expected,
                                               rpc_url=chain.uri)

@@ -23,6 +23,7 @@ DEFAULT_PORT = 8501
 @click.option("--tls/--no-tls", default=lambda: os.environ.get("MEDCHAIN_TLS", "") == "1",
               help="Serve HTTPS with a self-signed certificate (data/tls/); needed for a phone's camera.")
 def main(host: str, port: int, tls: bool) -> None:
+    os.environ["MEDCHAIN_DAPP_HOST"] = host  # a specific listening address is a name sign-ins may name
     config = {
         "server.address": host,
         "server.port": port,

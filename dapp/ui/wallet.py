@@ -45,6 +45,7 @@ class _Task:
     request: dict | None = None
     signatures: list[bytes] = field(default_factory=list)
     outcome: Outcome | None = None
+    head: int = 0  # the chain's head when the wallet was asked to send: its transactions come later
 
 
 def _state_key(key: str) -> str:
@@ -138,6 +139,8 @@ def _next_step(task: _Task) -> None:
         task.outcome = Outcome(False, refusal, signatures=task.signatures)
         return
     task.action = completed
+    head = _rpc(chain_context().uri, "eth_blockNumber", [])
+    task.head = int(head, 16) if head else 0
     task.request = new_request("send", action.sender,
                                transactions=[call.transaction(action.sender) for call in completed.calls])
 
@@ -173,16 +176,32 @@ def _failed(task: _Task, answer: dict) -> Outcome:
 def _sent(task: _Task, answer: dict) -> Outcome:
     uri = chain_context().uri
     receipts = []
-    for transaction_hash in answer.get("hashes") or []:
+    # The page reports hashes; the node says what they are. Each must be this action's call, in
+    # order, from the signed-in account, mined after the wallet was asked: never another
+    # transaction (someone else's, or this account's earlier one) taken for it.
+    hashes = list(answer.get("hashes") or [])
+    if len(hashes) != len(task.action.calls):
+        return Outcome(False, _("The wallet reported {sent} of {all} transactions.")
+                       .format(sent=len(hashes), all=len(task.action.calls)), signatures=task.signatures)
+    for transaction_hash, call in zip(hashes, task.action.calls):
+        sent = _rpc(uri, "eth_getTransactionByHash", [transaction_hash])
+        difference = call.sent_differently(task.action.sender, sent)
+        if difference:
+            return Outcome(False, _("The wallet reported transaction {hash}, which is not the one asked for ({call}): "
+                                    "{difference}. Nothing is taken as done; check the wallet's activity.")
+                           .format(hash=transaction_hash, call=call.description, difference=difference),
+                           signatures=task.signatures)
         raw = _rpc(uri, "eth_getTransactionReceipt", [transaction_hash])
         if not raw or int(raw["status"], 16) != 1:
             return Outcome(False, _("The transaction {hash} is not mined as successful on the platform's chain.")
                            .format(hash=transaction_hash), signatures=task.signatures)
+        if int(raw["blockNumber"], 16) <= task.head:
+            return Outcome(False, _("The wallet reported transaction {hash}, mined in block {block} before it was "
+                                    "asked to send: an earlier transaction, not this one. Nothing is taken as done.")
+                           .format(hash=transaction_hash, block=int(raw["blockNumber"], 16)),
+                           signatures=task.signatures)
         receipts.append(Receipt(transaction_hash=transaction_hash, block_number=int(raw["blockNumber"], 16),
                                 gas_used=int(raw["gasUsed"], 16), logs=tuple(raw["logs"])))
-    if len(receipts) != len(task.action.calls):
-        return Outcome(False, _("The wallet reported {sent} of {all} transactions.")
-                       .format(sent=len(receipts), all=len(task.action.calls)), signatures=task.signatures)
     value = task.action.outcome(receipts) if task.action.outcome else receipts
     return _done(receipts, task.signatures, value)
 

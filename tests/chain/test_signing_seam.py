@@ -322,3 +322,31 @@ def test_decode_log__not_a_platform_event__none():
     assert decode_log({"address": "0x" + "00" * 20, "topics": ["0x" + "ab" * 32], "data": "0x"}) is None
     assert decode_log({"address": "0x" + "00" * 20, "topics": [], "data": "0x"}) is None
 
+
+
+# --- a transaction a wallet reports is checked against the call asked for -----------------------
+
+
+def test_sent_differently__the_call_as_sent__nothing(deployment, node_uri, applicant):
+    call = participant_actions.apply(deployment, applicant, ORGANIZATION_CID).calls[0]
+    signer = RpcSigner(applicant.address, node_uri)
+    transaction_hash = signer.request("eth_sendTransaction", [call.transaction(applicant.address)])
+    sent = signer.request("eth_getTransactionByHash", [transaction_hash])
+    assert call.sent_differently(applicant.address, sent) == ""
+
+
+def test_sent_differently__another_sender_target_data_or_value__each_said(deployment, node_uri, applicant, stranger):
+    call = participant_actions.apply(deployment, applicant, ORGANIZATION_CID).calls[0]
+    signer = RpcSigner(stranger.address, node_uri)
+    # The stranger's own transaction: to the token, with other data and a value.
+    other = signer.request("eth_sendTransaction", [{"from": stranger.address, "to": deployment.address("PaymentToken"),
+                                                    "data": "0x18160ddd", "value": hex(0)}])
+    sent = signer.request("eth_getTransactionByHash", [other])
+    said = call.sent_differently(applicant.address, sent)
+    assert f"it is from {stranger.address}" in said
+    assert f"it is sent to {deployment.address('PaymentToken')}" in said
+    assert "it carries other data" in said
+    assert "another amount" not in said
+    valued = dict(sent, to=call.target, input="0x" + call.data.hex(), value=hex(1))
+    assert call.sent_differently(stranger.address, valued) == "it sends another amount"
+    assert call.sent_differently(applicant.address, None) == "the node does not know that transaction"

@@ -362,27 +362,23 @@ def test_a_sign_in_answer_without_a_request_is_ignored(production, indexed_chain
         refused_page(run, NOT_SIGNED_IN, markers=markers_except())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "HOLE: dapp/ui/account.py page_origin() takes the SIWE domain from the request's Host header, which a "
-    "non-browser client chooses (Streamlit's server.allowedHosts is empty: every Host is accepted). An attacker's "
-    "session with Host: medchain-login.example is issued a message for that domain, a phishing page at that "
-    "domain has the victim sign it (the wallet sees the domain it is on: no warning), and the attacker's session "
-    "is signed in as the victim. Fix: the domains the server answers to are configured (e.g. MEDCHAIN_DAPP_HOSTS, "
-    "default the listening address, localhost and the LAN address make run prints), set as Streamlit's "
-    "server.allowedHosts in dapp/ui/serve.py, and page_origin()/verify_sign_in take the domain only from that list."))
 def test_a_sign_in_relayed_from_a_phishing_site_is_refused(production, indexed_chain):
+    """A script reaches the server with another site's Host (a phishing page at that domain would have
+    the victim sign a message naming it, and the wallet would not warn): no message is issued for it,
+    and an answer signed for it is refused (dapp/ui/hosts.py)."""
     regulator = account_of(indexed_chain, "regulator")
-    try:
-        session = StreamlitSession(production, host="medchain-login.example")
+    with StreamlitSession(production, host="medchain-login.example") as session:
         run = session.run("regulator")
-    except (ConnectionError, OSError):
-        return  # the server does not answer another site's Host: the relay is impossible
-    with session:
-        _, request = connect(session, "regulator", regulator)
-        assert request["message"].startswith("medchain-login.example wants you")
-        # The victim, on the phishing page at medchain-login.example, signs what it is shown.
-        run = answer_sign_in(session, "regulator", request, request["message"],
-                             personal_sign(indexed_chain, regulator, request["message"]), regulator)
+        run = session.run("regulator", wallet_event(run, kind="connected", account=regulator, chainId="31337",
+                                                    wallet="Test wallet"))
+        assert not wallet_of(run).data.get("request"), "a sign-in message issued for another site's domain"
+        assert "this server does not answer sign-ins at medchain-login.example" in run.sidebar_text
+        # The message a phishing page would show, signed by the victim, answered without any request.
+        message = (f"medchain-login.example wants you to sign in with your Ethereum account:\n{regulator}\n\n"
+                   "Sign in to MedChain.\n\nURI: http://medchain-login.example\nVersion: 1\nChain ID: 31337\n"
+                   "Nonce: abcdefgh12345678\nIssued At: 2026-12-06T00:00:00Z")
+        run = answer_sign_in(session, "regulator", {"id": "forged"}, message,
+                             personal_sign(indexed_chain, regulator, message), regulator)
         assert "Signed in as" not in run.sidebar_text, "the attacker's session acts as the regulator"
         refused_page(run, NOT_SIGNED_IN, markers=markers_except())
 
@@ -520,14 +516,6 @@ def test_a_page_of_another_site_cannot_open_a_session(production):
 # --- What the wallet reports back ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "HOLE: dapp/ui/wallet.py _sent() takes the transaction hashes the page reports and checks only that each is "
-    "mined successfully; not that it is the action's own transaction (from the signed-in account, to the call's "
-    "contract, with the call's data and value). A page script answers a 'send' request with any successful "
-    "transaction's hash (here the deployment's) and the server reports 'Done' and makes the action's outcome from "
-    "that receipt's logs (a tender id, ...), though nothing was sent. Fix: in _sent, read each hash with "
-    "eth_getTransactionByHash and refuse unless from == task.action.sender, to == call.to, input == call.data and "
-    "value == call.value, in the order of task.action.calls."))
 def test_a_transaction_the_page_did_not_send_is_not_reported_done(production, indexed_chain):
     pharmacy = account_of(indexed_chain, "pharmacy12")
     someone_elses = indexed_chain.rpc("eth_getBlockByNumber", "0x1", False)["transactions"][0]
@@ -542,3 +530,30 @@ def test_a_transaction_the_page_did_not_send_is_not_reported_done(production, in
             "seq": secrets.token_hex(4)}})})
         assert not run.exceptions, run.exceptions
         assert f"Done: transaction {someone_elses}" not in run.main_text, "a transaction it did not send, reported done"
+        assert f"The wallet reported transaction {someone_elses}, which is not the one asked for" in run.main_text
+        assert f"it is from {to_checksum_address(indexed_chain.accounts[0])}" in run.main_text
+
+
+def test_an_earlier_transaction_of_the_account_is_not_reported_done_again(production, indexed_chain):
+    """The same approval, sent once for real, then its hash handed back for a second request: the
+    node says it is the right call from the right account, but it was mined before the wallet was
+    asked, so it is not this request's."""
+    pharmacy = account_of(indexed_chain, "pharmacy12")
+    with StreamlitSession(production) as session:
+        sign_in(indexed_chain, session, "account", pharmacy)
+        approve = session.last.widget(kind="button", label="Approve in the wallet").id
+        run = session.run("account", {approve: trigger()})
+        task = run.widget(component="medchain_wallet", container=MAIN)
+        request = task.data["request"]
+        earlier = indexed_chain.rpc("eth_sendTransaction", request["transactions"][0])
+        run = session.run("account", {task.id: json_value({"result": {
+            "id": request["id"], "kind": "send", "ok": True, "hashes": [earlier], "seq": secrets.token_hex(4)}})})
+        assert f"Done: transaction {earlier}" in run.main_text  # the control: the real answer is taken
+        run = session.run("account", {session.last.widget(kind="button", label="Approve in the wallet").id: trigger()})
+        task = run.widget(component="medchain_wallet", container=MAIN)
+        again = task.data["request"]
+        assert again and again["id"] != request["id"] and again["transactions"] == request["transactions"]
+        run = session.run("account", {task.id: json_value({"result": {
+            "id": again["id"], "kind": "send", "ok": True, "hashes": [earlier], "seq": secrets.token_hex(4)}})})
+        assert not run.exceptions, run.exceptions
+        assert "before it was asked to send: an earlier transaction, not this one" in run.main_text
