@@ -201,7 +201,24 @@ class RpcSigner:
             raise _refused(call, error.sentence()) from None
         receipt = self._receipt(transaction_hash)
         if int(receipt["status"], 16) != 1:
-            raise TransactionRefused(_("{description}: the transaction {transaction_hash} was mined but reverted").format(description=call.description, transaction_hash=transaction_hash))
+            # Why: the same call replayed on the state it met (the block before its own).
+            reason = ""
+            try:
+                self.dry_run(call, block=hex(max(int(receipt["blockNumber"], 16) - 1, 0)))
+            except TransactionRefused as refusal:
+                reason = str(refusal)
+            except PlatformError:
+                pass
+            if not reason:
+                try:
+                    sent = self.request("eth_getTransactionByHash", [transaction_hash]) or {}
+                    if sent.get("gas") and int(receipt["gasUsed"], 16) >= int(sent["gas"], 16):
+                        reason = _("it ran out of gas: {gas} gas given").format(gas=int(sent["gas"], 16))
+                except (_RpcError, PlatformError):
+                    pass
+            raise TransactionRefused(_("{description}: the transaction {transaction_hash} was mined but reverted{reason}")
+                                     .format(description=call.description, transaction_hash=transaction_hash,
+                                             reason=f" ({reason})" if reason else ""))
         return Receipt(transaction_hash=transaction_hash, block_number=int(receipt["blockNumber"], 16),
                        gas_used=int(receipt["gasUsed"], 16), logs=tuple(receipt["logs"]))
 

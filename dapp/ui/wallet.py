@@ -237,3 +237,22 @@ def show_outcome(outcome: Outcome | None) -> None:
 def forget(key: str) -> None:
     """Drops the task `key` (its outcome no longer shown)."""
     st.session_state.pop(_state_key(key), None)
+
+
+def action_button(key: str, label: str, prepare, *, shown: bool = True, icon: str | None = None) -> Outcome | None:
+    """A button (key `<key>_go`) that carries out `prepare()`'s prepared action through the wallet.
+
+    The task is advanced on every run, shown or not, so a wallet's answer is never lost when the
+    page stops offering the button (a stage moved on). A PlatformError from `prepare` (a check the
+    library makes before anything is sent) is shown in words. Returns the Outcome once done."""
+    prepared = None
+    if shown and st.button(label, key=f"{key}_go", icon=icon):
+        try:
+            prepared = prepare()
+        except PlatformError as error:
+            forget(key)
+            st.error(str(error), icon=":material/block:")
+    outcome = carry_out_in_browser(prepared, key=key)
+    if shown or prepared is not None:
+        show_outcome(outcome)
+    return outcome

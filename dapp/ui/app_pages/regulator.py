@@ -25,7 +25,7 @@ from dapp.roles import BatchStatus, Role, Status
 from dapp.ui.account import dev_mode_banner, workspace_or_stop
 from dapp.ui.clients import database
 from dapp.ui.text import plain
-from dapp.ui.wallet import carry_out_in_browser, show_outcome
+from dapp.ui.wallet import action_button
 
 PER_PAGE = 25
 N_("Regulator")  # the page's title in the navigation (dapp/ui/app.py)
@@ -86,14 +86,7 @@ def act(key: str, label: str, prepare, check=None) -> None:
     """A button that carries out `prepare()`'s action; its outcome, and whether it was only a vote.
 
     `check()` (read after the action succeeded) is True when the decision took effect."""
-    prepared = None
-    if st.button(label, key=f"{key}_go"):
-        try:
-            prepared = prepare()
-        except PlatformError as error:
-            st.error(str(error), icon=":material/block:")
-    outcome = carry_out_in_browser(prepared, key=key)
-    show_outcome(outcome)
+    outcome = action_button(key, label, prepare)
     if outcome is not None and outcome.ok and check is not None:
         notes = st.session_state.setdefault("_regulator_effects", {})
         done = tuple(outcome.transaction_hashes)

@@ -32,7 +32,7 @@ from dapp.roles import Category, Role
 from dapp.ui.account import dev_mode_banner, workspace_or_stop
 from dapp.ui.clients import database
 from dapp.ui.text import plain
-from dapp.ui.wallet import carry_out_in_browser, show_outcome
+from dapp.ui.wallet import action_button
 
 SHOWN_PROBLEMS = 1000  # bad lines shown on the page; the download has them all
 CATEGORY_WORDS = {Category.DRUG: N_("medicine"), Category.DEVICE: N_("medical device"),
@@ -57,19 +57,6 @@ def read_database(read, *arguments, **options):
     except (SQLAlchemyError, PlatformError) as error:
         st.warning(_("The platform's database cannot be read: {error}").format(error=error))
         return None
-
-
-def act(key: str, label: str, prepare) -> object:
-    """A button that carries out `prepare()`'s action through the wallet; the outcome."""
-    prepared = None
-    if st.button(label, key=f"{key}_go"):
-        try:
-            prepared = prepare()
-        except PlatformError as error:
-            st.error(str(error), icon=":material/block:")
-    outcome = carry_out_in_browser(prepared, key=key)
-    show_outcome(outcome)
-    return outcome
 
 
 def uploads(files) -> list[tuple[str, bytes]]:
@@ -128,7 +115,7 @@ if manufacturer:
             return resources.register_product(deployment, account, gtin_typed, category, product_name.strip(),
                                               dosage_form.strip(), characteristics_cid, certificate_cid)
 
-        act("product", _("Register in the wallet"), prepare_product)
+        action_button("product", _("Register in the wallet"), prepare_product)
 
 # --- 2. Batches (manufacturers) ----------------------------------------------------------------
 if manufacturer:
@@ -215,7 +202,7 @@ if manufacturer:
             return commission_from_list(deployment, reader, account, batch_gtin, lot.strip(), manufactured, expires,
                                         listed.serials, tree, documents)
 
-        act("commission", _("Commission in the wallet"), prepare_batch)
+        action_button("commission", _("Commission in the wallet"), prepare_batch)
 
     st.subheader(_("Label sheet"))
     labelled = {f"{b['gtin']}/{b['lot']}": b for b in batches}
@@ -313,7 +300,7 @@ def prepare_shipment():
                         label=f"{holding.gtin}/{holding.lot}")
 
 
-act("ship", _("Send in the wallet"), prepare_shipment)
+action_button("ship", _("Send in the wallet"), prepare_shipment)
 
 
 def shipment_table(rows: list[ledger.ShipmentRow], party: str) -> pd.DataFrame:
@@ -348,7 +335,7 @@ else:
     arrival_words = {i: _("No. {id}: {units} × {name} {gtin}/{lot}").format(
         id=i, units=row.quantity, name=row.name, gtin=row.gtin, lot=row.lot) for i, row in arrivals.items()}
     arrival = st.selectbox(_("Shipment"), list(arrivals), key="incoming_shipment", format_func=arrival_words.get)
-    act("receive", _("Receive in the wallet"),
+    action_button("receive", _("Receive in the wallet"),
         lambda: custody.receive(deployment, account, arrival, ledger.shipment_terms(reader, arrival)))
     st.markdown(_("**Reject**: the units go back to the shipper; say why."))
     reason = st.text_area(_("Reason for rejecting"), key="reject_reason")
@@ -361,7 +348,7 @@ else:
         cid = store_with_index({"rejection": arrival, "reason": reason.strip()}, uploads(reason_files))
         return custody.reject(deployment, account, arrival, ledger.shipment_terms(reader, arrival), cid)
 
-    act("reject", _("Reject in the wallet"), prepare_reject)
+    action_button("reject", _("Reject in the wallet"), prepare_reject)
 if incoming:
     settled = [row for row in incoming if row.status != "in_transit"]
     if settled:

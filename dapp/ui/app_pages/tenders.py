@@ -43,7 +43,7 @@ from dapp.tenders.workspace import (
 from dapp.ui.account import chain_context, dev_mode_banner, signed_in, workspace_or_stop
 from dapp.ui.clients import database
 from dapp.ui.text import plain
-from dapp.ui.wallet import carry_out_in_browser, forget, show_outcome
+from dapp.ui.wallet import action_button, carry_out_in_browser, forget, show_outcome
 
 N_("Tenders")  # the page's title in the navigation (dapp/ui/app.py)
 STAGE_NAMES = {
@@ -104,22 +104,6 @@ def product(view) -> str:
     return _("by specification {cid}: {products}").format(cid=state.specification_cid, products=listed)
 
 
-def act(key: str, label: str, prepare, shown: bool = True):
-    """A button that carries out `prepare()`'s prepared action (advanced on every run, shown or
-    not, so a wallet's answer is never lost); its Outcome once done."""
-    prepared = None
-    if shown and st.button(label, key=f"{key}_go"):
-        try:
-            prepared = prepare()
-        except PlatformError as error:
-            forget(key)
-            st.error(str(error), icon=":material/block:")
-    outcome = carry_out_in_browser(prepared, key=key)
-    if shown or prepared is not None:
-        show_outcome(outcome)
-    return outcome
-
-
 # --- 1. Open tenders (anyone) --------------------------------------------------------------------
 st.subheader(_("Open tenders"))
 open_tenders = open_for_bids(tenders)
@@ -148,7 +132,7 @@ if identity is not None:
                 raise PlatformError(_("Paste the signed bid, or upload its file."))
             return client.prepare_relay(identity.account, SignedBid.from_json(text))
 
-        relayed = act("relay", _("Relay in the wallet"), prepare_relay)
+        relayed = action_button("relay", _("Relay in the wallet"), prepare_relay)
 
 # --- the workspace: hospitals and suppliers ----------------------------------------------------
 workspace = workspace_or_stop(Role.MEDICAL_ORGANIZATION | Role.SUPPLIER,
@@ -226,7 +210,7 @@ if is_hospital:
             raise PlatformError(str(error)) from None
         return client.prepare_create(account, wanted, funding=funding)
 
-    created = act("create", _("Publish in the wallet"), prepare_create)
+    created = action_button("create", _("Publish in the wallet"), prepare_create)
     if created is not None and created.ok and isinstance(created.value, int):
         st.success(_("Tender {tender_id} is published.").format(tender_id=created.value))
 
@@ -261,7 +245,7 @@ if is_supplier:
         price_kopecks = round(price * RUBLE)
         st.caption(_("Your wallet signs a document that seals the bid (its signature is the bid's secret, and the "
                      "same signature opens it at the reveal): remember the price you bid."))
-    act("commit", _("Bid from the wallet"),
+    action_button("commit", _("Bid from the wallet"),
         lambda: prepare_commit_with_wallet_salt(client, account, chosen_id, price_kopecks), shown=bool(biddable))
 
     # A bid signed for anyone to relay: the salt's signature, then the bid's and the permit's.
@@ -364,7 +348,7 @@ else:
     award_open_to_all = now > state.reveal_deadline + client.award_window()
 
     # hospital: cancel while bids are taken
-    act("cancel", _("Cancel the tender in the wallet"), lambda: client.prepare_cancel(account, picked),
+    action_button("cancel", _("Cancel the tender in the wallet"), lambda: client.prepare_cancel(account, picked),
         shown=hospital_here and stage == TenderStage.BIDDING)
     # a bidder: reveal after the bid deadline
     reveal_shown = bid_here is not None and not bid_here.revealed and stage == TenderStage.REVEALING
@@ -372,14 +356,14 @@ else:
         st.caption(_("Reveal your bid: give the price you bid; your wallet signs the same sealing document again."))
         reveal_price = st.number_input(_("The price you bid, rubles"), min_value=0.01, value=state.max_price / RUBLE,
                                        step=100.0, format="%.2f", key="reveal_price")
-    revealed = act("reveal", _("Reveal in the wallet"),
+    revealed = action_button("reveal", _("Reveal in the wallet"),
                    lambda: prepare_reveal_with_wallet_salt(client, account, picked, round(reveal_price * RUBLE)),
                    shown=reveal_shown)
     # the award: the hospital, or anyone once the award window is over
     if stage == TenderStage.AWAITING_AWARD and not hospital_here and not award_open_to_all:
         st.caption(_("The customer awards until {until}; after that anyone may.").format(
             until=when(state.reveal_deadline + client.award_window())))
-    act("award", _("Award in the wallet"), lambda: client.prepare_award(account, picked),
+    action_button("award", _("Award in the wallet"), lambda: client.prepare_award(account, picked),
         shown=stage == TenderStage.AWAITING_AWARD and (hospital_here or award_open_to_all))
     # the winner: its performance security
     security_shown = winner_here and stage == TenderStage.AWARDED
@@ -387,9 +371,9 @@ else:
         security_funding = st.radio(_("Performance security"), ["approve", "permit"], horizontal=True,
                                     key="security_funding",
                                     format_func=lambda f: _("by approval") if f == "approve" else _("by permit"))
-    act("security", _("Post the performance security in the wallet"),
+    action_button("security", _("Post the performance security in the wallet"),
         lambda: client.prepare_post_security(account, picked, funding=security_funding), shown=security_shown)
-    act("fail_unsecured", _("Close the award: no performance security was posted"),
+    action_button("fail_unsecured", _("Close the award: no performance security was posted"),
         lambda: client.prepare_fail_unsecured(account, picked),
         shown=stage == TenderStage.AWARDED and now > state.security_deadline)
     # the winner: deliveries through Custody
@@ -425,7 +409,7 @@ else:
         chosen_batch = labels[batch_key]
         return client.prepare_deliver(account, picked, chosen_batch.gtin, chosen_batch.lot, int(deliver_quantity), cid)
 
-    act("deliver", _("Ship in the wallet"), prepare_deliver, shown=deliver_shown)
+    action_button("deliver", _("Ship in the wallet"), prepare_deliver, shown=deliver_shown)
     # the hospital: receive and count the deliveries
     accept_shown = hospital_here and stage == TenderStage.CONTRACTED
     if accept_shown:
@@ -442,9 +426,9 @@ else:
             raise PlatformError(_("No delivery waits to be counted."))
         return client.prepare_accept(account, picked, int(shipment_id))
 
-    act("accept", _("Receive and accept in the wallet"), prepare_accept, shown=accept_shown)
+    action_button("accept", _("Receive and accept in the wallet"), prepare_accept, shown=accept_shown)
     terminate_after = state.delivery_deadline + client.termination_delay()
-    act("terminate", _("Terminate the contract in the wallet"), lambda: client.prepare_terminate(account, picked),
+    action_button("terminate", _("Terminate the contract in the wallet"), lambda: client.prepare_terminate(account, picked),
         shown=stage == TenderStage.CONTRACTED and ((hospital_here and now > terminate_after)
                                                    or (winner_here and now > state.delivery_deadline)))
     if stage == TenderStage.CONTRACTED and winner_here and now > state.delivery_deadline:
@@ -452,7 +436,7 @@ else:
                      "was accepted, and forfeits the performance security."))
     if stage == TenderStage.CONTRACTED and hospital_here and now <= terminate_after:
         st.caption(_("If the delivery is late, you may terminate after {when}.").format(when=when(terminate_after)))
-    act("claim", _("Take back your bid security in the wallet"),
+    action_button("claim", _("Take back your bid security in the wallet"),
         lambda: client.prepare_claim_bid_security(account, picked),
         shown=bid_here is not None and bid_here.claimable)
     if stage == TenderStage.CANCELLED and hospital_here:
@@ -468,5 +452,5 @@ except PlatformError as error:
 if owed is not None:
     st.markdown(_("Owed to you: **{amount}** (escrow returned, payments for deliveries, securities).").format(
         amount=format_rubles(owed)))
-withdrawn = act("withdraw", _("Withdraw in the wallet"), lambda: client.prepare_withdraw(account),
+withdrawn = action_button("withdraw", _("Withdraw in the wallet"), lambda: client.prepare_withdraw(account),
                 shown=bool(owed))
