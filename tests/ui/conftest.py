@@ -6,6 +6,7 @@ import pytest
 import streamlit as st
 from eth_utils import to_checksum_address
 from PIL import Image
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from dapp.chain.deployment import read_record
@@ -105,3 +106,19 @@ def create_workspace(indexed_demo, create_app, monkeypatch):
         return app
 
     return create_workspace
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Every file the pages offer for download in this test: {file name: (bytes, MIME type)}, the
+    last offered under each name."""
+    offered: dict[str, tuple[bytes, str]] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            offered[filename] = (path_or_data, mimetype)
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+    return offered

@@ -11,7 +11,6 @@ from urllib.parse import parse_qs
 
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from dapp.actions import custody
 from dapp.chain.connection import deployment_at
@@ -34,21 +33,6 @@ def page(create_workspace):
         return create_workspace("hospital", key, language)
 
     return page
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """Every file the page offers for download this test: {file name: bytes}."""
-    stored: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        if filename:
-            stored[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return stored
 
 
 def texts(app) -> str:
@@ -119,7 +103,7 @@ def test_stock__seeded_holdings_per_product_and_batch__csv(page, downloads, key)
     assert demo.METFORMIN in set(per_product["GTIN"])
     metformin = per_product[per_product["GTIN"] == demo.METFORMIN].iloc[0]
     assert metformin["Usable"] == (130 if key == "gkb1" else 55)  # received 80 + 60 (the completed tender) / 60, dispensed 10 / 5
-    rows = list(csv.DictReader(io.StringIO(downloads["stock.csv"].decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(downloads["stock.csv"][0].decode("utf-8"))))
     assert {row["Lot"] for row in rows} >= {"MF2406"}
     assert sum(int(row["Units"]) for row in rows if row["Lot"] == "MF2406") == metformin["Usable"]
 
@@ -145,11 +129,11 @@ def test_turnover__quarter_table_chart_csv_and_pdf(page, downloads):
     assert demo.METFORMIN in set(table["GTIN"])
     assert app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")
     [csv_name] = [name for name in downloads if name.startswith("turnover-") and name.endswith(".csv")]
-    rows = list(csv.DictReader(io.StringIO(downloads[csv_name].decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(downloads[csv_name][0].decode("utf-8"))))
     assert {row["gtin"] for row in rows} == set(table["GTIN"])
     assert all(row["below_97_percent"] in ("yes", "no") for row in rows)
     [pdf_name] = [name for name in downloads if name.endswith(".pdf")]
-    assert downloads[pdf_name].startswith(b"%PDF")
+    assert downloads[pdf_name][0].startswith(b"%PDF")
     flagged = table[table["97 % rule"] == "BELOW"]
     assert set(flagged["GTIN"]) == {demo.METFORMIN, demo.INSULIN_GLARGINE}  # lowest 130 of 200, 0 of 20
     assert {row["gtin"] for row in rows if row["below_97_percent"] == "yes"} == set(flagged["GTIN"])
@@ -177,7 +161,7 @@ def test_planning__what_to_buy_with_price_or_why_not__csv_and_tender_link(page, 
     glargine = plan[plan["GTIN"] == demo.INSULIN_GLARGINE].iloc[0]  # its delivery was rejected; two quotes
     assert pd.isna(glargine["Maximum unit price (rubles)"])
     assert "No maximum price: only 2 price sources" in texts(app)
-    rows = list(csv.DictReader(io.StringIO(downloads["purchase-plan.csv"].decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(downloads["purchase-plan.csv"][0].decode("utf-8"))))
     assert [row["GTIN"] for row in rows] == list(plan["GTIN"])
     [link] = app.get("page_link")  # only the priced purchase can become a tender
     assert link.proto.page.endswith("tenders")

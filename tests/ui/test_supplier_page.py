@@ -4,7 +4,6 @@ uploaded serial list (and the report of a bad list, in Russian too), the label s
 sent and then received or rejected by its consignee, and refusals with the contract's reason."""
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from dapp.chain.connection import deployment_at
 from dapp.chain.reader import ChainReader
@@ -26,20 +25,6 @@ def page(create_workspace):
         return create_workspace("supplier", key, language)
 
     return page
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """What the page handed to download buttons: [(bytes, mimetype, filename)]."""
-    kept = []
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep(self, path_or_data, mimetype, kind, filename=None):
-        kept.append((path_or_data, mimetype, filename))
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    return kept
 
 
 def reader_of(demo_chain) -> ChainReader:
@@ -145,8 +130,8 @@ def test_commission__a_bad_list__every_bad_line_reported_and_nothing_sent(page, 
         assert report.iloc[1, 2] == _("the serial repeats line {first}").format(first=1)
     if language == "ru":
         assert "символ" in report.iloc[0, 2] or "набор" in report.iloc[0, 2], report.iloc[0, 2]
-    csv = [data for data, mime, name in downloads if name == "serial-list-problems.csv"]
-    assert csv and csv[-1].decode("utf-8-sig").count("\n") == 4  # header + 3 bad lines
+    csv, _mime = downloads["serial-list-problems.csv"]
+    assert csv.decode("utf-8-sig").count("\n") == 4  # header + 3 bad lines
     click(app, "commission_go")
     reader = reader_of(demo_chain)
     assert int(reader.one(reader.call("Resources", "batch", int(demo.METFORMIN), "MFBAD1")).status) == 0
@@ -159,7 +144,7 @@ def test_label_sheet__a_demo_batch__a_pdf(page, downloads):
     app.run()
     click(app, "labels_go")
     [button] = [b for b in app.get("download_button") if b.proto.label == "Download the label sheet (PDF)"]
-    [(data, mime, name)] = [d for d in downloads if d[2] == f"labels-{demo.METFORMIN}-MF2406.pdf"]
+    data, mime = downloads[f"labels-{demo.METFORMIN}-MF2406.pdf"]
     assert mime == "application/pdf" and data.startswith(b"%PDF")
 
 
