@@ -1,5 +1,7 @@
-"""The regulator's workspace: applications waiting for a decision, suspending and reinstating
-organizations, recalling or withdrawing a batch (and who holds it), and the suspect-pack reports.
+"""The regulator's workspace: applications waiting for a decision (approve or refuse), an
+organization's roles, suspension, reinstatement and revocation, metadata waiting for review,
+recalling or withdrawing a batch (and who holds it) and lifting that again, company prefixes and
+moves to a successor account, and the suspect-pack reports.
 
 Only an active regulator sees it: the server checks the signed-in account's standing in the
 registry on every run. Every decision is a prepared action of the library carried out through
@@ -103,6 +105,16 @@ def status_of(account: str) -> Status:
     return Status(int(reader.one(reader.call("Participants", "organization", account)).status))
 
 
+def roles_of(account: str) -> Role:
+    return Role(int(reader.one(reader.call("Participants", "organization", account)).roles))
+
+
+def governed(sentence: str) -> None:
+    """Says that a decision is governed: a quorum of the active regulators makes it."""
+    st.caption(sentence + " " + _("It is carried out once a quorum (more than half) of the active regulators made the "
+                                  "same decision; until then each confirmation is recorded."))
+
+
 rows = organization_rows()
 known = standings([row["address"] for row in rows]) if rows else []
 role_choices = [role for role in Role]
@@ -133,6 +145,12 @@ if waiting:
     act("approve", _("Approve in the wallet"),
         lambda: participants.approve(deployment, identity.account, applicant, granted),
         lambda: status_of(applicant) != Status.APPLIED)
+    st.markdown(_("**Refuse** the application: the account is revoked and can never apply again."))
+    governed(_("Refusing is a revocation."))
+    refuse_document, _name = decision_document("refuse")
+    act("refuse", _("Refuse in the wallet"),
+        lambda: participants.revoke(deployment, identity.account, applicant, store(refuse_document)),
+        lambda: status_of(applicant) == Status.REVOKED)
 
 # --- 2. Organizations --------------------------------------------------------------------------
 st.subheader(_("Organizations"))
@@ -161,6 +179,9 @@ if target is not None:
         current = None
     if current is not None:
         st.markdown(_("Status now: {status}").format(status=_(STATUS_NAMES[current])))
+        now_roles = roles_of(target)
+        st.markdown(_("Roles now: {roles}").format(
+            roles=", ".join(role_words[role] for role in Role if role in now_roles) or "—"))
 st.markdown(_("**Suspend**: the organization can no longer act until a regulator reinstates it."))
 suspend_document, _name = decision_document("suspend")
 
@@ -178,8 +199,68 @@ st.markdown(_("**Reinstate**: lift the organization's suspension."))
 act("reinstate", _("Reinstate in the wallet"),
     lambda: participants.reinstate(deployment, identity.account, need_target()),
     lambda: status_of(target) == Status.ACTIVE)
+st.markdown(_("**Change roles**: the organization acts in exactly the roles chosen."))
+governed(_("Granting or taking away the regulator role is governed."))
+new_roles = st.multiselect(_("New roles"), role_choices, key="roles_new", format_func=lambda role: role_words[role])
+chosen_roles = Role(sum(int(role) for role in new_roles))
+act("set_roles", _("Change the roles in the wallet"),
+    lambda: participants.set_roles(deployment, identity.account, need_target(), chosen_roles),
+    lambda: roles_of(target) == chosen_roles)
+st.markdown(_("**Revoke**: the organization is removed for good; its account can never act or apply again."))
+governed(_("Revoking is governed."))
+revoke_document, _name = decision_document("revoke")
+act("revoke", _("Revoke in the wallet"),
+    lambda: participants.revoke(deployment, identity.account, need_target(), store(revoke_document)),
+    lambda: status_of(target) == Status.REVOKED)
 
-# --- 3. Recall or withdraw a batch -------------------------------------------------------------
+# --- 3. Metadata waiting for review ------------------------------------------------------------
+st.subheader(_("Metadata waiting for review"))
+st.caption(_("An approved organization's new metadata (name, INN/OGRN, licence...) waits for a regulator: "
+             "verdicts keep showing the approved one until it is approved."))
+from dapp.identity.metadata_review import document_name, document_text, waiting_for_review  # noqa: E402
+
+try:
+    reviews = waiting_for_review(reader, [found.account for found in known])
+except PlatformError as error:
+    st.warning(_("The registry cannot be read: {error}").format(error=error))
+    reviews = []
+if rows is not None and not reviews:
+    st.info(_("No organization's metadata is waiting for review."))
+review = None
+if reviews:
+    review_names = {found.account: found.display_name for found in known}
+    reviewed = st.selectbox(_("Organization whose metadata waits"), [r.account for r in reviews], key="review_who",
+                            format_func=lambda a: f"{review_names.get(a, a)} ({a[:8]}…)")
+    review = next(r for r in reviews if r.account == reviewed)
+    approved_column, submitted_column = st.columns(2)
+    with approved_column:
+        st.markdown(_("**Approved** ({cid})").format(cid=plain(review.approved_cid)))
+        st.code(document_text(review.approved_cid), language="json", wrap_lines=True)
+    with submitted_column:
+        st.markdown(_("**Submitted** ({cid})").format(cid=plain(review.submitted_cid)))
+        st.code(document_text(review.submitted_cid), language="json", wrap_lines=True)
+    new_name = document_name(review.submitted_cid)
+    if new_name and new_name != review_names.get(review.account):
+        st.markdown(_("The organization would then be shown as: {name}").format(name=plain(new_name)))
+
+
+def need_review():
+    if review is None:
+        raise PlatformError(_("No organization's metadata is waiting for review."))
+    return review
+
+
+act("metadata_approve", _("Approve the new metadata in the wallet"),
+    lambda: participants.approve_metadata(deployment, identity.account, need_review().account),
+    lambda: review is None or reader.one(reader.call("Participants", "organization", review.account)).metadata_cid
+    == review.submitted_cid)
+st.markdown(_("**Reject** the new metadata: the approved one stays; give the reason."))
+metadata_document, _name = decision_document("metadata_reject")
+act("metadata_reject", _("Reject the new metadata in the wallet"),
+    lambda: participants.reject_metadata(deployment, identity.account, need_review().account, store(metadata_document)),
+    lambda: review is None or not reader.one(reader.call("Participants", "pending_metadata", review.account)))
+
+# --- 4. Recall or withdraw a batch -------------------------------------------------------------
 st.subheader(_("Recall or withdraw a batch"))
 
 
@@ -260,7 +341,91 @@ if retired and task is not None and task.outcome is not None and task.outcome.ok
         st.dataframe(pd.DataFrame([{_("Organization"): names_of.get(account, account), _("Account"): account,
                                     _("Units held"): units} for account, units in held]), hide_index=True)
 
-# --- 4. Suspect-pack reports -------------------------------------------------------------------
+# --- 5. Lift a recall or withdrawal ------------------------------------------------------------
+st.subheader(_("Lift a recall or withdrawal"))
+governed(_("Lifting a recall or withdrawal makes the batch active again."))
+retired_batches = {f"{b['gtin']}/{b['lot']}": b for b in (listed or []) if b["status"] in ("recalled", "withdrawn")}
+lift_picked = st.selectbox(_("Recalled or withdrawn batch"), list(retired_batches), key="lift_batch", index=None,
+                           placeholder=_("choose a batch"),
+                           format_func=lambda k: f"{retired_batches[k]['name'] or ''} — {k} "
+                                                 f"({_('recalled') if retired_batches[k]['status'] == 'recalled' else _('withdrawn')})")
+lift_gtin_typed = st.text_input(_("or its GTIN"), key="lift_gtin")
+lift_lot_typed = st.text_input(_("and its lot"), key="lift_lot")
+lift_gtin, lift_lot = ((retired_batches[lift_picked]["gtin"], retired_batches[lift_picked]["lot"]) if lift_picked
+                       else ("", ""))
+if lift_gtin_typed.strip() and lift_lot_typed.strip():
+    lift_gtin, lift_lot = lift_gtin_typed.strip(), lift_lot_typed.strip()
+lift_document, _name = decision_document("lift")
+
+
+def prepare_lift():
+    if not lift_gtin or not lift_lot:
+        raise PlatformError(_("Choose a batch, or type its GTIN and lot."))
+    return resources.reinstate_batch(deployment, identity.account, lift_gtin, lift_lot, store(lift_document))
+
+
+act("lift", _("Lift the recall or withdrawal in the wallet"), prepare_lift,
+    lambda: batch_status(lift_gtin, lift_lot) == BatchStatus.ACTIVE)
+
+# --- 6. Company prefixes and successor moves ---------------------------------------------------
+st.subheader(_("Company prefixes and successor moves"))
+st.markdown(_("**Assign a GS1 company prefix** to a manufacturer: only it registers GTINs under the prefix."))
+governed(_("Taking a prefix another manufacturer holds is governed."))
+manufacturers = {found.account: found.display_name for found in known
+                 if found.status == Status.ACTIVE and Role.MANUFACTURER in found.roles}
+prefix_holder_account = st.selectbox(_("Manufacturer"), list(manufacturers), key="prefix_who", index=None,
+                                     placeholder=_("choose a manufacturer"),
+                                     format_func=lambda a: f"{manufacturers[a]} ({a[:8]}…)")
+prefix_digits = st.text_input(_("Company prefix (6 to 12 digits, leading zeros count)"), key="prefix_digits").strip()
+
+
+def prefix_owner(prefix: str) -> str | None:
+    """The manufacturer holding `prefix` now (None when none, or the prefix is not 6 to 12 digits)."""
+    if not prefix.isdigit() or not 6 <= len(prefix) <= 12:
+        return None
+    owner = str(reader.one(reader.call("Resources", "prefix_owner", int(prefix), len(prefix))))
+    return None if int(owner, 16) == 0 else to_checksum_address(owner)
+
+
+try:
+    holder_now = prefix_owner(prefix_digits)
+except PlatformError:
+    holder_now = None
+if holder_now is not None:
+    every_name = {found.account: found.display_name for found in known}
+    st.markdown(_("The prefix {prefix} is held now by {holder}.").format(
+        prefix=plain(prefix_digits), holder=plain(every_name.get(holder_now, holder_now))))
+
+
+def prepare_prefix():
+    if prefix_holder_account is None:
+        raise PlatformError(_("Choose the manufacturer."))
+    return resources.assign_prefix(deployment, identity.account, prefix_digits, prefix_holder_account)
+
+
+act("prefix", _("Assign the prefix in the wallet"), prepare_prefix,
+    lambda: prefix_owner(prefix_digits) == prefix_holder_account)
+st.markdown(_("**Move to a successor account** (a stolen or rotated key, a merger): the successor takes the "
+              "organization's status, roles and approved metadata; the old account is revoked."))
+governed(_("Moving is governed."))
+movable = {found.account: found.display_name for found in registered}
+moved = st.selectbox(_("Organization to move"), list(movable), key="move_who", index=None,
+                     placeholder=_("choose an organization"), format_func=lambda a: f"{movable[a]} ({a[:8]}…)")
+successor_typed = st.text_input(_("Successor account (0x…)"), key="move_successor").strip()
+
+
+def prepare_move():
+    if moved is None:
+        raise PlatformError(_("Choose the organization to move."))
+    if not successor_typed:
+        raise PlatformError(_("Type the successor's account."))
+    return participants.move_to_successor(deployment, identity.account, moved, successor_typed)
+
+
+act("move", _("Move in the wallet"), prepare_move,
+    lambda: str(reader.one(reader.call("Participants", "successor", moved))).lower() == successor_typed.lower())
+
+# --- 7. Suspect-pack reports -------------------------------------------------------------------
 st.subheader(_("Suspect-pack reports"))
 from dapp.records.suspect_reports import reports_page  # noqa: E402
 
