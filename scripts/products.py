@@ -9,20 +9,25 @@ recall, withdraw, lift a recall, reassign or claim a product, show.
     ape run products commission --gtin 04607001120056 --lot LS2511 --manufactured 2025-11-01 \\
         --expires 2027-10-31 --serials serials.txt --documents quality.pdf --network ... --account ...
     ape run products show --gtin 04607001120056 --lot LS2511 --network ...
+    ape run products labels --gtin 04607001120056 --lot LS2511 --first 1 --count 30 --pdf labels.pdf --network ...
 
 The serial list stays with the manufacturer; only its Merkle root goes on-chain.
 """
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from dapp.actions import resources as resource_actions
 from dapp.actions.resources import REASONS
+from dapp.batches.commissioning import kept_serials
+from dapp.batches.labels import MAX_LABELS, batch_sheet_pdf
 from dapp.chain.connection import contract, current_deployment
 from dapp.chain.signers import ApeSigner, carry_out
 from dapp.cli.errors import platform_errors
+from dapp.errors import PlatformError
 from dapp.documents.default_store import save_document
 from dapp.codes.gs1 import gtin_to_int, parse_gtin
 from dapp.inputs.registry import parse_category, parse_day, read_document, read_serial_list
@@ -214,3 +219,40 @@ def show(gtin, lot):
         click.echo(f"expires:       {_day(batch.expires)}")
         click.echo(f"quantity:      {batch.quantity}")
         click.echo(f"serials root:  0x{bytes(batch.serials_root).hex()}")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="A batch's label sheet: a PDF of QR labels (manufacturer)")
+@gtin_option
+@lot_option
+@click.option("--first", default=1, show_default=True, type=click.IntRange(min=1),
+              help="The first label's place in the batch's serial list (from 1).")
+@click.option("--count", default=15, show_default=True, type=click.IntRange(1, MAX_LABELS), help="Labels to print.")
+@click.option("--serials", default=None, type=click.Path(dir_okay=False),
+              help="The batch's serial list, when this machine does not keep it (checked against the chain).")
+@click.option("--pdf", "pdf_path", required=True, type=click.Path(dir_okay=False), help="Where to write the sheet.")
+@platform_errors
+def labels(gtin, lot, first, count, serials, pdf_path):
+    resources = contract("Resources")
+    gtin14 = parse_gtin(gtin)
+    batch = resources.batch(int(gtin14), lot)
+    if batch.status == BatchStatus.NONE:
+        raise PlatformError(_("no batch {lot!r} of {gtin14} is commissioned").format(lot=lot, gtin14=gtin14))
+    if serials is not None:
+        serial_list = read_serial_list(serials)
+        if SerialTree.of(int(gtin14), serial_list).root != bytes(batch.serials_root):
+            raise PlatformError(_("{path} is not the serial list of batch {gtin14}/{lot}: its Merkle root is not the "
+                                  "one on chain").format(path=serials, gtin14=gtin14, lot=lot))
+    else:
+        serial_list = kept_serials(gtin14, lot)
+        if serial_list is None:
+            raise PlatformError(_("this machine does not keep the serial list of batch {gtin14}/{lot}: give it with "
+                                  "--serials FILE").format(gtin14=gtin14, lot=lot))
+    sheet = batch_sheet_pdf(resources.product(int(gtin14)).name, gtin14, lot, int(batch.expires), serial_list, first,
+                            count)
+    try:
+        Path(pdf_path).write_bytes(sheet)
+    except OSError as error:
+        raise PlatformError(_("cannot write {path}: {error}").format(path=pdf_path, error=error)) from None
+    printed = min(count, len(serial_list) - first + 1)
+    click.echo(_("Label sheet of batch {gtin14}/{lot}: serials {first} to {last} of {total}, in {path}.").format(
+        gtin14=gtin14, lot=lot, first=first, last=first + printed - 1, total=len(serial_list), path=pdf_path))
