@@ -46,7 +46,7 @@ from dapp.records.models import (
 )
 from dapp.errors import PlatformError
 from dapp.reports.inventory import usable_stock
-from dapp.i18n import _
+from dapp.i18n import _, ngettext
 
 DAY = 24 * 60 * 60
 HOUR = 60 * 60
@@ -102,20 +102,22 @@ def market_price(sources: list[PriceSource] | tuple[PriceSource, ...]) -> Market
     prices = [source.unit_price for source in sources]
     count = len(prices)
     if count < MIN_SOURCES:
-        return MarketPrice(None, f"only {count} price source{'' if count == 1 else 's'} "
-                                 f"(need at least {MIN_SOURCES})", sources)
+        return MarketPrice(None, ngettext("only {count} price source (need at least {minimum})",
+                                          "only {count} price sources (need at least {minimum})", count)
+                           .format(count=count, minimum=MIN_SOURCES), sources)
     mean = sum(prices, Fraction(0)) / count
     if mean <= 0:
-        return MarketPrice(None, "the price sources average zero: no price can be set", sources)
+        return MarketPrice(None, _("the price sources average zero: no price can be set"), sources)
     variance = sum(((price - mean) ** 2 for price in prices), Fraction(0)) / (count - 1)
     variation = math.sqrt(variance) / mean  # for the text only: the test below is exact
     if variance > (MAX_VARIATION * mean) ** 2:
-        return MarketPrice(None, f"prices vary too much: CV {_percent(variation, above=True)} % > "
-                                 f"{_percent(MAX_VARIATION)} %", sources)
+        return MarketPrice(None, _("prices vary too much: CV {variation} % > {limit} %").format(
+            variation=_percent(variation, above=True), limit=_percent(MAX_VARIATION)), sources)
     quotes = sum(1 for source in sources if source.kind == "quote")
     unit_price = math.floor(mean + Fraction(1, 2))  # half a kopeck up
-    return MarketPrice(unit_price, f"market-price method: mean of {count} sources ({quotes} quotes, "
-                                   f"{count - quotes} awarded tenders), CV {_percent(variation)} %", sources)
+    return MarketPrice(unit_price, _("market-price method: mean of {count} sources ({quotes} quotes, {tenders} awarded "
+                                     "tenders), CV {variation} %").format(
+        count=count, quotes=quotes, tenders=count - quotes, variation=_percent(variation)), sources)
 
 
 def _percent(value, above: bool = False) -> str:
@@ -141,7 +143,8 @@ def price_sources(engine: Engine, gtin: str, today: date, at: int) -> list[Price
     with engine.connect() as connection:
         sources = [PriceSource("quote", supplier, Fraction(int(price)))
                    for supplier, price in connection.execute(quotes)]
-        sources += [PriceSource("tender", f"tender {tender_id}", Fraction(int(price), int(quantity)))
+        sources += [PriceSource("tender", _("tender {number}").format(number=tender_id),
+                                Fraction(int(price), int(quantity)))
                     for tender_id, price, quantity in connection.execute(tenders)]
     return sources
 
