@@ -207,28 +207,20 @@ def _write_off(account, code: str, reason: Decommission) -> None:
 code_argument = click.argument("code", metavar="CODE")
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Dispense a pack to a patient (it leaves circulation)")
-@account_option()
-@code_argument
-@platform_errors
-def dispense(account, code):
-    _write_off(account, code, Decommission.DISPENSED)
+def _write_off_command(name: str, reason: Decommission, short_help: str):
+    @cli.command(name, cls=ConnectedProviderCommand, short_help=short_help)
+    @account_option()
+    @code_argument
+    @platform_errors
+    def command(account, code):
+        _write_off(account, code, reason)
+
+    return command
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Write off a pack as destroyed")
-@account_option()
-@code_argument
-@platform_errors
-def destroy(account, code):
-    _write_off(account, code, Decommission.DESTROYED)
-
-
-@cli.command(cls=ConnectedProviderCommand, short_help="Report a pack stolen (it leaves circulation)")
-@account_option()
-@code_argument
-@platform_errors
-def stolen(account, code):
-    _write_off(account, code, Decommission.STOLEN)
+dispense = _write_off_command("dispense", Decommission.DISPENSED, "Dispense a pack to a patient (it leaves circulation)")
+destroy = _write_off_command("destroy", Decommission.DESTROYED, "Write off a pack as destroyed")
+stolen = _write_off_command("stolen", Decommission.STOLEN, "Report a pack stolen (it leaves circulation)")
 
 
 @cli.command("undo-dispense", cls=ConnectedProviderCommand,
