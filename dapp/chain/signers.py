@@ -156,6 +156,12 @@ class ApeSigner:
 # --- an account the node holds (anvil's dev accounts; a browser wallet sends the same way) ---------------
 
 
+# The margin on a node's gas estimate (what is not used is not paid).
+GAS_MARGIN_PERCENT = 125
+GAS_MARGIN_FLAT = 20_000
+GAS_MARGIN_CHECKED_ABOVE = 10_000_000
+
+
 class RpcSigner:
     """An account unlocked on the node at `uri`, sending through plain JSON-RPC."""
 
@@ -195,8 +201,10 @@ class RpcSigner:
             raise _refused(call, error.sentence()) from None
 
     def send(self, call: ContractCall) -> Receipt:
+        transaction = call.transaction(self.address)
         try:
-            transaction_hash = self.request("eth_sendTransaction", [call.transaction(self.address)])
+            transaction["gas"] = hex(self._gas_for(transaction))
+            transaction_hash = self.request("eth_sendTransaction", [transaction])
         except _RpcError as error:
             raise _refused(call, error.sentence()) from None
         receipt = self._receipt(transaction_hash)
@@ -221,6 +229,18 @@ class RpcSigner:
                                              reason=f" ({reason})" if reason else ""))
         return Receipt(transaction_hash=transaction_hash, block_number=int(receipt["blockNumber"], 16),
                        gas_used=int(receipt["gasUsed"], 16), logs=tuple(receipt["logs"]))
+
+    def _gas_for(self, transaction: dict) -> int:
+        """The node's estimate with a margin, as wallets give one. An exact estimate is made on
+        the latest block: when the transaction is mined in the next one, a storage write the
+        estimate found unchanged (an `updated_at` of the same second) costs more, and the
+        transaction runs out of gas (Vyper's reentrancy sentry is the first to say so)."""
+        estimate = int(self.request("eth_estimateGas", [transaction, "pending"]), 16)
+        padded = estimate * GAS_MARGIN_PERCENT // 100 + GAS_MARGIN_FLAT
+        if padded > GAS_MARGIN_CHECKED_ABOVE:  # a big transaction: never more than a block holds
+            block = self.request("eth_getBlockByNumber", ["latest", False]) or {}
+            padded = min(padded, max(estimate, int(block.get("gasLimit", hex(padded)), 16)))
+        return padded
 
     def sign_typed_data(self, typed_data: dict) -> bytes:
         import json

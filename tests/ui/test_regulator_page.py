@@ -52,15 +52,6 @@ def as_account(demo_chain, account: str, prepare) -> None:
     carry_out(prepare(deployment_at(demo_chain.url)), RpcSigner(account, demo_chain.url))
 
 
-def a_minute_later(demo_chain) -> None:
-    """A minute passes, in a block of its own. Anvil estimates a call's gas on its latest block: when
-    that block's timestamp is the organization's `updated_at` (it was just changed), the decision's
-    `updated_at` write looks free, and the transaction, mined a second later, runs out of gas (the
-    dev-mode signer sends anvil's estimate with no margin): a flaky test, not the page's doing."""
-    demo_chain.rpc("evm_increaseTime", 60)
-    demo_chain.rpc("evm_mine")
-
-
 def errors(app) -> str:
     return " ".join(str(e.value) for e in app.error)
 
@@ -122,7 +113,6 @@ def test_suspend_then_reinstate__an_organization(page, demo_chain):
     click(app, "suspend_go")
     assert app.success, texts(app)
     assert status_on_chain(demo_chain, pharmacy) == Status.SUSPENDED
-    a_minute_later(demo_chain)
     click(app, "reinstate_go")
     assert len(app.success) == 2, texts(app)
     assert status_on_chain(demo_chain, pharmacy) == Status.ACTIVE
@@ -151,7 +141,6 @@ def test_refuse__an_application__revoked_on_chain(page, demo_chain):
     applicant = spare_account(demo_chain, 12)
     metadata = json.dumps({"name": "ООО «Ромашка-Мед»", "country": "RU", "roles": ["supplier"]}).encode()
     as_account(demo_chain, applicant, lambda d: participants.apply(d, applicant, save_document(metadata)))
-    a_minute_later(demo_chain)
     catch_up(demo_chain)
     app = page()
     app.selectbox(key="approve_who").set_value(applicant).run()
@@ -174,7 +163,6 @@ def test_change_roles_then_revoke__an_organization(page, demo_chain):
     click(app, "set_roles_go")
     assert app.success, texts(app)
     assert Role(int(entry_on_chain(demo_chain, hospital).roles)) == Role.MEDICAL_ORGANIZATION | Role.PHARMACY
-    a_minute_later(demo_chain)
     click(app, "revoke_go")  # no decision document
     assert any("decision document" in e.value for e in app.error)
     assert status_on_chain(demo_chain, hospital) == Status.ACTIVE
