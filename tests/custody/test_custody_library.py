@@ -23,7 +23,7 @@ WAYBILL = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 
 
 @pytest.fixture
-def chain(demo_chain, monkeypatch):
+def demo_platform(demo_chain, monkeypatch):
     """(deployment, reader, verification service, database) of the demo chain, indexed."""
     monkeypatch.setenv("MEDCHAIN_DATA", str(demo_chain.data))
     catch_up(demo_chain)
@@ -43,8 +43,8 @@ def code_of(gtin: str, lot: str, index: int, with_lot: bool = True) -> str:
     return f"(01){gtin}(21){serial}" + (f"(10){lot}" if with_lot else "")
 
 
-def test_scanned_pack__batch_unit_and_leaf(chain):
-    _deployment, _reader, service, _engine = chain
+def test_scanned_pack__batch_unit_and_leaf(demo_platform):
+    _deployment, _reader, service, _engine = demo_platform
     pack = pack_of(service, code_of(demo.METFORMIN, "MF2406", 70))
     serial = demo.batch_serials(demo.METFORMIN, "MF2406")[70]
     assert pack.label == f"{demo.METFORMIN}/MF2406/{serial}"
@@ -52,21 +52,21 @@ def test_scanned_pack__batch_unit_and_leaf(chain):
     assert pack.leaf == leaf_hash(int(demo.METFORMIN), serial)
 
 
-def test_scanned_pack__code_without_lot__lot_found_from_the_proof_store(chain):
-    _deployment, _reader, service, _engine = chain
+def test_scanned_pack__code_without_lot__lot_found_from_the_proof_store(demo_platform):
+    _deployment, _reader, service, _engine = demo_platform
     pack = pack_of(service, code_of(demo.METFORMIN, "MF2406", 71, with_lot=False))
     assert pack.verdict.code.lot is None and pack.lot == "MF2406"
 
 
-def test_decommission__made_up_serial__refused_before_the_chain(chain, demo_chain):
-    deployment, _reader, service, _engine = chain
+def test_decommission__made_up_serial__refused_before_the_chain(demo_platform, demo_chain):
+    deployment, _reader, service, _engine = demo_platform
     pack = pack_of(service, f"(01){demo.METFORMIN}(21)FAKE0000001XY(10)MF2406")
     with pytest.raises(packs.PackError, match="not one of batch .*MF2406's serials: a made-up code"):
         packs.prepare_decommission(deployment, account_of(demo_chain, "gkb1"), pack, Decommission.DISPENSED)
 
 
-def test_decommission_then_undo__through_the_signing_seam(chain, demo_chain):
-    deployment, reader, service, _engine = chain
+def test_decommission_then_undo__through_the_signing_seam(demo_platform, demo_chain):
+    deployment, reader, service, _engine = demo_platform
     hospital = account_of(demo_chain, "gkb1")
     signer = RpcSigner(hospital, demo_chain.url)
     pack = pack_of(service, code_of(demo.METFORMIN, "MF2406", 72), hospital)
@@ -83,8 +83,8 @@ def test_decommission_then_undo__through_the_signing_seam(chain, demo_chain):
     assert pack_of(service, pack.reading).verdict.genuine
 
 
-def test_decommission__batch_not_held__the_contracts_refusal(chain, demo_chain):
-    deployment, _reader, service, _engine = chain
+def test_decommission__batch_not_held__the_contracts_refusal(demo_platform, demo_chain):
+    deployment, _reader, service, _engine = demo_platform
     pharmacy = account_of(demo_chain, "pharmacy12")
     pack = pack_of(service, code_of(demo.INSULIN_ASPART, "NA5K221", 20))
     with pytest.raises(TransactionRefused, match="holds 0 units of the batch, 1 are needed"):
@@ -103,8 +103,8 @@ def ship(demo_chain, deployment, quantity: int, consignee: str = "gkb1") -> int:
     return int(shipped.shipmentId)
 
 
-def test_delivery__listed_checked_received__then_no_longer_answerable(chain, demo_chain):
-    deployment, reader, service, engine = chain
+def test_delivery__listed_checked_received__then_no_longer_answerable(demo_platform, demo_chain):
+    deployment, reader, service, engine = demo_platform
     hospital = account_of(demo_chain, "gkb1")
     shipment_id = ship(demo_chain, deployment, 4)
     [incoming] = [s for s in deliveries.incoming_shipments(engine, hospital) if s.shipment_id == shipment_id]
@@ -135,8 +135,8 @@ def test_delivery__listed_checked_received__then_no_longer_answerable(chain, dem
     assert shipment_id not in {s.shipment_id for s in deliveries.incoming_shipments(engine, hospital)}
 
 
-def test_delivery__rejected_with_a_reason__back_to_the_shipper(chain, demo_chain):
-    deployment, reader, _service, _engine = chain
+def test_delivery__rejected_with_a_reason__back_to_the_shipper(demo_platform, demo_chain):
+    deployment, reader, _service, _engine = demo_platform
     pharmacy = account_of(demo_chain, "pharmacy12")
     shipment = deliveries.shipment_on_chain(reader, ship(demo_chain, deployment, 2, "pharmacy12"))
     with pytest.raises(deliveries.DeliveryError, match="give the reason"):
@@ -145,7 +145,7 @@ def test_delivery__rejected_with_a_reason__back_to_the_shipper(chain, demo_chain
     assert deliveries.shipment_on_chain(reader, shipment.shipment_id).status == ShipmentStatus.REJECTED
 
 
-def test_shipment_on_chain__no_such_shipment__said(chain):
-    _deployment, reader, _service, _engine = chain
+def test_shipment_on_chain__no_such_shipment__said(demo_platform):
+    _deployment, reader, _service, _engine = demo_platform
     with pytest.raises(deliveries.DeliveryError, match="there is no shipment 99999"):
         deliveries.shipment_on_chain(reader, 99999)

@@ -2,14 +2,16 @@
 answers as TenderClient over Ape's contract objects, on the demo chain, whose tenders are in
 every state (open, revealing, awarded, delivering, completed, failed, terminated, cancelled)."""
 
-import contextlib
+import pickle
+import subprocess
+import sys
 
 import pytest
-from ape import networks
 
 from dapp.chain.deployment import read_record
 from dapp.chain.reader import ChainReader
 from dapp.demo import world as demo
+from dapp.paths import PROJECT_ROOT
 from dapp.tenders.client import TenderClient, TenderError, TenderStage, TenderStatus
 from dapp.tenders.rpc_contracts import RpcContract
 from tests.fixtures.demo_chain import demo_chain  # noqa: F401 - the fixture
@@ -17,7 +19,7 @@ from tests.ui.conftest import account_of
 
 
 @pytest.fixture(scope="module")
-def deployment(demo_chain):  # noqa: F811
+def demo_deployment(demo_chain):  # noqa: F811
     found = read_record(int(demo_chain.rpc("eth_chainId"), 16),
                         demo_chain.rpc("eth_getBlockByNumber", "0x0", False)["hash"], demo_chain.data / "deployments")
     assert found is not None
@@ -25,34 +27,21 @@ def deployment(demo_chain):  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def over_rpc(demo_chain, deployment):  # noqa: F811
-    return TenderClient.over_rpc(deployment, ChainReader(deployment, demo_chain.url))
-
-
-@contextlib.contextmanager
-def ape_on(url: str):
-    """Ape connected to the node at `url` for the block (the test session's own chain after)."""
-    with networks.ethereum.local.use_provider("foundry", provider_settings={"host": url}) as provider:
-        yield provider
+def over_rpc(demo_chain, demo_deployment):  # noqa: F811
+    return TenderClient.over_rpc(demo_deployment, ChainReader(demo_deployment, demo_chain.url))
 
 
 @pytest.fixture(scope="module")
-def answers_over_ape(demo_chain, deployment):  # noqa: F811
-    """Everything the Ape path reads of every tender (state, bids, positions), and its chain facts."""
-    with ape_on(demo_chain.url):
-        client = TenderClient.connected(deployment)
-        ids = list(client.tender_ids())
-        return {
-            "ids": ids,
-            "states": {i: client.state(i) for i in ids},
-            "bids": {i: client.bids(i) for i in ids},
-            "positions": {i: client.positions(i) for i in ids},
-            "award_window": client.award_window(),
-            "termination_delay": client.termination_delay(),
-            "bid_keys": {i: client.bid_key(i, account_of(demo_chain, "centrpharm")) for i in ids},
-            "now": client.now(),
-            "head": client.chain.blocks.head.number,
-        }
+def answers_over_ape(demo_chain):  # noqa: F811
+    """Everything the Ape path reads of every tender (state, bids, positions), its chain facts, and
+    three steps it prepares: read by Ape connected to the demo chain in a process of its own
+    (tests/tenders/ape_answers.py)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.tenders.ape_answers", demo_chain.url, str(demo_chain.data),
+         account_of(demo_chain, "centrpharm"), account_of(demo_chain, "rkb")],
+        cwd=PROJECT_ROOT, env=demo_chain.env, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-3000:]
+    return pickle.loads(done.stdout)
 
 
 def test_states_bids_positions__same_as_over_ape(over_rpc, answers_over_ape):
@@ -91,19 +80,14 @@ def test_shipment_logs_filtered_by_indexed_topics(over_rpc, answers_over_ape):
         over_rpc.shipment(999_999)
 
 
-def test_prepared_steps_are_the_same_calls_as_over_ape(over_rpc, demo_chain, deployment, answers_over_ape):  # noqa: F811
+def test_prepared_steps_are_the_same_calls_as_over_ape(over_rpc, demo_chain, answers_over_ape):  # noqa: F811
     """A step prepared over the reader is the very transaction the Ape path prepares."""
     hospital = account_of(demo_chain, "rkb")
     supplier = account_of(demo_chain, "centrpharm")
-    cancelled = next(i for i, s in answers_over_ape["states"].items() if s.status == TenderStatus.CANCELLED)
-    awarded = next(i for i, s in answers_over_ape["states"].items() if s.status == TenderStatus.AWARDED)
-    with ape_on(demo_chain.url):
-        ape = TenderClient.connected(deployment)
-        expected = [ape.prepare_award(hospital, awarded).calls, ape.prepare_withdraw(supplier).calls,
-                    ape.prepare_claim_bid_security(supplier, cancelled).calls]
-    got = [over_rpc.prepare_award(hospital, awarded).calls, over_rpc.prepare_withdraw(supplier).calls,
-           over_rpc.prepare_claim_bid_security(supplier, cancelled).calls]
-    assert got == expected
+    steps = answers_over_ape["steps"]
+    got = [over_rpc.prepare_award(hospital, steps["awarded"]).calls, over_rpc.prepare_withdraw(supplier).calls,
+           over_rpc.prepare_claim_bid_security(supplier, steps["cancelled"]).calls]
+    assert got == steps["calls"]
 
 
 def test_unknown_names__attribute_errors(over_rpc):

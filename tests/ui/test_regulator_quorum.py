@@ -22,7 +22,7 @@ QUORUM = "it needs the same decision from a quorum of the active regulators"
 
 
 @pytest.fixture
-def second_regulator(create_workspace, demo_chain) -> str:
+def second_demo_regulator(create_workspace, demo_chain) -> str:
     """A second active regulator (spare account 14): from then on, governed decisions need both."""
     second = spare_account(demo_chain, 14)
     if status_on_chain(demo_chain, second) == Status.NONE:
@@ -53,7 +53,7 @@ def move_confirmers(demo_chain, organization: str, successor: str) -> list[str]:
 
 
 def test_move__one_of_two_regulators__recorded_then_carried_out_by_the_second(create_workspace, demo_chain,
-                                                                             second_regulator):
+                                                                             second_demo_regulator):
     regulator, pharmacy = account_of(demo_chain, "regulator"), account_of(demo_chain, "pharmacy12")
     successor = spare_account(demo_chain, 15)
     app = page_as(create_workspace)
@@ -68,7 +68,7 @@ def test_move__one_of_two_regulators__recorded_then_carried_out_by_the_second(cr
     click(app, "move_go")  # the same regulator again: the contract refuses
     assert "action already confirmed" in errors(app)
 
-    app = page_as(create_workspace, second_regulator)
+    app = page_as(create_workspace, second_demo_regulator)
     app.selectbox(key="move_who").set_value(pharmacy)
     app.text_input(key="move_successor").input(successor).run()
     click(app, "move_go")
@@ -78,7 +78,7 @@ def test_move__one_of_two_regulators__recorded_then_carried_out_by_the_second(cr
     assert status_on_chain(demo_chain, successor) == Status.ACTIVE
 
 
-def test_lift__one_of_two_regulators__only_recorded(create_workspace, demo_chain, second_regulator):
+def test_lift__one_of_two_regulators__only_recorded(create_workspace, demo_chain, second_demo_regulator):
     recalled = next(c for c in demo.DEMO_CODES if c.case == "recalled")
     app = page_as(create_workspace)
     app.selectbox(key="lift_batch").set_value(f"{recalled.gtin}/{recalled.lot}")
