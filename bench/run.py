@@ -24,6 +24,7 @@ from dapp.verification.merkle import SerialTree, leaf_of_unit_hash, unit_hash
 from dapp.roles import Category, Role
 from indexer_throughput import bench_indexer
 from browser_commission import bench_browser_commission
+from browser_tender_flow import bench_browser_tender_flow
 from browser_verify import bench_browser_verify
 from resolver_latency import bench_resolver
 from tenders_gas import bench_tenders
@@ -245,6 +246,13 @@ How each figure is measured:
   Merkle tree built, the proof tree and list stored, the dry run, both calls);
   `browser_commission_check_1000000_s` up to the checked list on screen. Target: at most 30.
   `bench/browser_commission.py` runs it alone.
+- `browser_tender_flow_s`: Debian's Chromium on the dApp's pages (dev mode) against the seeded
+  demo world: a tender from its publication to the winner's withdrawal (publish, a bid by
+  transaction, a bid signed with an injected wallet and relayed from its file, both reveals from
+  fresh browser profiles, award, security, delivery, the hospital scanning two packs to receive
+  it, acceptance, withdrawal), each step in a fresh browser context with its sign-in. The
+  browser's seconds only: the chain's clock moves and the indexer's catch-ups are not counted.
+  `bench/browser_tender_flow.py` runs it alone.
 - `indexer_events_per_s_sqlite`, `indexer_events_per_s_postgres`: events stored per second of
   `Indexer.catch_up` from the deployment block to the head of an anvil of the benchmark's own
   (`indexer_chain_events` events in `indexer_chain_blocks` blocks: a freshly deployed platform
@@ -299,6 +307,7 @@ def main() -> None:
     bench_resolver(results)
     bench_browser_verify(results)
     bench_browser_commission(results)
+    bench_browser_tender_flow(results)
     write_report(results)
     print(json.dumps(results, indent=2, sort_keys=True))
 

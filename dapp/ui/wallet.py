@@ -243,8 +243,9 @@ def action_button(key: str, label: str, prepare, *, shown: bool = True, icon: st
     """A button (key `<key>_go`) that carries out `prepare()`'s prepared action through the wallet.
 
     The task is advanced on every run, shown or not, so a wallet's answer is never lost when the
-    page stops offering the button (a stage moved on). A PlatformError from `prepare` (a check the
-    library makes before anything is sent) is shown in words. Returns the Outcome once done."""
+    page stops offering the button (a stage moved on), and its outcome is shown once even then. A
+    PlatformError from `prepare` (a check the library makes before anything is sent) is shown in
+    words. Returns the Outcome once done."""
     prepared = None
     if shown and st.button(label, key=f"{key}_go", icon=icon):
         try:
@@ -253,6 +254,9 @@ def action_button(key: str, label: str, prepare, *, shown: bool = True, icon: st
             forget(key)
             st.error(str(error), icon=":material/block:")
     outcome = carry_out_in_browser(prepared, key=key)
-    if shown or prepared is not None:
+    seen = f"_wallet_outcome_seen_{key}"
+    if outcome is not None and (shown or st.session_state.get(seen) is not outcome):
+        # A button the new state no longer offers still says, once, how its action ended.
         show_outcome(outcome)
+        st.session_state[seen] = outcome
     return outcome
