@@ -33,7 +33,7 @@ def platform(anvil_chain, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def manufacturer(platform):
+def cli_manufacturer(platform):
     """The second dev account, applied and approved as a manufacturer through the CLI."""
     env, files = platform["env"], platform["files"]
     address = platform["w3"].eth.accounts[1]
@@ -45,16 +45,16 @@ def manufacturer(platform):
     return address, applied, approved
 
 
-def test_registry_apply_and_approve__organization_active_with_roles(platform, manufacturer):
-    address, applied, approved = manufacturer
+def test_registry_apply_and_approve__organization_active_with_roles(platform, cli_manufacturer):
+    address, applied, approved = cli_manufacturer
     status, roles, cid, _ = platform["participants"].functions.organization(address).call()
     assert (Status(status), Role(roles)) == (Status.ACTIVE, Role.MANUFACTURER | Role.SUPPLIER)
     assert f"applied with metadata {cid}" in applied
     assert "approved as MANUFACTURER|SUPPLIER" in approved
 
 
-def test_registry_show__prints_status_roles_metadata(platform, manufacturer):
-    out = ape_run(["registry", "show", manufacturer[0]], platform["env"], account=None)
+def test_registry_show__prints_status_roles_metadata(platform, cli_manufacturer):
+    out = ape_run(["registry", "show", cli_manufacturer[0]], platform["env"], account=None)
     assert "status:   active" in out and "roles:    manufacturer|supplier" in out
 
 
@@ -86,13 +86,13 @@ def test_registry_suspend_reinstate_revoke__lifecycle(platform):
     assert platform["participants"].functions.organization(address).call()[0] == Status.REVOKED
 
 
-def test_products_register_commission_recall_show(platform, manufacturer):
+def test_products_register_commission_recall_show(platform, cli_manufacturer):
     env, files, resources = platform["env"], platform["files"], platform["resources"]
     out = ape_run(["products", "register", "--gtin", GTIN[1:], "--category", "drug", "--name", "Лизиноприл (Lisinopril)",
                    "--form", "таблетки 10 мг № 30", "--characteristics", str(files / "org.json"),
                    "--certificate", str(files / "decision.txt")], env, account=MANUFACTURER)
     assert f"Product {GTIN} registered" in out
-    assert resources.functions.product(int(GTIN)).call()[0] == manufacturer[0]
+    assert resources.functions.product(int(GTIN)).call()[0] == cli_manufacturer[0]
 
     out = ape_run(["products", "commission", "--gtin", GTIN, "--lot", "LS2511", "--manufactured", "2025-01-01",
                    "--expires", "2027-01-31", "--serials", str(files / "serials.txt"),
@@ -110,7 +110,7 @@ def test_products_register_commission_recall_show(platform, manufacturer):
     assert "expires:       2027-01-31" in shown and "quantity:      3" in shown
 
 
-def test_products_withdraw__by_regulator(platform, manufacturer):
+def test_products_withdraw__by_regulator(platform, cli_manufacturer):
     env, files = platform["env"], platform["files"]
     ape_run(["products", "register", "--gtin", "04607001120063", "--category", "device", "--name", "Шприц 5 мл",
              "--form", "5 мл", "--characteristics", str(files / "org.json"), "--certificate",
@@ -134,7 +134,7 @@ def test_products_withdraw__by_regulator(platform, manufacturer):
         (["--manufactured", "01.01.2025"], "is not of the form YYYY-MM-DD"),
     ],
 )
-def test_products_commission__bad_input__clear_error_nothing_sent(platform, manufacturer, arguments, message):
+def test_products_commission__bad_input__clear_error_nothing_sent(platform, cli_manufacturer, arguments, message):
     env, files, w3 = platform["env"], platform["files"], platform["w3"]
     values = {"--gtin": GTIN, "--lot": "BAD", "--manufactured": "2025-01-01", "--expires": "2027-01-31",
               "--serials": "serials.txt", "--documents": "decision.txt"}
@@ -148,7 +148,7 @@ def test_products_commission__bad_input__clear_error_nothing_sent(platform, manu
     assert w3.eth.block_number == block
 
 
-def test_products_commission__not_the_manufacturer__decoded_reason(platform, manufacturer):
+def test_products_commission__not_the_manufacturer__decoded_reason(platform, cli_manufacturer):
     env, files = platform["env"], platform["files"]
     out = ape_run(["products", "commission", "--gtin", GTIN, "--lot", "X1", "--manufactured", "2025-01-01",
                    "--expires", "2027-01-31", "--serials", str(files / "serials.txt"), "--documents",

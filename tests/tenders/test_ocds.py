@@ -124,7 +124,7 @@ def party(release: dict, account: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def validator():
+def ocds_validator():
     schema = json.loads(RELEASE_SCHEMA.read_text())
     return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
 
@@ -158,12 +158,12 @@ def test_tender_releases__whole_tender__one_release_per_step_in_chain_order():
     assert all(release["initiationType"] == "tender" for release in releases)
 
 
-def test_tender_releases__every_release__valid_against_the_ocds_1_1_release_schema(validator):
+def test_tender_releases__every_release__valid_against_the_ocds_1_1_release_schema(ocds_validator):
     for logs in (whole_tender(), failed_for_want_of_bids(), failed_for_want_of_security(), terminated(0),
                  terminated(30), cancelled(), [created(1, gtin=0, specificationCid=SPEC_CID,
                                                         acceptedGtins=(GTIN, OTHER_GTIN))]):
         for release in tender_releases(history(logs)):
-            errors = sorted(validator.iter_errors(release), key=str)
+            errors = sorted(ocds_validator.iter_errors(release), key=str)
             assert not errors, (release["id"], [error.message for error in errors])
 
 
@@ -173,11 +173,11 @@ def test_release_schema__is_the_official_ocds_1_1_release_schema():
     assert schema["required"] == ["ocid", "id", "date", "tag", "initiationType"]
 
 
-def test_validator__release_missing_a_required_field__rejected(validator):
+def test_validator__release_missing_a_required_field__rejected(ocds_validator):
     release = tender_releases(history(whole_tender()))[0]
     for name in ("ocid", "id", "date", "tag", "initiationType"):
         broken = {key: value for key, value in release.items() if key != name}
-        assert not validator.is_valid(broken), name
+        assert not ocds_validator.is_valid(broken), name
 
 
 def test_tender_releases__ids__unique_and_the_same_on_every_export():
@@ -210,13 +210,13 @@ def test_tender_releases__history_not_starting_with_the_creation__refused():
 # --- the compiled record: every field the issue lists ----------------------------------------
 
 
-def test_tender_record__whole_tender__compiled_by_ocdsmerge_offline_with_every_required_field(offline, validator):
+def test_tender_record__whole_tender__compiled_by_ocdsmerge_offline_with_every_required_field(offline, ocds_validator):
     releases = tender_releases(history(whole_tender()))
     record = tender_record(releases)
     assert record["ocid"] == releases[0]["ocid"]
     assert record["releases"] == releases
     release = record["compiledRelease"]
-    assert validator.is_valid(release)
+    assert ocds_validator.is_valid(release)
 
     assert release["ocid"] == releases[0]["ocid"]
     assert release["id"]  # ocdsmerge's id of the compiled release: ocid and last date
