@@ -127,7 +127,9 @@ class Chain:
         data = "0x" + keccak(text="mint(address,uint256)")[:4].hex() + to.lower().removeprefix("0x").rjust(64, "0") \
             + f"{kopecks:064x}"
         sent = self.rpc("eth_sendTransaction", {"from": self.account("regulator"), "to": token, "data": data})
-        receipt = self.rpc("eth_getTransactionReceipt", sent)
+        deadline = time.monotonic() + 30
+        while (receipt := self.rpc("eth_getTransactionReceipt", sent)) is None and time.monotonic() < deadline:
+            time.sleep(0.1)  # mined at once, but a busy node may answer before it has the receipt
         assert receipt and int(receipt["status"], 16) == 1, receipt
 
 
@@ -216,7 +218,15 @@ def choose(page, key: str, option: str | re.Pattern) -> None:
     """Picks the option of selectbox `key` whose text matches, and waits until the box shows it."""
     item = open_options(page, key, option)
     text = item.inner_text().strip()
-    item.click()
+    try:
+        item.click(timeout=10_000)
+    except PlaywrightTimeout:
+        # The list opened past the window's edge (a long page, a busy browser): type to filter it
+        # down to the option, and take it with the keyboard.
+        field = keyed(page, key).locator("input").first
+        field.fill(text)
+        page.get_by_role("option").filter(has_text=text).first.wait_for()
+        page.keyboard.press("Enter")
     shows(page, key, text)
 
 

@@ -125,7 +125,7 @@ def test_stock__expired_batch__alert_in_red(page):
 
 def test_turnover__quarter_table_chart_csv_and_pdf(page, downloads):
     app = page("gkb1")
-    table = next(f.value for f in app.dataframe if "97 % rule" in f.value.columns)
+    table = next(f.value for f in app.dataframe if "97 %\u00a0rule" in f.value.columns)
     assert demo.METFORMIN in set(table["GTIN"])
     assert app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")
     [csv_name] = [name for name in downloads if name.startswith("turnover-") and name.endswith(".csv")]
@@ -134,10 +134,10 @@ def test_turnover__quarter_table_chart_csv_and_pdf(page, downloads):
     assert all(row["below_97_percent"] in ("yes", "no") for row in rows)
     [pdf_name] = [name for name in downloads if name.endswith(".pdf")]
     assert downloads[pdf_name][0].startswith(b"%PDF")
-    flagged = table[table["97 % rule"] == "BELOW"]
+    flagged = table[table["97 %\u00a0rule"] == "BELOW"]
     assert set(flagged["GTIN"]) == {demo.METFORMIN, demo.INSULIN_GLARGINE}  # lowest 130 of 200, 0 of 20
     assert {row["gtin"] for row in rows if row["below_97_percent"] == "yes"} == set(flagged["GTIN"])
-    assert any("Below the 97 % rule" in e.value for e in app.error)
+    assert any("Below the 97 %\u00a0rule" in e.value for e in app.error)
 
 
 def test_turnover__another_quarter__chosen__its_report(page, downloads):

@@ -225,14 +225,14 @@ with turnover_tab:
             _("Days of cover"): None if r.days_of_cover is None else float(r.days_of_cover),
             _("Lowest balance"): r.lowest_balance, _("Norm"): r.norm,
             _("Lowest / norm"): None if r.minimum_balance_ratio is None else float(r.minimum_balance_ratio),
-            _("97 % rule"): _("BELOW") if r.below_rule else (_("ok") if r.norm else "")} for r in report.rows])
+            _("97 %\u00a0rule"): _("BELOW") if r.below_rule else (_("ok") if r.norm else "")} for r in report.rows])
         st.dataframe(table, hide_index=True)
         if report.flagged:
-            st.error(_("Below the 97 % rule this quarter (the lowest balance fell under 97 % of the norm): "
+            st.error(_("Below the 97 %\u00a0rule this quarter (the lowest balance fell under 97 %\u00a0of the norm): "
                        "{products}").format(products=", ".join(plain(r.name or r.gtin) for r in report.flagged)),
                      icon=":material/trending_down:")
         else:
-            st.success(_("No resource fell below 97 % of its norm this quarter."), icon=":material/check_circle:")
+            st.success(_("No resource fell below 97 %\u00a0of its norm this quarter."), icon=":material/check_circle:")
         left, right = st.columns(2)
         left.download_button(_("Download the report (CSV)"), to_csv(report).encode("utf-8"),
                              file_name=f"turnover-{quarter.year}Q{quarter.number}.csv", mime="text/csv",
@@ -252,7 +252,7 @@ with turnover_tab:
         if series.norm:
             points = pd.concat([points, pd.DataFrame(
                 [{"day": d.day.isoformat(), "value": series.norm, "line": _("norm")} for d in series.days]
-                + [{"day": d.day.isoformat(), "value": series.rule_level, "line": _("97 % of the norm")}
+                + [{"day": d.day.isoformat(), "value": series.rule_level, "line": _("97 %\u00a0of the norm")}
                    for d in series.days])])
         chart = alt.Chart(points).mark_line(interpolate="step-after").encode(
             x=alt.X("day:T", title=_("Day")), y=alt.Y("value:Q", title=_("Units")),
@@ -266,7 +266,7 @@ with planning_tab:
     from dapp.reports.planning import plan_purchases
 
     st.subheader(_("Purchase planning"))
-    st.caption(_("What to order now so the stock stays above 97 % of the norm and the emergency reserve when the "
+    st.caption(_("What to order now so the stock stays above 97 %\u00a0of the norm and the emergency reserve when the "
                  "delivery arrives; the maximum unit price by the market-price method (at least 3 price sources "
                  "from the last year, varying by at most 33 %)."))
     try:
@@ -275,7 +275,7 @@ with planning_tab:
         st.error(str(error))
         plans = []
     if not plans:
-        st.success(_("Nothing to order: every resource with a norm stays above 97 % of it and above its emergency "
+        st.success(_("Nothing to order: every resource with a norm stays above 97 %\u00a0of it and above its emergency "
                      "reserve until a new delivery could arrive (or is already requested)."))
     else:
         plan_table = pd.DataFrame([{

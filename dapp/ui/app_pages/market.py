@@ -160,7 +160,7 @@ resource_column, period_column, start_column, end_column = st.columns(4)
 gtin = resource_column.selectbox(_("Resource"), sorted(resources, key=_resource_name), key="market_resource",
                                  format_func=_resource_name)
 period = period_column.selectbox(_("Period"), PERIODS, key="market_period", format_func=PERIOD_NAMES.__getitem__)
-start = start_column.date_input(_("Offered by"), value=None, min_value=EARLIEST, max_value=LATEST, key="market_start",
+start = start_column.date_input(_("From"), value=None, min_value=EARLIEST, max_value=LATEST, key="market_start",
                                 format="YYYY-MM-DD")
 end = end_column.date_input(_("To"), value=None, min_value=EARLIEST, max_value=LATEST, key="market_end",
                             format="YYYY-MM-DD")

@@ -306,7 +306,7 @@ action_button("ship", _("Send in the wallet"), prepare_shipment)
 def shipment_table(rows: list[ledger.ShipmentRow], party: str) -> pd.DataFrame:
     return pd.DataFrame([{
         _("Shipment"): row.shipment_id, _("Product"): row.name, _("GTIN"): row.gtin, _("Lot"): row.lot,
-        _("Units"): row.quantity, party: getattr(row, "consignee" if party == _("To") else "shipper"),
+        _("Units"): row.quantity, party: getattr(row, "consignee" if party == _("Consignee") else "shipper"),
         _("Sent"): moment(row.shipped_at), _("Status"): _(SHIPMENT_WORDS.get(row.status, row.status)),
         _("Settled"): moment(row.settled_at), _("Waybill (CID)"): row.document_cid,
     } for row in rows])
@@ -322,7 +322,7 @@ elif outgoing:
         rows = [row for row in outgoing if row.status in status]
         if rows:
             st.markdown(f"**{title}**")
-            st.dataframe(shipment_table(rows, _("To")), hide_index=True)
+            st.dataframe(shipment_table(rows, _("Consignee")), hide_index=True)
 
 st.subheader(_("Incoming"))
 incoming = read_database(ledger.shipments, account, outgoing=False) or []

@@ -176,9 +176,9 @@ if is_hospital:
     delivery_days = columns[3].number_input(_("Days to deliver after that"), min_value=1, value=60, step=1,
                                             key="create_delivery_days")
     columns = st.columns(3)
-    bid_security = columns[0].number_input(_("Bid security, % of the maximum price"), min_value=0.5, max_value=5.0,
+    bid_security = columns[0].number_input(_("Bid security, %\u00a0of the maximum price"), min_value=0.5, max_value=5.0,
                                            value=1.0, step=0.5, key="create_bid_security")
-    performance_security = columns[1].number_input(_("Performance security, % of the price"), min_value=0.0,
+    performance_security = columns[1].number_input(_("Performance security, %\u00a0of the price"), min_value=0.0,
                                                    max_value=30.0, value=5.0, step=0.5,
                                                    key="create_performance_security")
     shelf_life = columns[2].number_input(_("Shelf life left at delivery, days"), min_value=0, value=0, step=30,
