@@ -55,7 +55,7 @@ DISPENSED_PACK = code_of(demo.METFORMIN, "MF2406", 130)  # pharmacy12 holds unit
 
 
 @pytest.fixture(scope="module")
-def world(demo_chain, browser_for):
+def flow_world(demo_chain, browser_for):
     """(browser, the dApp's base URL in dev mode, the Chain kept indexed, shared notes)."""
     chain = Chain(demo_chain.url, demo_chain.data)
     chain.sync_clock()
@@ -69,10 +69,10 @@ def world(demo_chain, browser_for):
 
 
 @pytest.fixture(autouse=True)
-def pages_left_open_are_kept(world, request):
+def pages_left_open_are_kept(flow_world, request):
     """A step that failed leaves its page open: its screenshot is kept to show why."""
     yield
-    browser = world[0]
+    browser = flow_world[0]
     for number, page in enumerate(p for context in browser.contexts for p in context.pages):
         screenshot(page, f"flow-failed-{request.node.name}-{number}")
         page.context.close()
@@ -83,8 +83,8 @@ def status_of(chain: Chain, account: str):
     return Status(int(found.status)), Role(int(found.roles))
 
 
-def test_1_a_new_supplier_applies_and_the_regulator_approves_it(world):
-    browser, base, chain, notes = world
+def test_1_a_new_supplier_applies_and_the_regulator_approves_it(flow_world):
+    browser, base, chain, notes = flow_world
     account = chain.accounts[NEW_SUPPLIER_INDEX]
     assert account not in {chain.account(o.key) for o in demo.ORGANIZATIONS}
     assert status_of(chain, account)[0] == Status.NONE
@@ -116,8 +116,8 @@ def test_1_a_new_supplier_applies_and_the_regulator_approves_it(world):
     notes["supplier"] = supplier
 
 
-def test_2_a_manufacturer_registers_a_product_and_commissions_a_batch_from_its_serial_list(world):
-    browser, base, chain, notes = world
+def test_2_a_manufacturer_registers_a_product_and_commissions_a_batch_from_its_serial_list(flow_world):
+    browser, base, chain, notes = flow_world
     volga = Actor.demo(chain, "volga")
     page = open_page(browser, base, "supplier", volga, chain)
     page.get_by_text("Register a product").click()
@@ -147,8 +147,8 @@ def test_2_a_manufacturer_registers_a_product_and_commissions_a_batch_from_its_s
     close(page)
 
 
-def test_3_a_tender_from_its_publication_to_the_winners_withdrawal(world, tmp_path):
-    browser, base, chain, notes = world
+def test_3_a_tender_from_its_publication_to_the_winners_withdrawal(flow_world, tmp_path):
+    browser, base, chain, notes = flow_world
     gasless = notes.get("supplier")
     if gasless is None:
         pytest.fail("the new supplier was not approved (test 1)")
@@ -214,8 +214,8 @@ def test_3_a_tender_from_its_publication_to_the_winners_withdrawal(world, tmp_pa
     assert step == "withdrawn"
 
 
-def test_4_a_pharmacy_dispenses_a_pack_and_verify_then_says_it_was_dispensed(world, monkeypatch):
-    browser, base, chain, notes = world
+def test_4_a_pharmacy_dispenses_a_pack_and_verify_then_says_it_was_dispensed(flow_world, monkeypatch):
+    browser, base, chain, notes = flow_world
     monkeypatch.setenv("MEDCHAIN_DATA", str(chain.data))  # the Verifier reads the deployment record there
     assert Verifier.at(chain.url).verify_text(DISPENSED_PACK).genuine
     page = open_page(browser, base, "hospital", Actor.demo(chain, "pharmacy12"), chain)
