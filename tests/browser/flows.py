@@ -221,12 +221,16 @@ def choose(page, key: str, option: str | re.Pattern) -> None:
     try:
         item.click(timeout=10_000)
     except PlaywrightTimeout:
-        # The list opened past the window's edge (a long page, a busy browser): type to filter it
-        # down to the option, and take it with the keyboard.
-        field = keyed(page, key).locator("input").first
-        field.fill(text)
-        page.get_by_role("option").filter(has_text=text).first.wait_for()
-        page.keyboard.press("Enter")
+        # The list opened past the window's edge (a long page, a busy browser): walk it with the
+        # keyboard, as a person would, and take the option when it has the focus.
+        focused = page.locator("[role=option][data-focused='true']").first
+        for _ in range(100):
+            if focused.count() and focused.inner_text().strip() == text:
+                page.keyboard.press("Enter")
+                break
+            page.keyboard.press("ArrowDown")
+        else:
+            raise AssertionError(f"option {text!r} of {key} could not be reached with the keyboard")
     shows(page, key, text)
 
 
