@@ -30,11 +30,13 @@ DataMatrix (or GS1 QR, as zxing-cpp reads it) starts with its AIM symbology iden
 from __future__ import annotations
 
 import io
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import zxingcpp
 from PIL import Image, ImageFilter, ImageOps
@@ -47,6 +49,8 @@ MAX_PIXELS = 100_000_000
 """Larger images are refused before they are decoded (a decompression bomb guard)."""
 WORKING_SIZE = 2000
 """Larger images are scaled down to this long side: codes in a phone photo stay readable."""
+DEADLINE_SECONDS = 0.3
+"""No pass starts after this long: a photo no pass has read by then gets the retake advice."""
 READABLE_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")  # JPEG covers MPO (multi-picture)
 _FORMAT_NAMES = "PNG, JPEG, WebP, BMP, GIF or TIFF"
 
@@ -222,40 +226,60 @@ def _looks_like_text(sample: bytes) -> bool:
 # --- the passes ----------------------------------------------------------------------
 
 
-def _scan(gray: np.ndarray) -> tuple[list[DecodedCode], str]:
-    """The codes of the first pass that finds any, and that pass's name ("" if none)."""
-    for index, (name, make) in enumerate(_passes(gray)):
+def _scan(gray: np.ndarray, deadline: float = DEADLINE_SECONDS) -> tuple[list[DecodedCode], str]:
+    """The codes of the first pass that finds any, and that pass's name ("" if none).
+
+    No pass starts once `deadline` seconds have gone by: a pass takes tens of milliseconds, a
+    photo that none of the first few reads is seldom read by the rest, and a person holding a
+    pack waits better for the retake advice than for seconds of passes.
+    """
+    started = time.perf_counter()
+    for index, (name, make, zbar) in enumerate(_passes(gray)):
+        if index and time.perf_counter() - started > deadline:
+            break
         try:
             variant = make()
         except Exception:  # noqa: BLE001, S112 (a degenerate size, a 1-pixel strip, cannot be filtered)
             continue
         # Looking for light-on-dark codes is worth its time on the first pass only.
-        codes = _decode(variant, inverted_too=index == 0)
+        codes = _decode(variant, inverted_too=index == 0, zbar=zbar)
         if codes:
             return codes, name
     return [], ""
 
 
-def _passes(gray: np.ndarray) -> list[tuple[str, Callable[[], np.ndarray]]]:
+def _passes(gray: np.ndarray) -> list[tuple[str, Callable[[], np.ndarray], bool]]:
+    """(name, the image to decode, whether zbar reads it too), in the order they are tried."""
     longest = max(gray.shape)
     factor = 3 if longest <= 700 else 2 if longest <= 1200 else 1
     sharp = _memo(lambda: _sharpen(_resize(gray, factor) if factor > 1 else gray, factor))
     small = _memo(lambda: _resize(gray, 0.5) if longest > 1000 else gray)
-    passes: list[tuple[str, Callable[[], np.ndarray]]] = [("grey", lambda: gray)]
+    passes: list[tuple[str, Callable[[], np.ndarray], bool]] = [("grey", lambda: gray, True)]
     low, high = np.percentile(gray[:: max(1, gray.shape[0] // 256), :: max(1, gray.shape[1] // 256)], (1, 99))
     if high - low < 96:
-        passes.append(("contrast stretched", lambda: _stretch(gray)))
+        passes.append(("contrast stretched", lambda: _stretch(gray), True))
+    if longest > 700:
+        # A phone photo of a pack: sensor noise, JPEG blocks, glare and dim ink defeat both
+        # decoders' own binarisers. Smoothed first (noise), then each pixel against a Gaussian
+        # mean of its surroundings a few modules wide (glare, shadows, low contrast), the codes
+        # read from black and white. zxing-cpp alone: zbar adds nothing on these but time.
+        if longest > 1000:
+            passes.append(("halved, smoothed, local threshold", lambda: _local_threshold(small(), 25, 0.7), False))
+        passes += [
+            ("smoothed, local threshold", lambda: _local_threshold(gray, 31, 1.0), False),
+            ("smoothed, wide local threshold", lambda: _local_threshold(gray, 51, 1.0), False),
+        ]
     enlarged = f"enlarged {factor}x, " if factor > 1 else ""
     passes += [
-        (f"{enlarged}sharpened", sharp),
-        (f"{enlarged}sharpened, Otsu threshold", lambda: _otsu(sharp())),
-        (f"{enlarged}sharpened, adaptive threshold", lambda: _adaptive(sharp(), factor)),
+        (f"{enlarged}sharpened", sharp, True),
+        (f"{enlarged}sharpened, Otsu threshold", lambda: _otsu(sharp()), True),
+        (f"{enlarged}sharpened, adaptive threshold", lambda: _adaptive(sharp(), factor), True),
     ]
     if longest > 1000:
-        passes.append(("halved", small))
+        passes.append(("halved", small, True))
     passes += [
-        ("turned 45 degrees", lambda: _rotate(small(), 45)),
-        ("turned -45 degrees", lambda: _rotate(small(), -45)),
+        ("turned 45 degrees", lambda: _rotate(small(), 45), True),
+        ("turned -45 degrees", lambda: _rotate(small(), -45), True),
     ]
     return passes
 
@@ -310,6 +334,13 @@ def _adaptive(gray: np.ndarray, scale: int = 1, offset: int = 7) -> np.ndarray:
     return np.where(gray.astype(np.int16) > local_mean - offset, 255, 0).astype(np.uint8)
 
 
+def _local_threshold(gray: np.ndarray, block: int, sigma: float, offset: int = 2) -> np.ndarray:
+    """Smoothed by a Gaussian of `sigma` px, then black where darker than the Gaussian-weighted
+    mean of the `block` x `block` px around it less `offset`, white elsewhere."""
+    smooth = cv2.GaussianBlur(gray, (0, 0), sigma)
+    return cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, offset)
+
+
 def _rotate(gray: np.ndarray, degrees: float) -> np.ndarray:
     im = Image.fromarray(gray).rotate(degrees, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
     return np.asarray(im)
@@ -318,9 +349,10 @@ def _rotate(gray: np.ndarray, degrees: float) -> np.ndarray:
 # --- the decoders --------------------------------------------------------------------
 
 
-def _decode(gray: np.ndarray, inverted_too: bool) -> list[DecodedCode]:
-    """pyzbar's codes plus zxing-cpp's of the symbologies zbar lacks; zxing-cpp's alone if pyzbar finds none."""
-    found = _pyzbar(gray)
+def _decode(gray: np.ndarray, inverted_too: bool, zbar: bool = True) -> list[DecodedCode]:
+    """pyzbar's codes plus zxing-cpp's of the symbologies zbar lacks; zxing-cpp's alone if pyzbar
+    finds none (or `zbar` is false)."""
+    found = _pyzbar(gray) if zbar else []
     found += _zxing(gray, _ZXING_ONLY_FORMATS if found else _ZXING_FORMATS, inverted_too)
     unique: dict[tuple[str, str], DecodedCode] = {}
     for code in found:
