@@ -229,57 +229,70 @@ def _looks_like_text(sample: bytes) -> bool:
 def _scan(gray: np.ndarray, deadline: float = DEADLINE_SECONDS) -> tuple[list[DecodedCode], str]:
     """The codes of the first pass that finds any, and that pass's name ("" if none).
 
-    No pass starts once `deadline` seconds have gone by: a pass takes tens of milliseconds, a
-    photo that none of the first few reads is seldom read by the rest, and a person holding a
-    pack waits better for the retake advice than for seconds of passes.
+    No pass starts once `deadline` seconds have gone by: a pass takes milliseconds to tens of
+    milliseconds, a photo that none of the first passes reads is seldom read by the rest, and a
+    person holding a pack waits better for the retake advice than for seconds of passes.
     """
     started = time.perf_counter()
-    for index, (name, make, zbar) in enumerate(_passes(gray)):
+    for index, (name, make, zbar, inverted_too) in enumerate(_passes(gray)):
         if index and time.perf_counter() - started > deadline:
             break
         try:
             variant = make()
         except Exception:  # noqa: BLE001, S112 (a degenerate size, a 1-pixel strip, cannot be filtered)
             continue
-        # Looking for light-on-dark codes is worth its time on the first pass only.
-        codes = _decode(variant, inverted_too=index == 0, zbar=zbar)
+        codes = _decode(variant, inverted_too=inverted_too, zbar=zbar)
         if codes:
             return codes, name
     return [], ""
 
 
-def _passes(gray: np.ndarray) -> list[tuple[str, Callable[[], np.ndarray], bool]]:
-    """(name, the image to decode, whether zbar reads it too), in the order they are tried."""
+Pass = tuple[str, Callable[[], np.ndarray], bool, bool]
+"""(name, the image to decode, whether zbar reads it too, whether light-on-dark codes are sought)."""
+
+
+def _passes(gray: np.ndarray) -> list[Pass]:
+    """The passes in the order they are tried: a large photo's ladder puts the cheap passes
+    that read most hard photos first; a smaller image keeps zbar first (it is cheap there)."""
     longest = max(gray.shape)
     factor = 3 if longest <= 700 else 2 if longest <= 1200 else 1
     sharp = _memo(lambda: _sharpen(_resize(gray, factor) if factor > 1 else gray, factor))
     small = _memo(lambda: _resize(gray, 0.5) if longest > 1000 else gray)
-    passes: list[tuple[str, Callable[[], np.ndarray], bool]] = [("grey", lambda: gray, True)]
     low, high = np.percentile(gray[:: max(1, gray.shape[0] // 256), :: max(1, gray.shape[1] // 256)], (1, 99))
-    if high - low < 96:
-        passes.append(("contrast stretched", lambda: _stretch(gray), True))
-    if longest > 700:
-        # A phone photo of a pack: sensor noise, JPEG blocks, glare and dim ink defeat both
-        # decoders' own binarisers. Smoothed first (noise), then each pixel against a Gaussian
-        # mean of its surroundings a few modules wide (glare, shadows, low contrast), the codes
-        # read from black and white. zxing-cpp alone: zbar adds nothing on these but time.
-        if longest > 1000:
-            passes.append(("halved, smoothed, local threshold", lambda: _local_threshold(small(), 25, 0.7), False))
-        passes += [
-            ("smoothed, local threshold", lambda: _local_threshold(gray, 31, 1.0), False),
-            ("smoothed, wide local threshold", lambda: _local_threshold(gray, 51, 1.0), False),
-        ]
-    enlarged = f"enlarged {factor}x, " if factor > 1 else ""
-    passes += [
-        (f"{enlarged}sharpened", sharp, True),
-        (f"{enlarged}sharpened, Otsu threshold", lambda: _otsu(sharp()), True),
-        (f"{enlarged}sharpened, adaptive threshold", lambda: _adaptive(sharp(), factor), True),
+    stretched: list[Pass] = [("contrast stretched", lambda: _stretch(gray), True, False)] if high - low < 96 else []
+    # A phone photo of a pack: sensor noise, JPEG blocks, glare and dim ink defeat both decoders'
+    # own binarisers. Smoothed first (noise), then each pixel set against a Gaussian mean of its
+    # surroundings a few modules wide (glare, shadows, low contrast): the codes read from black
+    # and white, by zxing-cpp alone (zbar reads next to none of these, and costs more).
+    thresholds: list[Pass] = [
+        ("smoothed, wide local threshold", lambda: _local_threshold(gray, 51, 1.0), False, False),
+        ("smoothed, local threshold", lambda: _local_threshold(gray, 31, 1.0), False, False),
     ]
     if longest > 1000:
-        passes.append(("halved", small, True))
+        # On a large photo zbar costs more than 50 ms a pass and reads almost nothing that
+        # zxing-cpp does not, and seeking light-on-dark codes doubles zxing-cpp's time: zxing-cpp
+        # alone first (its own downscaling finds large codes), then the halved local threshold
+        # (a few milliseconds, and it reads most hard photos), zbar and inverted codes later.
+        passes: list[Pass] = [
+            ("grey", lambda: gray, False, False),
+            ("halved, smoothed, local threshold", lambda: _local_threshold(small(), 25, 0.7), False, False),
+            *thresholds,
+            ("grey, by zbar too, light-on-dark too", lambda: gray, True, True),
+            *stretched,
+        ]
+    else:
+        passes = [("grey", lambda: gray, True, True), *stretched, *(thresholds[::-1] if longest > 700 else [])]
+    enlarged = f"enlarged {factor}x, " if factor > 1 else ""
     passes += [
-        ("turned 45 degrees", lambda: _rotate(small(), 45), True),
-        ("turned -45 degrees", lambda: _rotate(small(), -45), True),
+        (f"{enlarged}sharpened", sharp, True, False),
+        (f"{enlarged}sharpened, Otsu threshold", lambda: _otsu(sharp()), True, False),
+        (f"{enlarged}sharpened, adaptive threshold", lambda: _adaptive(sharp(), factor), True, False),
+    ]
+    if longest > 1000:
+        passes.append(("halved", small, True, False))
+    passes += [
+        ("turned 45 degrees", lambda: _rotate(small(), 45), True, False),
+        ("turned -45 degrees", lambda: _rotate(small(), -45), True, False),
     ]
     return passes
 

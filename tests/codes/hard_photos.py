@@ -67,12 +67,12 @@ class Tier:
 
 TIERS = {
     "medium": Tier(
-        tilt=(0, 20), arc=(0, 0.25), size=(0.25, 0.45), contrast=(0.55, 0.85), glare=0.3,
-        glare_strength=(0.2, 0.6), finger=0.2, defocus=(0, 0.3), motion=(0, 0.5), noise=(2, 6), quality=(80, 90),
+        tilt=(5, 25), arc=(0.05, 0.35), size=(0.2, 0.4), contrast=(0.45, 0.8), glare=0.5,
+        glare_strength=(0.3, 0.7), finger=0.3, defocus=(0.05, 0.35), motion=(0, 0.6), noise=(3, 8), quality=(75, 90),
     ),
     "hard": Tier(
-        tilt=(10, 30), arc=(0.1, 0.45), size=(0.18, 0.35), contrast=(0.35, 0.7), glare=0.6,
-        glare_strength=(0.4, 0.8), finger=0.4, defocus=(0.1, 0.45), motion=(0, 0.8), noise=(3, 9), quality=(75, 90),
+        tilt=(15, 32), arc=(0.15, 0.5), size=(0.17, 0.3), contrast=(0.3, 0.6), glare=0.7,
+        glare_strength=(0.5, 0.85), finger=0.5, defocus=(0.15, 0.5), motion=(0, 0.9), noise=(4, 10), quality=(72, 88),
     ),
     "hardest": Tier(
         tilt=(20, 35), arc=(0.25, 0.6), size=(0.15, 0.25), contrast=(0.25, 0.5), glare=0.8,
@@ -92,6 +92,9 @@ class HardPhoto:
     jpeg: bytes
     notes: str  # the defects drawn, for a person looking at a failure
     corners: tuple[tuple[float, float], ...]  # the code's corners in the photo, roughly (x, y)
+    drawn: dict[str, float]  # each defect's measure: tilt and arc in degrees, size a fraction of the
+    # frame's width, module px, contrast, glare (0 none), finger (0 or 1), defocus and motion in
+    # modules, noise sigma, JPEG quality
 
 
 def hard_photos(per_tier: int, seed: int = 2024, tiers: tuple[str, ...] = tuple(TIERS)) -> list[HardPhoto]:
@@ -113,8 +116,21 @@ def hard_photo(tier: str, symbology: str, rnd: random.Random, noise: np.random.G
         text, art, module = label.uri, _qr_label(label), 8
     else:
         text, art, module = _datamatrix_print(rnd)
-    photo, notes, corners = _photograph(art, module, limits, rnd, noise)
-    return HardPhoto(text, symbology, tier, photo, notes, tuple(map(tuple, corners.round(1).tolist())))
+    photo, drawn, corners = _photograph(art, module, limits, rnd, noise)
+    return HardPhoto(text, symbology, tier, photo, describe(drawn), tuple(map(tuple, corners.round(1).tolist())), drawn)
+
+
+def describe(drawn: dict[str, float]) -> str:
+    """The defects of a photo in words."""
+    words = [f"tilt {drawn['tilt']:.0f}°", f"curved ±{drawn['arc']:.0f}°", f"code {drawn['size']:.0%} of the width",
+             f"module {drawn['module']:.1f} px", f"contrast {drawn['contrast']:.2f}"]
+    if drawn["finger"]:
+        words.append("finger")
+    if drawn["glare"]:
+        words.append(f"glare {drawn['glare']:.2f}")
+    words += [f"defocus {drawn['defocus']:.2f} module", f"motion {drawn['motion']:.2f} module",
+              f"noise {drawn['noise']:.0f}", f"JPEG {drawn['quality']:.0f}"]
+    return ", ".join(words)
 
 
 # --- the print -------------------------------------------------------------------------------
@@ -166,8 +182,8 @@ def _datamatrix_print(rnd: random.Random) -> tuple[str, np.ndarray, int]:
 
 
 def _photograph(art: np.ndarray, module: int, tier: Tier, rnd: random.Random, noise: np.random.Generator):
-    """`art` (reflectance, code at its top left area) on a pack, photographed: (JPEG bytes, notes,
-    the code's corners in the photo)."""
+    """`art` (reflectance, code at its top left area) on a pack, photographed: (JPEG bytes, the
+    defects drawn, the code's corners in the photo)."""
     u = rnd.uniform
     code_box = _code_box(art)
     x0, y0, x1, y1 = code_box
@@ -224,11 +240,11 @@ def _photograph(art: np.ndarray, module: int, tier: Tier, rnd: random.Random, no
                         borderMode=cv2.BORDER_TRANSPARENT)
 
     # A finger over the margin at one corner of the code.
-    notes = [f"tilt {math.degrees(tilt):.0f} deg", f"arc +-{math.degrees(arc):.0f} deg", f"code {size:.0%} of width",
-             f"module {module_px:.1f} px", f"contrast {contrast:.2f}"]
+    drawn = {"tilt": math.degrees(tilt), "arc": math.degrees(arc), "size": size, "module": module_px,
+             "contrast": contrast, "finger": 0.0, "glare": 0.0}
     if rnd.random() < tier.finger:
         _finger(scene, code_corners, module_px, rnd)
-        notes.append("finger")
+        drawn["finger"] = 1.0
 
     # Light: uneven over the frame, then the glare added on top.
     light = u(150, 230) * (1 + u(-0.25, 0.25) * xs + u(-0.25, 0.25) * ys)
@@ -236,7 +252,7 @@ def _photograph(art: np.ndarray, module: int, tier: Tier, rnd: random.Random, no
     if rnd.random() < tier.glare:
         strength = u(*tier.glare_strength)
         _glare(pixels, code_corners, ink * light, strength, rnd)
-        notes.append(f"glare {strength:.2f}")
+        drawn["glare"] = strength
 
     # The lens and the hand: defocus, then motion.
     defocus = u(*tier.defocus) * module_px
@@ -245,7 +261,7 @@ def _photograph(art: np.ndarray, module: int, tier: Tier, rnd: random.Random, no
     motion = u(*tier.motion) * module_px
     if motion >= 1:
         pixels = cv2.filter2D(pixels, -1, _streak(motion, u(0, 180)), borderType=cv2.BORDER_REFLECT)
-    notes += [f"defocus {defocus / module_px:.2f} mod", f"motion {motion / module_px:.2f} mod"]
+    drawn.update(defocus=defocus / module_px, motion=motion / module_px)
 
     sigma = u(*tier.noise)
     pixels += sigma * noise.standard_normal(pixels.shape, np.float32)
@@ -257,8 +273,8 @@ def _photograph(art: np.ndarray, module: int, tier: Tier, rnd: random.Random, no
     quality = rnd.randint(*tier.quality)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality)
-    notes += [f"noise {sigma:.0f}", f"JPEG {quality}", f"{width}x{height}"]
-    return out.getvalue(), ", ".join(notes), code_corners
+    drawn.update(noise=sigma, quality=float(quality), width=float(width), height=float(height))
+    return out.getvalue(), drawn, code_corners
 
 
 def _code_box(art: np.ndarray) -> tuple[int, int, int, int]:
