@@ -8,16 +8,26 @@ working size, then tries a ladder of passes and stops at the first that finds co
 
 1. the grey image as it is (most photos end here);
 2. contrast stretched, when the photo is dim or washed out;
-3. enlarged 3x or 2x (bicubic) when small, and sharpened with a strong unsharp mask:
+3. smoothed, then a Gaussian local threshold a few modules wide (OpenCV): sensor noise,
+   JPEG blocks, glare from foil, shadows and dim ink defeat the decoders' own binarisers,
+   and these black-and-white images read most hard phone photos (tests/codes/hard_photos.py,
+   bench/decode_hard.py);
+4. enlarged 3x or 2x (bicubic) when small, and sharpened with a strong unsharp mask:
    zbar needs modules of several pixels with sharp edges (../shared/TOOLCHAIN.md,
    "QR codes and the camera": a 3x enlargement rescues most distorted photos), and
    defocus blur is what defeats both decoders most;
-4. that image binarised with Otsu's global threshold, then with a local mean threshold,
+5. that image binarised with Otsu's global threshold, then with a local mean threshold,
    which survives shadows and uneven light;
-5. halved when large (averaging away noise and JPEG blocks), then turned by +-45 degrees.
+6. halved when large (averaging away noise and JPEG blocks), then turned by +-45 degrees.
 
-Each pass runs pyzbar first, then zxing-cpp when pyzbar finds nothing. zbar cannot read
-DataMatrix, yet DataMatrix is the code on European (FMD) and Russian (Chestny ZNAK)
+A large photo (over 1,000 px) is tried in a cheaper order: zxing-cpp alone on the grey
+image (zbar costs over 50 ms there and reads almost nothing more), the local threshold of
+the halved image (a few milliseconds), the full-size local thresholds, and only then zbar and
+light-on-dark codes on the grey image. No pass starts after DEADLINE_SECONDS: a photo still
+unread by then gets the retake advice instead of seconds of passes.
+
+Each pass runs pyzbar first (unless the pass is zxing-cpp's alone), then zxing-cpp when
+pyzbar finds nothing. zbar cannot read DataMatrix, yet DataMatrix is the code on European (FMD) and Russian (Chestny ZNAK)
 medicine packs: so when pyzbar does find QR codes, zxing-cpp still looks for DataMatrix
 codes in the same image, and a photo of a QR label beside a pack's DataMatrix gives both.
 The same code found twice (or printed twice) is returned once.
