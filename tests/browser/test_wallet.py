@@ -145,6 +145,9 @@ def open_page(browser, dapp_server, demo_chain, chain_id: str, account: str, wal
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(f"{dapp_server}/account")
+    # The page's first run is over (the heading comes after the sidebar): a click on "Connect
+    # wallet" before it raced the run in CI, and the sign-in never came.
+    page.get_by_role("heading", name="Your account").wait_for()
     return page
 
 
@@ -154,6 +157,15 @@ def sidebar(page):
 
 def connect(page):
     sidebar(page).get_by_test_id("wallet-connect").click()
+
+
+def signed_in_as(page, name: str) -> None:
+    """Waits for `name` in the sidebar; on a timeout, says what the sidebar showed instead."""
+    try:
+        sidebar(page).get_by_text(name).wait_for()
+    except Exception as error:
+        raise AssertionError(f"not signed in as {name}; the sidebar shows: {sidebar(page).inner_text()!r}; "
+                             f"the wallet received: {[call['method'] for call in calls(page)]}") from error
 
 
 def test_wallet__connect_switch_chain_sign_in_approve_permit_reject_replay(browser, dapp_server, demo_chain):
@@ -166,7 +178,7 @@ def test_wallet__connect_switch_chain_sign_in_approve_permit_reject_replay(brows
     screenshot(page, "wallet-wrong-chain-en")
     sidebar(page).get_by_test_id("wallet-switch").click()
     # Switched: the server issues a sign-in message, the wallet signs it, the sidebar shows who.
-    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    signed_in_as(page, HOSPITAL.name)
     sidebar(page).get_by_text("Roles: medical organization").wait_for()
     assert page.evaluate("window.__fakeWallet.chainId") == "0x7a69"
     assert "personal_sign" in page.evaluate("window.__fakeWallet.log")
@@ -214,7 +226,7 @@ def test_wallet__in_russian__sign_in_and_a_declined_signature(browser, dapp_serv
     page.get_by_role("option", name="Русский").click()
     page.get_by_role("heading", name=in_language("ru", "Your account")).wait_for()
     sidebar(page).get_by_test_id("wallet-connect").click()
-    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    signed_in_as(page, HOSPITAL.name)
     russian_role = in_language("ru", "medical organization")
     assert russian_role != "medical organization"  # the catalogue has it: the panel speaks Russian
     sidebar(page).get_by_text(russian_role).first.wait_for()
@@ -229,7 +241,7 @@ def test_wallet__another_account_in_the_wallet_ends_the_session(browser, dapp_se
     accounts = demo_chain.accounts
     page = open_page(browser, dapp_server, demo_chain, "0x7a69", accounts[HOSPITAL.account_index])
     connect(page)
-    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    signed_in_as(page, HOSPITAL.name)
     page.evaluate(f"window.__fakeWallet.account = '{accounts[5]}'; "
                   f"window.__fakeWallet.emit('accountsChanged', ['{accounts[5]}'])")
     sidebar(page).get_by_text("The wallet switched to another account: signed out").wait_for()
@@ -291,7 +303,7 @@ def test_wallet__several_wallets__the_one_the_user_picks_connects_and_signs(brow
     assert choice.input_value() == "6d9c1f52-7c4e-4b1e-9a0e-00000000000b"
     connect(page)
     # Wallet Two holds the hospital's account; Wallet One another: the sidebar names who signed.
-    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    signed_in_as(page, HOSPITAL.name)
     assert calls(page, "eth_requestAccounts", "Wallet Two") and calls(page, "personal_sign", "Wallet Two")
     assert calls(page, wallet="Wallet One") == []
     page.context.close()
@@ -303,7 +315,7 @@ def test_wallet__a_chain_the_wallet_does_not_know__added_with_the_platforms_para
     connect(page)
     sidebar(page).get_by_text("Wrong network: the wallet is on chain 1").wait_for()
     sidebar(page).get_by_test_id("wallet-switch").click()
-    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    signed_in_as(page, HOSPITAL.name)
     sidebar(page).get_by_text("Roles: medical organization").wait_for()
     # The first switch answered 4902; the component added the chain, then switched.
     assert [call["method"] for call in calls(page) if call["method"].startswith("wallet_")] == [
@@ -323,7 +335,7 @@ def test_wallet__a_refusal_is_shown_before_the_wallet_sends(browser, dapp_server
     account, other = demo_chain.accounts[HOSPITAL.account_index], demo_chain.accounts[6]
     page = open_page(browser, dapp_server, demo_chain, "0x7a69", account, wallets=({"signTypedAs": other},))
     connect(page)
-    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    signed_in_as(page, HOSPITAL.name)
     page.get_by_role("heading", name=HOSPITAL.name).wait_for()
     before = allowance(demo_chain, account)
     page.get_by_role("button", name="Sign the permit in the wallet").click()
@@ -347,6 +359,6 @@ def test_wallet__no_connect_button_while_the_wallet_signs_in(browser, dapp_serve
     assert sidebar(page).get_by_text("No wallet connected").count() == 0
     screenshot(page, "wallet-signing-in-en")
     page.evaluate("window.__fakeWallet.release()")
-    sidebar(page).get_by_text(HOSPITAL.name).wait_for()
+    signed_in_as(page, HOSPITAL.name)
     assert sidebar(page).get_by_test_id("wallet-connect").count() == 0
     page.context.close()
