@@ -1,4 +1,5 @@
-"""The one ASGI app: the Streamlit pages and the resolver's HTTP routes on one port."""
+"""The one ASGI app: the Streamlit pages, the resolver's HTTP routes and the live scanner's
+decoder files on one port."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from dapp.resolver.routes import resolver_routes
+from dapp.ui.components.scanner.assets import scanner_routes
 from dapp.ui.nodelay import nodelay_on_bind
 from dapp.verification.service import shared_service
 
@@ -19,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def create_app() -> st.App:
     nodelay_on_bind()  # answers without the 40 ms Nagle/delayed-ACK wait (see dapp.ui.nodelay)
-    return st.App(str(APP_SCRIPT), routes=resolver_routes(), lifespan=_lifespan)
+    return st.App(str(APP_SCRIPT), routes=resolver_routes() + scanner_routes(), lifespan=_lifespan)
 
 
 @asynccontextmanager

@@ -64,6 +64,8 @@ def test_verify__link_code_in_url__verdict_on_first_load(create_app, demo_chain)
 
 def test_verify__camera_photo__genuine(create_app, demo_chain):
     app = create_app()
+    app.segmented_control(key="verify_mode").set_value("camera")
+    app.run()
     app.camera_input(key="verify_camera").upload("label.jpg", as_jpeg(demo_chain.labels / "genuine.png"))
     app.run()
     assert "GENUINE" in banner(app)
@@ -121,6 +123,8 @@ def test_verify__photo_without_a_code__says_how_to_retake(create_app):
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (200, 190, 180)).save(buffer, "JPEG")
     app = create_app()
+    app.segmented_control(key="verify_mode").set_value("camera")
+    app.run()
     app.camera_input(key="verify_camera").upload("blank.jpg", buffer.getvalue())
     app.run()
     assert banner(app) == ""
@@ -151,3 +155,24 @@ def test_home__leads_each_kind_of_user__in_both_languages(create_app):
     assert len(english.subheader) >= 4
     russian = create_app(page="home", language="ru")
     assert CYRILLIC.search(russian.title[0].value)
+
+
+# --- the live scanner (its events as the browser's component sends them) -------------------------
+
+
+def scanner_sends(app, **event):
+    """The live scanner's component sends `event` (as setStateValue("event", ...) does), and the page runs."""
+    scanner_sends.seq = getattr(scanner_sends, "seq", 0) + 1
+    app.session_state["verify_live"] = {"event": {"seq": f"test-{scanner_sends.seq}", **event}}
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def test_verify__live_scan_read__verdict_below_the_scanner(create_app, demo_chain):
+    app = create_app()
+    assert app.segmented_control(key="verify_mode").value == "live"
+    scanner_sends(app, kind="read", text=label_text(demo_chain, "genuine"), format="QRCODE", decoder="zxing-wasm")
+    assert "GENUINE" in banner(app)
+    assert app.session_state["verify_live_overlay"]["genuine"] is True
+    assert "GENUINE" in app.session_state["verify_live_overlay"]["title"]

@@ -27,6 +27,7 @@ from typing import Any
 import streamlit as st
 
 from dapp.i18n import _
+from dapp.ui.components.events import fresh  # noqa: F401 (the wallet's callers take it from here)
 
 HERE = Path(__file__).resolve().parent
 NAME = "medchain_wallet"
@@ -69,17 +70,6 @@ def wallet_component(*, key: str, mode: str, chain: dict, account: str | None = 
                     default={"result": None}, on_result_change=lambda: None, height="content")
     value = getattr(result, "result", None)
     return value if isinstance(value, dict) else None
-
-
-def fresh(result: dict | None, key: str) -> dict | None:
-    """`result` when this session has not handled it yet (each carries its own `seq`)."""
-    if not result or "seq" not in result:
-        return None
-    seen = st.session_state.setdefault("_wallet_seen", {})
-    if seen.get(key) == result["seq"]:
-        return None
-    seen[key] = result["seq"]
-    return result
 
 
 def typed_data_json(typed_data: dict) -> str:
