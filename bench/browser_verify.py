@@ -2,7 +2,7 @@
 `browser_photo_to_verdict_p50_ms`, `browser_photo_to_verdict_p95_ms`.
 
 Debian's Chromium (driven by Playwright) opens the Verify page of `python -m dapp.ui.serve` on
-loopback, its fake camera filming a printed demo label (a Y4M video, tests/fixtures/camera.py),
+loopback (its "Photo" way in: a still photo taken in the page), its fake camera filming a printed demo label (a Y4M video, tests/fixtures/camera.py),
 against an anvil loaded with the seeded demo world. Each scan: click "Take Photo", and time until
 the verdict banner is on screen (the photo's upload, decoding on the server, the chain's reads,
 the page's rerun and its rendering); then "Clear photo" for the next pack. 5 scans to warm up,
@@ -30,7 +30,7 @@ VERDICT = ".medchain-verdict"
 def time_scans(base: str, video: Path) -> list[float]:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.test_verify_browser import camera_playing
+    from tests.browser.test_verify_browser import camera_playing, choose_photo
     from tests.fixtures.browser import CHROMIUM, chromium_arguments
 
     timings = []
@@ -38,6 +38,7 @@ def time_scans(base: str, video: Path) -> list[float]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=chromium_arguments(video))
         page = browser.new_context(locale="en-GB", viewport={"width": 420, "height": 900}).new_page()
         page.goto(f"{base}/verify")
+        choose_photo(page)
         take = page.get_by_role("button", name="Take Photo")
         take.wait_for(timeout=60_000)
         page.wait_for_timeout(1000)

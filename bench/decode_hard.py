@@ -28,6 +28,7 @@ SEED = 15
 EXAMPLES = HERE / "hard_examples"
 EXAMPLES_READ = 4
 EXAMPLES_MISSED = 4
+SECTION = EXAMPLES / "section.md"
 
 
 def bench_hard_decoding(results: dict) -> str:
@@ -72,6 +73,14 @@ def bench_hard_decoding(results: dict) -> str:
         rows.append(f"| {tier} | {cells[0]} | {cells[1]} | {results[f'qr_decode_rate_hard_{tier}']:.3f} | "
                     f"{_percentile(tier_ms, 0.5):.0f} | {_percentile(tier_ms, 0.95):.0f} |")
     examples = _examples(outcomes, qr)
+    section = _section(results, photos, generated_s, rows, examples, qr)
+    SECTION.write_text(section + "\n", encoding="utf-8")  # RESULTS.md includes it, whichever bench wrote it last
+    return section
+
+
+def _section(results, photos, generated_s, rows, examples, qr) -> str:
+    from tests.codes.hard_photos import TIERS
+
     tiers = "\n".join(f"- **{name}**: {_tier_words(tier)}" for name, tier in TIERS.items())
     return f"""## Hard phone photos (`bench/decode_hard.py`)
 
@@ -181,9 +190,15 @@ def _both_kinds(photos, count):
 
 
 def main() -> None:
-    results: dict = {}
+    """Measures alone and merges the figures into the last full run's results."""
+    sys.path.insert(0, str(HERE))
+    from run import write_report
+
+    path = HERE / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
     markdown = bench_hard_decoding(results)
-    print(json.dumps(results, indent=2, sort_keys=True))
+    write_report(results)
+    print(json.dumps({k: v for k, v in results.items() if k.startswith(("qr_", "datamatrix_"))}, indent=2))
     print()
     print(markdown)
 

@@ -24,9 +24,16 @@ def camera_page(browser_for, demo_chain, dapp_server, tmp_path_factory):
         context = browser_for(video).new_context(locale=language, viewport={"width": 420, "height": 900})
         page = context.new_page()
         page.goto(f"{dapp_server}/verify")
+        choose_photo(page)
         return page
 
     return open_page
+
+
+def choose_photo(page) -> None:
+    """The "Photo" way in (a still photo taken in the page), not live scanning (the default)."""
+    page.locator("[data-testid='stButtonGroup'] button").nth(1).click(timeout=WAIT_MS)
+    page.locator("[data-testid='stCameraInput']").wait_for(timeout=WAIT_MS)
 
 
 def camera_playing(page) -> None:

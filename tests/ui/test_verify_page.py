@@ -176,3 +176,60 @@ def test_verify__live_scan_read__verdict_below_the_scanner(create_app, demo_chai
     assert "GENUINE" in banner(app)
     assert app.session_state["verify_live_overlay"]["genuine"] is True
     assert "GENUINE" in app.session_state["verify_live_overlay"]["title"]
+
+
+def test_verify__live_scan_next_pack__last_verdict_cleared(create_app, demo_chain):
+    app = scanner_sends(create_app(), kind="read", text=label_text(demo_chain, "recalled"), format="QRCODE")
+    assert "SUSPECT" in banner(app)
+    assert app.session_state["verify_live_overlay"]["genuine"] is False
+    scanner_sends(app, kind="next")
+    assert banner(app) == ""
+    assert "verify_live_overlay" not in app.session_state
+
+
+def test_verify__live_scan_of_a_malformed_code__said_in_words(create_app):
+    app = scanner_sends(create_app(), kind="read", text="https://example.org/not-a-pack", format="QRCODE")
+    assert banner(app) == ""
+    assert any("not a pack's code" in e.value for e in app.error)
+    assert app.session_state["verify_live_overlay"]["title"] == "Not verified: see the reason on the page"
+
+
+@pytest.mark.parametrize(("reason", "says"), [
+    ("refused", "The browser was not allowed to use the camera"),
+    ("absent", "No camera was found on this device"),
+    ("busy", "The camera is in use by another app"),
+    ("insecure", "only to secure pages"),
+    ("decoder", "decoder could not load"),
+    ("something else", "The camera could not start"),
+])
+def test_verify__camera_problem__said_and_the_photo_upload_offered(create_app, demo_chain, reason, says):
+    app = scanner_sends(create_app(), kind="camera_error", reason=reason, message="NotAllowedError")
+    assert any(says in w.value for w in app.warning), [w.value for w in app.warning]
+    app.file_uploader(key="verify_upload").upload("label.png", (demo_chain.labels / "genuine.png").read_bytes(),
+                                                 "image/png")
+    app.run()
+    assert "GENUINE" in banner(app)
+
+
+def test_verify__camera_works_again__problem_gone(create_app):
+    app = scanner_sends(create_app(), kind="camera_error", reason="busy")
+    assert app.warning
+    scanner_sends(app, kind="camera_ready", decoder="zxing-wasm")
+    assert not app.warning
+    assert not app.file_uploader
+
+
+def test_verify__another_way_in__the_last_verdict_goes(create_app, demo_chain):
+    app = scanner_sends(create_app(), kind="read", text=label_text(demo_chain, "genuine"), format="QRCODE")
+    assert "GENUINE" in banner(app)
+    app.segmented_control(key="verify_mode").set_value("text")
+    app.run()
+    assert banner(app) == ""
+
+
+def test_verify__live_scan_in_russian__overlay_in_russian(create_app, demo_chain):
+    app = create_app(language="ru")
+    with use_language("ru"):  # AppTest formats the page's widgets again in the test's own language
+        scanner_sends(app, kind="read", text=label_text(demo_chain, "genuine"))
+        assert _("GENUINE") in app.session_state["verify_live_overlay"]["title"]
+    assert CYRILLIC.search(app.session_state["verify_live_overlay"]["title"])

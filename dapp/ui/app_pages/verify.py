@@ -44,6 +44,11 @@ MODES = {"live": ":material/qr_code_scanner: " + _("Scan"), "camera": ":material
          "photo": ":material/image: " + _("Upload"), "text": ":material/keyboard: " + _("Type or scan")}
 mode = st.segmented_control(_("How"), list(MODES), format_func=MODES.__getitem__, key="verify_mode",
                             default="text" if linked_code else "live", label_visibility="collapsed")
+if st.session_state.get("verify_mode_before", mode) != mode:
+    # Another way in: the verdict of the last pack read the other way is not this one's.
+    st.session_state["verify_result"] = None
+    st.session_state.pop("verify_live_overlay", None)
+st.session_state["verify_mode_before"] = mode
 
 
 def upload_photo(label: str) -> None:
