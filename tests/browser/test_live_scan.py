@@ -125,3 +125,42 @@ def test_live_scan__no_camera__says_why_and_the_photo_upload_works(playwright_in
         screenshot(page, "verify-live-no-camera-en" if "device" in dropped[0] else "verify-live-refused-en")
     finally:
         browser.close()
+
+
+# Chromium's fake camera has no torch: this makes its track say it has one (as a phone's rear
+# camera does) and notes the constraints the page applies.
+TORCH_DEVICE = """
+(() => {
+  window.__torch = [];
+  const capabilities = MediaStreamTrack.prototype.getCapabilities;
+  MediaStreamTrack.prototype.getCapabilities = function () { return {...capabilities.call(this), torch: true}; };
+  const apply = MediaStreamTrack.prototype.applyConstraints;
+  MediaStreamTrack.prototype.applyConstraints = function (constraints) {
+    window.__torch.push(JSON.parse(JSON.stringify(constraints)));
+    return constraints && constraints.advanced ? Promise.resolve() : apply.call(this, constraints);
+  };
+})();
+"""
+
+
+def test_live_scan__torch_and_stopping_the_camera(browser_for, dapp_server, videos):
+    desk = scenes_video([Scene(None, 1.0)], videos / "desk.y4m")
+    context = browser_for(desk).new_context(locale="en-GB", viewport={"width": 420, "height": 900})
+    context.add_init_script(TORCH_DEVICE)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{dapp_server}/verify")
+    page.get_by_text("Point the camera at the pack's QR or DataMatrix code; hold it still").wait_for()
+    page.get_by_test_id("scanner-torch").click()
+    page.get_by_test_id("scanner-torch").filter(has_text="Light off").wait_for()
+    page.get_by_test_id("scanner-torch").click()
+    page.get_by_test_id("scanner-torch").filter(has_text="Light on").wait_for()
+    assert page.evaluate("window.__torch") == [{"advanced": [{"torch": True}]}, {"advanced": [{"torch": False}]}]
+    # Stopped: the camera is released (no live track), and can start again.
+    page.get_by_test_id("scanner-stop").click()
+    page.get_by_text("The camera is off.").wait_for()
+    assert page.get_by_test_id("scanner-video").evaluate("video => video.srcObject") is None
+    page.get_by_test_id("scanner-start").click()
+    page.get_by_text("Point the camera at the pack's QR or DataMatrix code; hold it still").wait_for()
+    assert page.get_by_test_id("scanner-video").evaluate("video => video.srcObject.active") is True
+    context.close()
