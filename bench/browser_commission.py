@@ -15,7 +15,6 @@ time includes their dry runs and mining too.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -97,15 +96,9 @@ def bench_browser_commission(results: dict) -> None:
 
 
 def main() -> None:
-    """Measures alone and merges the figures into the last full run's results."""
-    sys.path.insert(0, str(HERE))
-    from run import write_report
+    from alone import measure_alone
 
-    path = HERE / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-    bench_browser_commission(results)
-    write_report(results)
-    print(json.dumps({k: v for k, v in results.items() if k.startswith("browser_commission")}, indent=2))
+    measure_alone(bench_browser_commission, "browser_commission")
 
 
 if __name__ == "__main__":

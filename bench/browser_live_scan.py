@@ -21,7 +21,6 @@ it read (zxing-wasm, 640x480), as it notes it.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 from pathlib import Path
@@ -113,15 +112,9 @@ def bench_browser_live_scan(results: dict) -> None:
 
 
 def main() -> None:
-    """Measures alone and merges the figures into the last full run's results."""
-    sys.path.insert(0, str(HERE))
-    from run import write_report
+    from alone import measure_alone
 
-    path = HERE / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-    bench_browser_live_scan(results)
-    write_report(results)
-    print(json.dumps({k: v for k, v in results.items() if k.startswith("browser_live")}, indent=2))
+    measure_alone(bench_browser_live_scan, "browser_live")
 
 
 if __name__ == "__main__":

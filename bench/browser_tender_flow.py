@@ -18,7 +18,6 @@ up) are not counted.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -71,15 +70,9 @@ def bench_browser_tender_flow(results: dict) -> None:
 
 
 def main() -> None:
-    """Measures alone and merges the figure into the last full run's results."""
-    sys.path.insert(0, str(HERE))
-    from run import write_report
+    from alone import measure_alone
 
-    path = HERE / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-    bench_browser_tender_flow(results)
-    write_report(results)
-    print(json.dumps({k: v for k, v in results.items() if k.startswith("browser_tender")}, indent=2))
+    measure_alone(bench_browser_tender_flow, "browser_tender")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ then 50 timed.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
@@ -69,15 +68,9 @@ def bench_browser_verify(results: dict) -> None:
 
 
 def main() -> None:
-    """Measures alone and merges the figures into the last full run's results."""
-    sys.path.insert(0, str(HERE))
-    from run import write_report
+    from alone import measure_alone
 
-    path = HERE / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-    bench_browser_verify(results)
-    write_report(results)
-    print(json.dumps({k: v for k, v in results.items() if k.startswith("browser_")}, indent=2))
+    measure_alone(bench_browser_verify, "browser_photo")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ code, under bench/hard_examples/ for RESULTS.md.
 from __future__ import annotations
 
 import io
-import json
 import sys
 import time
 from pathlib import Path
@@ -190,17 +189,10 @@ def _both_kinds(photos, count):
 
 
 def main() -> None:
-    """Measures alone and merges the figures into the last full run's results."""
-    sys.path.insert(0, str(HERE))
-    from run import write_report
+    from alone import measure_alone
 
-    path = HERE / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-    markdown = bench_hard_decoding(results)
-    write_report(results)
-    print(json.dumps({k: v for k, v in results.items() if k.startswith(("qr_", "datamatrix_"))}, indent=2))
-    print()
-    print(markdown)
+    measure_alone(bench_hard_decoding, "qr_", "datamatrix_")
+    print(SECTION.read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":
