@@ -43,9 +43,10 @@ if ! fresh python pyproject.toml constraints.txt || [ ! -x .venv/bin/python ]; t
 fi
 
 # 3. npm: anvil (its Linux binary ships inside the platform package), solcjs,
-#    OpenZeppelin contracts and merkle-tree, at the versions of package-lock.json.
+#    OpenZeppelin contracts and merkle-tree, js-ipfs, zxing-wasm (the Verify page's live
+#    scanner decodes with it in the browser), at the versions of package-lock.json.
 if ! fresh npm package.json package-lock.json || [ ! -d node_modules ]; then
-  say "installing npm packages (anvil, solc, OpenZeppelin, js-ipfs; a few minutes the first time)"
+  say "installing npm packages (anvil, solc, OpenZeppelin, js-ipfs, the scanner's zxing-wasm; a few minutes the first time)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   # OpenZeppelin's npm package carries 257 JSON build artifacts beside its sources. Ape
   # copies the whole package into contracts/.cache and lists only the first 500 files of
