@@ -25,7 +25,7 @@ from dapp.ui.components.scanner.assets import decoder_urls
 HERE = Path(__file__).resolve().parent
 
 _mount = st.components.v2.component(
-    "medchain_scanner", html='<div class="medchain-scanner"></div>',
+    "medchain_scanner", html='<div class="medchain-scanner-host"></div>',
     css=(HERE / "scanner.css").read_text(encoding="utf-8"), js=(HERE / "scanner.js").read_text(encoding="utf-8"))
 
 
@@ -35,6 +35,7 @@ def labels() -> dict[str, str]:
         "starting": _("Starting the camera…"),
         "aim": _("Point the camera at the pack's QR or DataMatrix code; hold it still, about a hand's width away."),
         "read": _("Code read: checking it…"),
+        "details": _("The details are below."),
         "next": _("Scan the next pack"),
         "stop": _("Stop the camera"),
         "start": _("Start the camera"),

@@ -152,6 +152,11 @@ function label(state, name, fallback) {
   return state.labels[name] || fallback;
 }
 
+// The verdict the server gave for the code just read (null while it is being checked).
+function verdictOf(state) {
+  return state.read && state.verdict && state.verdict.seq === state.read.seq ? state.verdict : null;
+}
+
 function render(state) {
   const { phase, status, buttons, banner, frame } = state;
   frame.hidden = !(phase === "starting" || phase === "scanning" || phase === "read");
@@ -159,14 +164,17 @@ function render(state) {
   status.className = phase === "failed" ? "status warning" : "status";
   if (phase === "starting") status.textContent = label(state, "starting", "Starting the camera…");
   else if (phase === "scanning") status.textContent = label(state, "aim", "Point the camera at the code.");
-  else if (phase === "read") status.textContent = label(state, "read", "Code read: checking it…");
+  else if (phase === "read") {
+    status.textContent = verdictOf(state) ? label(state, "details", "The details are below.")
+      : label(state, "read", "Code read: checking it…");
+  }
   else if (phase === "stopped") status.textContent = label(state, "stopped", "The camera is off.");
   else if (phase === "failed") {
     const reason = (state.failure && state.failure.reason) || "failed";
     status.textContent = label(state, `error_${reason}`, label(state, "error_failed", "The camera could not start."));
   } else status.textContent = "";
 
-  const verdict = state.read && state.verdict && state.verdict.seq === state.read.seq ? state.verdict : null;
+  const verdict = verdictOf(state);
   banner.hidden = !(phase === "read" && verdict);
   if (verdict) {
     banner.textContent = verdict.title;
@@ -307,8 +315,11 @@ export default function (component) {
   state.decoder = data && data.decoder;
   state.verdict = data && data.verdict;
   state.report = (event) => setStateValue("event", { seq: nextSeq(), ...event });
-  if (state.root.parentElement !== parentElement) {
-    parentElement.replaceChildren(state.root);
+  // Into the placeholder the component's HTML gives (its stylesheet sits beside it, in the same
+  // parent: replacing the parent's children would drop the styles).
+  const host = parentElement.querySelector(".medchain-scanner-host") || parentElement;
+  if (state.root.parentElement !== host) {
+    host.replaceChildren(state.root);
     if (state.stream) state.video.play().catch(() => {});
   }
   if (state.phase === "idle") start(state);
