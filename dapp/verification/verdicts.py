@@ -126,6 +126,11 @@ class Verdict:
     history: list[Event] = field(default_factory=list)
     # The block every fact above was read at: {"number", "hash", "time"}.
     block: dict = field(default_factory=dict)
+    # The batch's published proof tree (its CID as the chain records it, "" when the code names no
+    # known batch) and the Merkle proof of the unit sent to `Custody.verdictData` ("0x…" hashes,
+    # leaf to root; empty when the tree was not available or does not hold the unit).
+    proof_tree_cid: str = ""
+    proof: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -212,7 +217,8 @@ class Verifier:
             value for log in logs for value in log.args.values() if isinstance(value, str) and is_address(value)}
         product = self._read(accounts - {ZERO_ADDRESS}, logs, gtin if data.productManufacturer != ZERO_ADDRESS else None)
         verdict = Verdict(code=code, genuine=False, block={
-            "number": int(head["number"], 16), "hash": head["hash"], "time": _moment(int(head["timestamp"], 16))})
+            "number": int(head["number"], 16), "hash": head["hash"], "time": _moment(int(head["timestamp"], 16))},
+            proof=["0x" + bytes(node).hex() for node in proof])
 
         if data.productManufacturer == ZERO_ADDRESS:
             findings.append(Finding(Reason.UNKNOWN_PRODUCT,
