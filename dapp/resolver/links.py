@@ -196,15 +196,15 @@ def curie(link_type_uri: str) -> str:
 # --- The answers -----------------------------------------------------------------------
 
 
-def verdict_json(verdict, uri: str, language: str, documents_base: str) -> dict:
+def verdict_json(verdict, uri: str, language: str, documents_base: str, receipt: dict | None = None) -> dict:
     """The verdict in the resolver's JSON (schema: dapp/resolver/schemas/verdict.schema.json).
 
     `uri` is the code's Digital Link on this resolver, `documents_base` where the documents are
-    served (`<origin>/documents`).
+    served (`<origin>/documents`), `receipt` what recomputes it (dapp.verification.receipts).
     """
     data = verdict.to_dict()
     code = verdict.code
-    return {
+    answer = {
         "schema_version": SCHEMA_VERSION,
         "status": verdict.status,
         "genuine": verdict.genuine,
@@ -225,6 +225,9 @@ def verdict_json(verdict, uri: str, language: str, documents_base: str) -> dict:
         "block": data["block"],
         "language": language,
     }
+    if receipt is not None:
+        answer["receipt"] = receipt
+    return answer
 
 
 def error_json(code: str, message: str) -> dict:

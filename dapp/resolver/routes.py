@@ -102,15 +102,19 @@ def error(code: str, message: str, status: int, html: bool = False, headers: dic
 
 
 def _verify(text: str, scanner: str, language: str):
-    """The verdict, made in a worker thread in the asker's language."""
-    from dapp.verification.service import shared_service
+    """The verdict and its receipt, made in a worker thread in the asker's language."""
+    from dapp.verification.receipts import shared_receipt_service
 
     with use_language(language):
-        return shared_service().verify_text(text, scanner or None)
+        return shared_receipt_service().verify_with_receipt(text, scanner or None)
+
+
+async def verdict_and_receipt(text: str, scanner: str, language: str):
+    return await run_in_threadpool(_verify, text, scanner, language)
 
 
 async def verdict_of(text: str, scanner: str, language: str):
-    return await run_in_threadpool(_verify, text, scanner, language)
+    return (await verdict_and_receipt(text, scanner, language))[0]
 
 
 def unavailable(exc: Exception, html: bool) -> Response:
@@ -166,7 +170,7 @@ async def _resolve(request: Request, language: str) -> Response:
         return RedirectResponse(L.verify_page(uri, scanner), status_code=307, headers={**CORS, **headers})
 
     try:
-        verdict = await verdict_of(uri, scanner, language)
+        verdict, receipt = await verdict_and_receipt(uri, scanner, language)
     except InvalidCodeError as exc:
         return error("malformed_code", str(exc), 400)
     except (ChainUnreachable, DeploymentError) as exc:
@@ -174,7 +178,7 @@ async def _resolve(request: Request, language: str) -> Response:
     if answer == "linkset":
         item_links = L.links(code, here, scanner, verdict.documents)
         return json_response(L.linkset(uri, item_links), media_type=L.LINKSET, headers=headers)
-    return json_response(L.verdict_json(verdict, uri, language, f"{here}/documents"), headers=headers)
+    return json_response(L.verdict_json(verdict, uri, language, f"{here}/documents", receipt), headers=headers)
 
 
 async def _one_link(wanted: str, code, here: str, scanner: str, language: str, headers: dict) -> Response:
