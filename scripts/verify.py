@@ -5,9 +5,18 @@
     ape run verify label.jpg --at 0xa0Ee7A142d267C1f36714E4a8F75612F20a79720 --network ...
     ape run verify label.png --json --network ...
 
+    ape run verify CODE --resolver https://id.medchain.example --rpc https://node.example
+        (the deployment from the resolver's /.well-known/medchain/deployment.json, checked
+        against the chain at --rpc before it is used)
+    ape run verify --recheck verdict.json --rpc https://node.example
+        (a resolver's JSON verdict recomputed from its receipt against any node: the calls at
+        its block, the proof against the on-chain root, the reasons derived again)
+
 Exit status: 0 GENUINE, 1 SUSPECT (every reason is printed), 2 the input is not a readable
 code (a malformed code, no code in the photo, not an image), 3 the platform cannot answer
-(not deployed on this chain, proof store or chain unreachable).
+(not deployed on this chain, proof store or chain unreachable). With --recheck: 0 the chain
+agrees with the verdict, 1 it does not (every difference is printed), 2 the file is not a
+verdict, 3 the node cannot answer.
 
 The verdict is printed in the language LANG (or LANGUAGE, LC_ALL, LC_MESSAGES) asks for: Russian
 or English; `--json` keeps its machine codes (reasons, statuses) and has messages in that language.
@@ -36,16 +45,73 @@ def _codes(code_or_image: str) -> list[str]:
     return [code_or_image]
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Verify a pack's code or label photo")
-@click.argument("code_or_image")
-@click.option("--at", "scanner", default=None, help="The organization scanning (its account): flags batches it never held.")
-@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-def cli(code_or_image, scanner, as_json):
-    from dapp.verification.verdicts import Verifier
+def _recheck(path: str, rpc: str | None, resolver: str | None, as_json: bool) -> None:
+    """`--recheck`: recompute the verdict in `path` from its receipt; exits with the outcome."""
+    import json
+
+    from dapp.verification.receipts import recheck
+    from dapp.verification.service import rpc_url
 
     try:
+        verdict = json.loads(Path(path).read_text())
+        if not isinstance(verdict, dict) or "status" not in verdict:
+            raise ValueError(_("not a verdict"))
+    except (OSError, ValueError) as error:
+        click.echo(_("Error: {path} is not a verdict's JSON ({error})").format(path=path, error=error), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    uri = rpc or rpc_url()
+    deployment = None
+    try:
+        if resolver:
+            from dapp.verification.public_record import checked_deployment
+
+            deployment = checked_deployment(resolver, uri)
+        outcome = recheck(verdict, uri, deployment)
+    except PlatformError as error:
+        click.echo(_("Error: {error}").format(error=error), err=True)
+        sys.exit(EXIT_UNAVAILABLE)
+    if as_json:
+        click.echo(json.dumps({"matches": outcome.matches, "block": outcome.block, "calls": outcome.checked_calls,
+                               "differences": outcome.differences, "notes": outcome.notes},
+                              ensure_ascii=False, indent=2))
+    elif outcome.matches:
+        click.echo(_("MATCHES: the chain at {uri} agrees with this verdict ({status}) at block {number} ({hash}): "
+                     "{calls} calls gave the same results, the proof leads to the batch's root, the reasons are the "
+                     "same.").format(uri=uri, status=verdict.get("status"), number=outcome.block.get("number"),
+                                     hash=outcome.block.get("hash"), calls=outcome.checked_calls))
+    else:
+        click.echo(_("DOES NOT MATCH: the chain at {uri} does not agree with this verdict:").format(uri=uri))
+        for difference in outcome.differences:
+            click.echo(f"  - {difference}")
+    for note in outcome.notes if not as_json else ():
+        click.echo(_("Note: {note}").format(note=note))
+    sys.exit(EXIT_GENUINE if outcome.matches else EXIT_SUSPECT)
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Verify a pack's code or label photo")
+@click.argument("code_or_image", required=False)
+@click.option("--at", "scanner", default=None, help="The organization scanning (its account): flags batches it never held.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@click.option("--recheck", "recheck_file", default=None, metavar="VERDICT.json",
+              help="Recompute a resolver's JSON verdict from its receipt and say whether the chain agrees.")
+@click.option("--rpc", default=None, metavar="URL", help="The chain's node to read (default MEDCHAIN_RPC_URL).")
+@click.option("--resolver", default=None, metavar="URL",
+              help="Take the deployment from this resolver's public record, checked against the chain first.")
+def cli(code_or_image, scanner, as_json, recheck_file, rpc, resolver):
+    from dapp.verification.verdicts import Verifier
+
+    if recheck_file:
+        _recheck(recheck_file, rpc, resolver, as_json)
+    if not code_or_image:
+        raise click.UsageError(_("give a code or a label photo to verify, or --recheck VERDICT.json"))
+    try:
         codes = _codes(code_or_image)
-        verifier = Verifier()
+        if resolver:
+            from dapp.verification.public_record import verifier_from_resolver
+
+            verifier = verifier_from_resolver(resolver, rpc)
+        else:
+            verifier = Verifier.at(rpc) if rpc else Verifier()
         verdicts = [verifier.verify_text(code, scanner) for code in codes]
     except InvalidCodeError as error:
         click.echo(_("Error: {error}").format(error=error), err=True)

@@ -13,6 +13,9 @@
                                      does not answer, or gave altered bytes)
     /.well-known/gs1resolver         the resolver's description (GS1-Conformant Resolver)
     /.well-known/medchain/verdict.schema.json   the verdict's JSON Schema
+    /.well-known/medchain/deployment.json       the public deployment record (chain id, genesis
+                                                hash, each contract's address, block and
+                                                transaction); 503 when the chain cannot answer
 
 GET, HEAD and OPTIONS; every JSON answer carries `Access-Control-Allow-Origin: *`. Each request
 is answered in the language of its Accept-Language header (English or Russian).
@@ -60,6 +63,7 @@ def resolver_routes() -> list[BaseRoute]:
         Route("/documents/{cid}", document, methods=methods),
         Route("/.well-known/gs1resolver", well_known, methods=methods),
         Route("/.well-known/medchain/verdict.schema.json", verdict_schema, methods=methods),
+        Route("/.well-known/medchain/deployment.json", deployment_record, methods=methods),
     ]
 
 
@@ -282,3 +286,26 @@ async def verdict_schema(request: Request) -> Response:
         return preflight()
     return Response(_schema_bytes(), media_type="application/schema+json",
                     headers={**CORS, "Cache-Control": "public, max-age=3600"})
+
+
+def _deployment(language: str) -> dict:
+    from dapp.verification.receipts import public_record, shared_receipt_service
+
+    with use_language(language):
+        service = shared_receipt_service()
+        with service._lock:
+            return public_record(service.verifier().deployment)
+
+
+async def deployment_record(request: Request) -> Response:
+    """The public deployment record: what a verifier needs to read the platform on its chain
+    (checked by it against the chain: dapp.verification.public_record)."""
+    if request.method == "OPTIONS":
+        return preflight()
+    language = language_from_accept(request.headers.get("accept-language"))
+    with use_language(language):
+        try:
+            record = await run_in_threadpool(_deployment, language)
+        except (ChainUnreachable, DeploymentError) as exc:
+            return unavailable(exc, False)
+        return json_response(record, headers={"Cache-Control": "public, max-age=300"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 
 import streamlit as st
@@ -74,6 +75,7 @@ def show_check(check: Check) -> None:
         st.caption(_("The photo holds {count} codes; each has its verdict.").format(count=len(check.verdicts)))
     for verdict in check.verdicts:
         show_verdict(verdict)
+        own_node_check(verdict)
     from dapp.ui.report_form import report_section
 
     report_section(check)
@@ -104,3 +106,49 @@ def show_verdict(verdict: Verdict) -> None:
             st.markdown(f"**{plain(presentation.moment(event.time))}** · {plain(event.description)}")
             st.caption(_("block {number} · transaction {transaction}").format(
                 number=event.block, transaction=event.transaction[:18] + "…"))
+
+
+def own_node_check(verdict: Verdict) -> None:
+    """"Check with my own node": the verdict's calls run again through the browser wallet's own
+    provider, at the verdict's block, and the answers compared with its receipt here."""
+    from dapp.ui.components.wallet import chain_parameters, new_request, wallet_component
+    from dapp.verification.receipts import compare_wallet_answer, wallet_recheck_request
+
+    receipt = getattr(verdict, "receipt", None)
+    if not receipt or not receipt.get("calls"):
+        return
+    ident = hashlib.sha256(repr((receipt["block"], [c["calldata"] for c in receipt["calls"]])).encode()).hexdigest()[:12]
+    checks = st.session_state.setdefault("own_node_checks", {})
+    st.subheader(_("Check with my own node"))
+    st.caption(_("Your browser wallet's own connection to the blockchain runs the {count} calls this verdict rests "
+                 "on again, at block {number}, and the page compares the answers. Nothing is signed or sent; no "
+                 "sign-in is needed.").format(count=len(receipt["calls"]), number=receipt["block"]["number"]))
+    if st.button(_("Check with my own node"), key=f"own-node-button-{ident}", icon=":material/fact_check:"):
+        checks[ident] = {"request": new_request("recheck", None, **wallet_recheck_request(receipt)), "answer": None}
+    entry = checks.get(ident)
+    if entry is None:
+        return
+    deployment = receipt.get("deployment") or {}
+    result = wallet_component(key=f"own-node-{ident}", mode="task",
+                              chain=chain_parameters(deployment.get("chain_id", 0), ""), request=entry["request"])
+    if result and result.get("id") == entry["request"]["id"]:
+        entry["answer"] = result
+    answer = entry["answer"]
+    if answer is None:
+        st.caption(_("Asking your wallet's node…"))
+    elif not answer.get("ok"):
+        reason = answer.get("reason")
+        st.warning(_("No wallet found in this browser: install one (a browser extension) and reload the page.")
+                   if reason == "no_wallet" else
+                   _("Your wallet could not run the check: {problem}").format(problem=plain(answer.get("message") or reason)),
+                   icon=":material/account_balance_wallet:")
+    else:
+        differences = compare_wallet_answer(receipt, answer)
+        if not differences:
+            st.success(_("Your own node agrees: block {number} has the same hash and all {count} calls gave the same "
+                         "answers.").format(number=receipt["block"]["number"], count=len(receipt["calls"])),
+                       icon=":material/verified:")
+        else:
+            st.error(_("Your own node does not agree with this verdict:"), icon=":material/gpp_bad:")
+            for difference in differences:
+                st.markdown(f"- {plain(difference)}")

@@ -79,11 +79,13 @@ def check_record(deployment: Deployment, uri: str) -> list[str]:
                 name=name, actual=int(receipt["blockNumber"], 16), claimed=record.block))
     if problems:
         return problems
-    try:
-        held = reader.batch([reader.call(holder, method) for holder, method, _held in wiring])
-    except ChainUnreachable as error:
-        return [str(error)]
-    for (holder, method, name), address in zip(wiring, held):
+    for holder, method, name in wiring:
+        try:
+            address = reader.one(reader.call(holder, method))
+        except ChainUnreachable:
+            problems.append(_("{holder}.{method}() cannot be read at {address}: it is not the {holder} contract").format(
+                holder=holder, method=method, address=deployment.contracts[holder].address))
+            continue
         if str(address).lower() != deployment.contracts[name].address.lower():
             problems.append(_("{holder}.{method}() is {actual}, the record's {name} is {claimed}").format(
                 holder=holder, method=method, actual=address, name=name, claimed=deployment.contracts[name].address))

@@ -275,6 +275,7 @@ class Recheck:
     block: dict = field(default_factory=dict)
     differences: list[str] = field(default_factory=list)
     checked_calls: int = 0
+    notes: list[str] = field(default_factory=list)  # what this rechecker could not read itself
 
     @property
     def matches(self) -> bool:
@@ -399,10 +400,28 @@ def _recompute(verdict: dict, receipt: dict, reader: PinnedReader, outcome: Rech
         if key == "reasons":
             _compare_reasons(verdict.get("reasons") or [], recomputed["reasons"], outcome)
         elif _normal(verdict.get(key)) != _normal(recomputed.get(key)):
-            outcome.differences.append(_("{field}: the verdict says {claimed}, the chain says {actual}").format(
+            outcome.differences.append(_("{field}: the verdict says {claimed}, recomputed here {actual}").format(
                 field=key, claimed=_short(json.dumps(verdict.get(key), ensure_ascii=False, default=str)),
                 actual=_short(json.dumps(recomputed.get(key), ensure_ascii=False, default=str))))
     _compare_documents(verdict.get("documents") or [], recomputed["documents"], outcome)
+    unreadable = _unreadable(receipt.get("cids") or [])
+    if unreadable:
+        outcome.notes.append(_("this rechecker cannot read {count} of the CIDs the verdict read ({cids}): the names "
+                               "and documents they hold could not be compared").format(
+                                   count=len(unreadable), cids=", ".join(unreadable)))
+
+
+def _unreadable(cids: list[str]) -> list[str]:
+    """The CIDs the rechecker's own document store cannot give (checked against the CID)."""
+    from dapp.documents.default_store import load_document
+
+    missing = []
+    for cid in cids:
+        try:
+            load_document(cid)
+        except PlatformError:
+            missing.append(cid)
+    return missing
 
 
 def _compare_reasons(claimed: list, actual: list, outcome: Recheck) -> None:
@@ -487,7 +506,11 @@ def _service_class():
                     raise
 
         def verify_text(self, text: str, scanner: str | None = None):
-            return self.verify_with_receipt(text, scanner)[0]
+            """The verdict, its receipt kept on it as `verdict.receipt` (not one of its fields:
+            `to_dict()` leaves it out)."""
+            verdict, receipt = self.verify_with_receipt(text, scanner)
+            verdict.receipt = receipt
+            return verdict
 
     return ReceiptService
 
@@ -497,8 +520,57 @@ _services_lock = threading.Lock()
 
 
 def shared_receipt_service():
-    """The process's service for verdicts with receipts (the resolver and the Verify page)."""
+    """The process's service for verdicts with receipts (the resolver and the Verify page), one
+    per chain node (MEDCHAIN_RPC_URL)."""
+    from dapp.verification.service import rpc_url
+
+    uri = rpc_url()
     with _services_lock:
-        if "shared" not in _services:
-            _services["shared"] = _service_class()()
-        return _services["shared"]
+        if uri not in _services:
+            _services[uri] = _service_class()(uri)
+        return _services[uri]
+
+
+# --- Rechecking through a wallet --------------------------------------------------------------
+
+
+def wallet_recheck_request(receipt: dict) -> dict:
+    """What the browser's wallet is asked to run again: each call at the receipt's block."""
+    return {"block": hex(int(receipt["block"]["number"])),
+            "calls": [{"to": call["target"], "data": call["calldata"]} for call in receipt.get("calls") or []]}
+
+
+def compare_wallet_answer(receipt: dict, answer: dict) -> list[str]:
+    """What the wallet's node said differently from the receipt (empty: it agrees throughout).
+
+    `answer`: {"chainId": decimal text, "block": {"number", "hash"} or None, "results": [{"ok",
+    "result"} or {"ok": False, "message"}]}, one result per call, in order."""
+    differences = []
+    expected_chain = int((receipt.get("deployment") or {}).get("chain_id", 0))
+    try:
+        chain_id = int(answer.get("chainId"))
+    except (TypeError, ValueError):
+        chain_id = None
+    if chain_id != expected_chain:
+        differences.append(_("your wallet is on chain {actual}, the verdict was read on chain {expected}").format(
+            actual=chain_id, expected=expected_chain))
+    number = int(receipt["block"]["number"])
+    block = answer.get("block")
+    if not block:
+        differences.append(_("your node has no block {number}").format(number=number))
+    elif str(block.get("hash", "")).lower() != str(receipt["block"]["hash"]).lower():
+        differences.append(_("block {number} on your node is {actual}, the verdict's is {expected}").format(
+            number=number, actual=block.get("hash"), expected=receipt["block"]["hash"]))
+    calls = receipt.get("calls") or []
+    results = answer.get("results") or []
+    if len(results) != len(calls):
+        differences.append(_("your node answered {count} of the {total} calls").format(count=len(results),
+                                                                                      total=len(calls)))
+    for call, result in zip(calls, results):
+        if not result.get("ok"):
+            differences.append(_("your node refused {name}: {message}").format(
+                name=call_name(call), message=result.get("message") or result.get("reason")))
+        elif str(result.get("result", "")).lower() != str(call["result"]).lower():
+            differences.append(_("{name} gives {actual} on your node, the verdict's receipt says {expected}").format(
+                name=call_name(call), actual=_short(result.get("result"), 80), expected=_short(call["result"], 80)))
+    return differences

@@ -132,7 +132,7 @@ def test_edit__status_flipped__caught(chain, dispensed):
     edited = copy.deepcopy(dispensed)
     edited["status"], edited["genuine"], edited["reasons"] = "GENUINE", True, []
     said = differences(edited, chain)
-    assert "status: the verdict says \"GENUINE\", the chain says \"SUSPECT\"" in said
+    assert "status: the verdict says \"GENUINE\", recomputed here \"SUSPECT\"" in said
     assert "genuine: the verdict says true" in said
 
 
@@ -213,3 +213,51 @@ def anvil_other():
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
+
+
+# --- The wallet's answer compared ---------------------------------------------------------------
+
+
+def wallet_answer(receipt, **changes):
+    answer = {"chainId": "31337", "block": dict(receipt["block"]),
+              "results": [{"ok": True, "result": call["result"]} for call in receipt["calls"]]}
+    answer.update(changes)
+    return answer
+
+
+def test_wallet_answer__same__agrees(genuine):
+    from dapp.verification.receipts import compare_wallet_answer, wallet_recheck_request
+
+    receipt = genuine["receipt"]
+    request = wallet_recheck_request(receipt)
+    assert request["block"] == hex(receipt["block"]["number"])
+    assert [call["data"] for call in request["calls"]] == [call["calldata"] for call in receipt["calls"]]
+    assert compare_wallet_answer(receipt, wallet_answer(receipt)) == []
+
+
+def test_wallet_answer__each_difference__said(genuine):
+    from dapp.verification.receipts import compare_wallet_answer
+
+    receipt = genuine["receipt"]
+    results = [{"ok": True, "result": call["result"]} for call in receipt["calls"]]
+    results[0] = {"ok": True, "result": "0x"}
+    results[1] = {"ok": False, "reason": "failed", "message": "execution reverted"}
+    said = compare_wallet_answer(receipt, wallet_answer(
+        receipt, chainId="1", block={"number": receipt["block"]["number"], "hash": "0x" + "12" * 32}, results=results))
+    text = "\n".join(said)
+    assert "your wallet is on chain 1, the verdict was read on chain 31337" in text
+    assert "on your node is 0x1212" in text
+    assert f"{receipt['calls'][0]['contract']}.{receipt['calls'][0]['method']} gives 0x on your node" in text
+    assert "your node refused" in text and "execution reverted" in text
+    assert compare_wallet_answer(receipt, wallet_answer(receipt, block=None)) == [
+        f"your node has no block {receipt['block']['number']}"]
+
+
+def test_recheck__without_the_documents__notes_what_it_could_not_read(chain, genuine, tmp_path):
+    os.environ["MEDCHAIN_DATA"] = str(tmp_path)  # a rechecker with an empty data folder
+    try:
+        outcome = recheck(genuine, chain.url)
+    finally:
+        os.environ["MEDCHAIN_DATA"] = str(chain.data)
+    assert outcome.checked_calls == len(genuine["receipt"]["calls"])
+    assert any(genuine["manufacturer"]["metadata_cid"] in note for note in outcome.notes)

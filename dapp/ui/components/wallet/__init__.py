@@ -10,6 +10,9 @@ A request is carried out once (its `id`); its answer comes back as the result wi
     {"id", "kind": "sign_in", "ok": True, "message", "signature", "account"}
     {"id", "kind": "sign_typed", "ok": True, "signature"}
     {"id", "kind": "send", "ok": True, "hashes": [...], "blocks": ["123", ...]}
+    {"id", "kind": "recheck", "ok": True, "chainId": "31337", "block": {"number", "hash"} | None,
+     "results": [{"ok": True, "result": "0x..."} | {"ok": False, "reason", "message"}, ...]}
+       (a read through the wallet's own node: new_request("recheck", None, block=..., calls=[...]))
     {"id", "kind", "ok": False, "reason": "rejected" | "wrong_chain" | "no_wallet" | "reverted" |
      "unreachable" | "other_account" | "failed", "code", "message", "data", "index", "hashes"}
 and the panel's events: {"kind": "connected", "account", "chainId", "wallet"}, {"kind":

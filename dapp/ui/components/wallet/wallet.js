@@ -9,6 +9,9 @@
 //              {kind: "sign_in", account, message}          personal_sign of an EIP-4361 message
 //              {kind: "sign_typed", account, typedData}     eth_signTypedData_v4 (typedData: JSON text)
 //              {kind: "send", account, transactions: [...]} eth_sendTransaction each, waiting for receipts
+//              {kind: "recheck", block: "0x..", calls: [{to, data}]}   a read, through the wallet's own
+//                node: eth_chainId, eth_getBlockByNumber(block) and eth_call of each at that block
+//                (no account, no chain switch: the answer says which chain the wallet is on)
 //   labels   the sentences it shows, in the reader's language
 //
 // Every answer goes back with setStateValue("result", {...}) (a new `seq` each time): events
@@ -149,7 +152,27 @@ function hexOfText(text) {
   return "0x" + [...new TextEncoder().encode(text)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// A verdict's calls run again through the wallet's own provider (nothing signed, nothing sent).
+async function recheck(request) {
+  const wallet = chosenWallet();
+  if (!wallet) throw { reason: "no_wallet" };
+  const provider = wallet.provider;
+  const chainId = BigInt(await provider.request({ method: "eth_chainId" })).toString();
+  const block = await provider.request({ method: "eth_getBlockByNumber", params: [request.block, false] });
+  const results = [];
+  for (const call of request.calls || []) {
+    try {
+      const result = await provider.request({ method: "eth_call", params: [{ to: call.to, data: call.data }, request.block] });
+      results.push({ ok: true, result });
+    } catch (error) {
+      results.push({ ok: false, ...errorOf(error) });
+    }
+  }
+  return { chainId, block: block ? { number: BigInt(block.number).toString(), hash: block.hash } : null, results };
+}
+
 async function carryOut(request, chain) {
+  if (request.kind === "recheck") return recheck(request);
   const wallet = await ready(chain, request.account);
   const provider = wallet.provider;
   if (request.kind === "sign_in") {
