@@ -277,4 +277,5 @@ def description(origin: str) -> dict:
         "supportedQueryAIs": ["17"],
         "languages": list(LANGUAGES),
         "verdictSchema": f"{origin}/.well-known/medchain/verdict.schema.json",
+        "deploymentRecord": f"{origin}/.well-known/medchain/deployment.json",
     }

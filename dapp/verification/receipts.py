@@ -78,10 +78,12 @@ class PinnedReader:
                              "time": datetime.fromtimestamp(int(block["timestamp"], 16), timezone.utc)
                              .isoformat(timespec="seconds")}
         self._local.calls = []
+        self._local.header = block
         try:
             yield self._local.block
         finally:
             self._local.block = None
+            self._local.header = None
 
     def one(self, request: Request):
         return self.batch([request])[0]
@@ -89,7 +91,13 @@ class PinnedReader:
     def batch(self, requests_):
         if self.block is None:
             return self._reader.batch(requests_)
-        return self._reader.batch([self._pin(request) for request in requests_])
+        pinned = [self._pin(request) for request in requests_]
+        # The pinned block's own header is known: asked for again ("latest"), it is answered here.
+        tag = hex(self.block["number"])
+        local = [request.method == "eth_getBlockByNumber" and request.params[0] == tag and not request.raw
+                 for request in pinned]
+        sent = iter(self._reader.batch([request for request, here in zip(pinned, local) if not here]))
+        return [request.decode(self._local.header) if here else next(sent) for request, here in zip(pinned, local)]
 
     def _pin(self, request: Request) -> Request:
         tag = hex(self.block["number"])
@@ -152,12 +160,29 @@ class RecordingProofs:
         self.lookups.append(dict(entry, available=True, siblings=None if found is None else [_hex(s) for s in found]))
         return found
 
+    def fetch(self, batch_id: bytes, *arguments, **keywords):
+        """Fetches a tree the store lacks (a verifier that fetches them by CID); a failure is noted."""
+        try:
+            return self._store.fetch(batch_id, *arguments, **keywords)
+        except PlatformError as error:
+            self.lookups.append({"batch_id": _hex(batch_id), "leaf": None, "available": False, "siblings": None,
+                                 "error": str(error)})
+            raise
+
 
 class ReplayedProofs:
     """The proofs a receipt recorded, answered again (a rechecker needs no proof tree)."""
 
     def __init__(self, lookups: list[dict]):
-        self._lookups = {(entry["batch_id"].lower(), entry["leaf"].lower()): entry for entry in lookups}
+        self._lookups = {(entry["batch_id"].lower(), (entry.get("leaf") or "").lower()): entry for entry in lookups}
+
+    def has(self, batch_id: bytes) -> bool:
+        return any(key[0] == _hex(batch_id) and entry.get("available") for key, entry in self._lookups.items())
+
+    def fetch(self, batch_id: bytes, *arguments, **keywords):
+        failed = next((entry for key, entry in self._lookups.items() if key[0] == _hex(batch_id)), None)
+        raise PlatformError(failed.get("error") if failed and failed.get("error") else
+                            _("the receipt has no proof for batch {batch_id}").format(batch_id=_hex(batch_id)))
 
     def proof(self, batch_id: bytes, leaf: bytes):
         entry = self._lookups.get((_hex(batch_id), _hex(leaf)))
@@ -204,7 +229,8 @@ def receipt_verifier(verifier):
 
     reader = verifier.reader if isinstance(verifier.reader, PinnedReader) else PinnedReader(verifier.reader)
     proofs = verifier.proofs if isinstance(verifier.proofs, RecordingProofs) else RecordingProofs(verifier.proofs)
-    return Verifier(proofs=proofs, reader=reader)
+    extra = {"documents": verifier.documents} if getattr(verifier, "documents", None) is not None else {}
+    return Verifier(proofs=proofs, reader=reader, **extra)
 
 
 def verify_with_receipt(verifier, text: str, scanner: str | None = None):

@@ -68,6 +68,11 @@ def test_well_known_record__public_and_the_chains(dapp_server, demo_chain):
     assert requests.options(dapp_server + RECORD, timeout=30).status_code == 204
 
 
+def test_resolver_description__names_the_record(dapp_server):
+    description = requests.get(dapp_server + "/.well-known/gs1resolver", timeout=30).json()
+    assert description["deploymentRecord"] == dapp_server + RECORD
+
+
 def test_record__checked_against_its_chain__agrees(dapp_server, demo_chain):
     assert check_record(deployment_of(fetch_record(dapp_server)), demo_chain.url) == []
     assert checked_deployment(dapp_server, demo_chain.url).contracts["Custody"].address == \

@@ -261,3 +261,24 @@ def test_recheck__without_the_documents__notes_what_it_could_not_read(chain, gen
         os.environ["MEDCHAIN_DATA"] = str(chain.data)
     assert outcome.checked_calls == len(genuine["receipt"]["calls"])
     assert any(genuine["manufacturer"]["metadata_cid"] in note for note in outcome.notes)
+
+
+def test_receipt__every_read_at_the_pinned_block(chain, verifier, monkeypatch):
+    """What reaches the node while a verdict is read: the head asked once, then nothing at "latest"."""
+    inner = verifier.reader.inner
+    sent = []
+    original = inner.batch
+
+    def spy(requests_):
+        sent.extend((request.method, request.params) for request in requests_)
+        return original(requests_)
+
+    monkeypatch.setattr(inner, "batch", spy)
+    verdict = stored_verdict(chain, verifier, "never-held-by-scanner")
+    pinned = hex(verdict["receipt"]["block"]["number"])
+    assert sent[0] == ("eth_getBlockByNumber", ["latest", False])  # the pin, once
+    later = sent[1:]
+    assert [params[1] for method, params in later if method == "eth_call"] and \
+        all(params[1] == pinned for method, params in later if method == "eth_call")
+    assert all(params[0]["toBlock"] == pinned for method, params in later if method == "eth_getLogs")
+    assert all(params[0] != "latest" for method, params in later if method == "eth_getBlockByNumber")
