@@ -85,7 +85,7 @@ def build_events(raw: RawChain, deployment, now: int) -> int:
     raw.send_all([(manufacturer, resources, calldata("Resources", "register_product", GTIN, int(Category.DRUG),
                                                       "Natrii chloridum 0.9% 100 ml", "solution for infusion", CID, CID))])
     raw.send_all([(manufacturer, resources, calldata("Resources", "commission_batch", GTIN, LOT, now - 10 * DAY,
-                                                      now + 700 * DAY, SHIPMENTS, b"\x11" * 32, CID))])
+                                                      now + 700 * DAY, SHIPMENTS, b"\x11" * 32, CID, CID))])
     raw.send_all([(manufacturer, custody, calldata("Custody", "commission", GTIN, LOT))])
     first = int(raw.rpc("eth_call", {"to": custody, "data": "0x" + keccak(text="shipmentCount()")[:4].hex()},
                         "latest"), 16) + 1

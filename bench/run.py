@@ -91,7 +91,7 @@ def bench_gas(results: dict, million_tree: SerialTree) -> None:
     }
     for size, tree in trees.items():
         receipt = resources.commission_batch(
-            GTIN, f"LOT{size}", now - 30 * DAY, now + 700 * DAY, size, tree.root, CID, sender=manufacturer
+            GTIN, f"LOT{size}", now - 30 * DAY, now + 700 * DAY, size, tree.root, CID, CID, sender=manufacturer
         )
         results[f"gas_commission_batch_{size}"] = receipt.gas_used
     results["gas_commission_ratio_1000000_to_1"] = round(

@@ -136,7 +136,7 @@ def whole_tender(results: dict, p: Platform, hospital, winner, loser, relayed_bi
     # The winner's stock, through custody: more than the tender needs, so that delivering
     # leaves its holding above zero (emptying it would earn a refund).
     now = chain.blocks.head.timestamp
-    p.resources.commission_batch(GTIN, "TENDER1", now - 30 * DAY, now + 700 * DAY, 2 * QUANTITY, b"\x11" * 32, CID,
+    p.resources.commission_batch(GTIN, "TENDER1", now - 30 * DAY, now + 700 * DAY, 2 * QUANTITY, b"\x11" * 32, CID, CID,
                                  sender=p.manufacturer)
     custody.commission(GTIN, "TENDER1", sender=p.manufacturer)
     batch = bytes(p.resources.batch_id(GTIN, "TENDER1"))

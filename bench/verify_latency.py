@@ -83,7 +83,7 @@ def build_chain(raw: RawChain, deployment, proofs: ProofStore, now: int) -> dict
                 batches.append((gtin, lot, manufacturer, tree, serials))
                 registrations.append((manufacturer, resources, calldata(
                     "Resources", "commission_batch", gtin, lot, now - 30 * DAY, now + 700 * DAY, UNITS_PER_BATCH,
-                    tree.root, CID)))
+                    tree.root, CID, CID)))
                 commissions.append((manufacturer, custody, calldata("Custody", "commission", gtin, lot)))
     raw.send_all(prefixes)
     raw.send_all(products)

@@ -25,7 +25,9 @@
 @dev A batch record is packed into three storage slots (Vyper does not pack
      struct members): the serials root, one word of numbers (see `_pack`),
      and the keccak256 of the documents CID, whose text is in the
-     `BatchCommissioned` event. That keeps commissioning near 100,000 gas.
+     `BatchCommissioned` event, as is the proof tree's CID (not stored: the
+     serials root authenticates the tree). That keeps commissioning near
+     100,000 gas.
 """
 
 
@@ -160,6 +162,7 @@ event BatchCommissioned:
     quantity: uint256
     serials_root: bytes32
     documents_cid: String[MAX_CID_LENGTH]
+    proof_tree_cid: String[MAX_CID_LENGTH]
 
 
 event PrefixAssigned:
@@ -298,6 +301,7 @@ def commission_batch(
     quantity: uint256,
     serials_root: bytes32,
     documents_cid: String[MAX_CID_LENGTH],
+    proof_tree_cid: String[MAX_CID_LENGTH],
 ):
     """
     @dev The product's manufacturer commissions a batch: its serials' Merkle
@@ -305,8 +309,8 @@ def commission_batch(
     @notice Requirements: the caller is an active manufacturer and owns the
             product; `lot` is not empty and new for this GTIN; `manufactured`
             is not in the future and before `expires`; `quantity` is positive
-            and fits 64 bits; `serials_root` is not zero; `documents_cid` is
-            not empty. Emits `BatchCommissioned`.
+            and fits 64 bits; `serials_root` is not zero; `documents_cid` and
+            `proof_tree_cid` are not empty. Emits `BatchCommissioned`.
     @param gtin The product's GTIN.
     @param lot The lot (batch) number, GS1 AI (10).
     @param manufactured Manufacture date, unix seconds.
@@ -314,6 +318,9 @@ def commission_batch(
     @param quantity Number of units, which is the number of serials.
     @param serials_root Merkle root of the batch's serials.
     @param documents_cid CID of the batch documents (quality certificate).
+    @param proof_tree_cid CID of the batch's published proof tree (its leaf
+           hashes, sorted): anyone fetches it by this CID and checks it
+           against `serials_root`. Kept in the event only (no storage slot).
     """
     self._check_manufacturer()
     self._check_product_owner(gtin)
@@ -327,6 +334,7 @@ def commission_batch(
     assert quantity < 2**_QUANTITY_BITS, "resources: quantity out of range"
     assert serials_root != empty(bytes32), "resources: empty serials root"
     assert len(documents_cid) != 0, "resources: empty CID"
+    assert len(proof_tree_cid) != 0, "resources: empty proof tree CID"
     self._batches[batch_id] = StoredBatch(
         serials_root=serials_root,
         packed=self._pack(gtin, manufactured, expires, quantity, BATCH_ACTIVE, 0),
@@ -342,6 +350,7 @@ def commission_batch(
         quantity=quantity,
         serials_root=serials_root,
         documents_cid=documents_cid,
+        proof_tree_cid=proof_tree_cid,
     )
 
 

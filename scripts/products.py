@@ -32,7 +32,7 @@ from dapp.documents.default_store import save_document
 from dapp.codes.gs1 import gtin_to_int, parse_gtin
 from dapp.inputs.registry import parse_category, parse_day, read_document, read_serial_list
 from dapp.verification.merkle import SerialTree
-from dapp.verification.proofs import ProofStore
+from dapp.verification.proofs import ProofStore, publish_tree
 from dapp.roles import BatchStatus, Category
 from dapp.i18n import _
 
@@ -89,9 +89,10 @@ def commission(account, gtin, lot, manufactured, expires, serials, documents):
     resources = contract("Resources")
     action = resource_actions.commission_batch(
         current_deployment(), account, gtin_number, lot, parse_day(manufactured), parse_day(expires, end_of_day=True),
-        len(serial_list), tree.root, _document(documents))
+        len(serial_list), tree.root, _document(documents), publish_tree(tree))
     carry_out(action, ApeSigner(account))
-    # The proofs every pack of the batch will be verified with (hashes only, no serial).
+    # The proofs every pack of the batch will be verified with (hashes only, no serial); the same
+    # tree is published (its CID is on chain with the batch) for verifiers without this folder.
     ProofStore().save(bytes(resources.batch_id(gtin_number, lot)), tree)
     click.echo(f"Batch {parse_gtin(gtin)}/{lot} commissioned: {len(serial_list)} units, root 0x{tree.root.hex()}.")
 

@@ -230,7 +230,7 @@ def create_batch(chain, resources, create_product, active_manufacturer):
             create_product(gtin=gtin, sender=sender)
         now = chain.pending_timestamp
         return resources.commission_batch(
-            gtin, lot, now - 30 * DAY, now + expires_in, quantity, root, DOCUMENTS_CID,
+            gtin, lot, now - 30 * DAY, now + expires_in, quantity, root, DOCUMENTS_CID, DOCUMENTS_CID,
             sender=sender or active_manufacturer,
         )
 

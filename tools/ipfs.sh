@@ -3,7 +3,12 @@
 #
 #   eval "$(tools/ipfs.sh start)"   starts it (once) and prints `export MEDCHAIN_IPFS_API=...`
 #   tools/ipfs.sh status            prints that line again while it runs (exit 1 when it does not)
+#   tools/ipfs.sh gateway           prints its read-only HTTP gateway's URL (http://127.0.0.1:PORT)
 #   tools/ipfs.sh stop              stops it
+#
+# IPFS_SWARM=1 starts it online instead, its swarm listening on loopback only (a free TCP port,
+# no bootstrap peers, no mDNS, no preload), so that several such nodes can be connected to each
+# other (`ipfs swarm connect`) and fetch blocks from one another, as the tests' two nodes do.
 #
 # Its repository is .cache/ipfs-test, or $IPFS_PATH. The API port is a free one chosen by the
 # node, or $IPFS_API_PORT. The pid is in $IPFS_PATH/daemon.pid, the API address in
@@ -35,6 +40,13 @@ running_pid() {
 }
 
 api_address() { [ -s "$IPFS_PATH/api" ] && tr -d '[:space:]' < "$IPFS_PATH/api"; }
+
+# The gateway's URL, from the daemon's log (its port is a free one).
+gateway_url() {
+  local address
+  address="$(sed -n 's|^Gateway (read only) listening on /ip4/\([0-9.]*\)/tcp/\([0-9]*\)/http.*|http://\1:\2|p' "$LOG" | tail -1)"
+  [ -n "$address" ] && echo "$address"
+}
 
 # Whether the HTTP RPC API at multiaddr $1 answers /api/v0/version.
 answers() {
@@ -68,25 +80,37 @@ start() {
   # A daemon killed without its shutdown leaves its lock behind; none runs now.
   rm -rf "$IPFS_PATH/repo.lock" "$IPFS_PATH/api"
 
-  # No swarm address (a loopback one made js-ipfs hang) and ports 0 (free ones, so several
-  # nodes can run side by side), unless IPFS_API_PORT fixes the API's.
-  node - "${IPFS_API_PORT:-0}" <<'JS'
+  # Ports 0 (free ones, so several nodes can run side by side), unless IPFS_API_PORT fixes the
+  # API's. Offline, no swarm address; with IPFS_SWARM=1, a swarm on loopback only (which needs
+  # tools/ipfs-multiaddr-fix.mjs: without it js-ipfs hung there) and nothing that reaches out.
+  local swarm="${IPFS_SWARM:-0}"
+  node - "${IPFS_API_PORT:-0}" "$swarm" <<'JS'
 const fs = require("fs");
 const file = `${process.env.IPFS_PATH}/config`;
 const config = JSON.parse(fs.readFileSync(file, "utf8"));
+const online = process.argv[3] === "1";
 Object.assign(config.Addresses, {
-  Swarm: [],
+  Swarm: online ? ["/ip4/127.0.0.1/tcp/0"] : [],
   API: `/ip4/127.0.0.1/tcp/${process.argv[2]}`,
   Gateway: "/ip4/127.0.0.1/tcp/0",
   RPC: "/ip4/127.0.0.1/tcp/0",
+  Delegates: [],
 });
+config.Bootstrap = [];
+config.Discovery = Object.assign(config.Discovery || {}, {
+  MDNS: { Enabled: false, Interval: 10 }, webRTCStar: { Enabled: false } });
 fs.writeFileSync(file, JSON.stringify(config, null, 2));
 JS
 
-  say "starting js-ipfs (offline) from $IPFS_PATH"
+  local mode=(--offline) fix=()
+  if [ "$swarm" = 1 ]; then
+    mode=(--enable-preload=false)
+    fix=(--import "$ROOT/tools/ipfs-multiaddr-fix.mjs")
+  fi
+  say "starting js-ipfs ($([ "$swarm" = 1 ] && echo "swarm on loopback" || echo offline)) from $IPFS_PATH"
   # Its own session, so that a Ctrl-C in the caller's terminal does not reach it; the shell
   # writes its pid before it becomes the daemon.
-  setsid sh -c 'echo $$ > "$1"; exec "$2" daemon --offline' sh "$PID_FILE" "$JSIPFS" \
+  setsid sh -c 'echo $$ > "$1"; shift; exec "$@"' sh "$PID_FILE" node "${fix[@]}" "$JSIPFS" daemon "${mode[@]}" \
     < /dev/null > "$LOG" 2>&1 &
   local waited=0
   while :; do
@@ -143,5 +167,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: tools/ipfs.sh start|stop|status   (start prints: export MEDCHAIN_IPFS_API=...)" >&2; exit 2 ;;
+  gateway) running_pid > /dev/null && gateway_url || { say "no node running from $IPFS_PATH"; exit 1; } ;;
+  *) echo "usage: tools/ipfs.sh start|stop|status|gateway   (start prints: export MEDCHAIN_IPFS_API=...)" >&2; exit 2 ;;
 esac

@@ -14,15 +14,26 @@ trap 'rm -rf "$MEDCHAIN_DATA"' EXIT
 postgres_exports="$(tools/postgres.sh start)"
 eval "$postgres_exports"
 trap 'tools/postgres.sh stop; rm -rf "$MEDCHAIN_DATA"' EXIT
-# IPFS: a js-ipfs node (npm) for the document store tests. Its address goes to those tests
-# only (MEDCHAIN_TEST_IPFS_API): everything else keeps the default folder store.
+# IPFS: two js-ipfs nodes (npm), the operator's and a verifier's, their swarms on loopback and
+# connected by the tests (tests/fixtures/ipfs.py), so that documents really move between them.
+# Their addresses go to those tests only (MEDCHAIN_TEST_IPFS_API, MEDCHAIN_TEST_IPFS_API_2 and
+# the second's gateway MEDCHAIN_TEST_IPFS_GATEWAY_2): everything else keeps the folder store.
+# Both start at once (the second costs no wall time); each start prints one export line.
 say() { printf '\033[1m[test]\033[0m %s\n' "$*"; }
-say "starting a js-ipfs node for the document store tests (tools/ipfs.sh)"
-ipfs_exports="$(IPFS_PATH="$MEDCHAIN_DATA/ipfs" tools/ipfs.sh start)"
+say "starting two js-ipfs nodes for the document store tests (tools/ipfs.sh)"
+stop_ipfs() { for node in ipfs ipfs-2; do IPFS_PATH="$MEDCHAIN_DATA/$node" tools/ipfs.sh stop || true; done; }
+trap 'stop_ipfs; tools/postgres.sh stop; rm -rf "$MEDCHAIN_DATA"' EXIT
+IPFS_PATH="$MEDCHAIN_DATA/ipfs-2" IPFS_SWARM=1 tools/ipfs.sh start > "$MEDCHAIN_DATA/ipfs-2.exports" &
+second=$!
+ipfs_exports="$(IPFS_PATH="$MEDCHAIN_DATA/ipfs" IPFS_SWARM=1 tools/ipfs.sh start)"
+wait "$second"
 eval "$ipfs_exports"
 export MEDCHAIN_TEST_IPFS_API="$MEDCHAIN_IPFS_API"
+eval "$(cat "$MEDCHAIN_DATA/ipfs-2.exports")"
+export MEDCHAIN_TEST_IPFS_API_2="$MEDCHAIN_IPFS_API"
+MEDCHAIN_TEST_IPFS_GATEWAY_2="$(IPFS_PATH="$MEDCHAIN_DATA/ipfs-2" tools/ipfs.sh gateway)"
+export MEDCHAIN_TEST_IPFS_GATEWAY_2
 unset MEDCHAIN_IPFS_API
-trap 'IPFS_PATH="$MEDCHAIN_DATA/ipfs" tools/ipfs.sh stop; tools/postgres.sh stop; rm -rf "$MEDCHAIN_DATA"' EXIT
 
 # Both cores: pytest-xdist, a file's tests on one worker (`--dist loadfile`) so that what a
 # module builds once (an anvil, a seeded world, a tender world) is built once. Files are handed

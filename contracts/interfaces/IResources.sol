@@ -54,7 +54,8 @@ interface IResources {
         uint256 expires,
         uint256 quantity,
         bytes32 serials_root,
-        string documents_cid
+        string documents_cid,
+        string proof_tree_cid
     );
     event BatchRetired(
         bytes32 indexed batch_id,
@@ -112,7 +113,8 @@ interface IResources {
         uint256 expires,
         uint256 quantity,
         bytes32 serials_root,
-        string calldata documents_cid
+        string calldata documents_cid,
+        string calldata proof_tree_cid
     ) external;
 
     /// @notice The manufacturer or a regulator recalls an active batch.

@@ -33,8 +33,9 @@ def update_product(deployment: Deployment, manufacturer, gtin, characteristics_c
 
 
 def commission_batch(deployment: Deployment, manufacturer, gtin, lot: str, manufactured: int, expires: int,
-                     quantity: int, serials_root: bytes, documents_cid: str) -> PreparedAction:
-    """Put a batch on the registry: its dates, quantity and the Merkle root of its serials."""
+                     quantity: int, serials_root: bytes, documents_cid: str, proof_tree_cid: str) -> PreparedAction:
+    """Put a batch on the registry: its dates, quantity and the Merkle root of its serials, with the
+    CIDs of its documents and of its published proof tree (`dapp.verification.proofs.publish_tree`)."""
     gtin14 = parse_gtin(gtin)
     if not expires > manufactured:
         raise ActionError(_("batch {gtin14}/{lot} must expire after it is manufactured").format(gtin14=gtin14, lot=lot))
@@ -42,10 +43,13 @@ def commission_batch(deployment: Deployment, manufacturer, gtin, lot: str, manuf
         raise ActionError(_("batch {gtin14}/{lot} needs at least one unit").format(gtin14=gtin14, lot=lot))
     if len(bytes(serials_root)) != 32:
         raise ActionError(_("the serials' Merkle root is 32 bytes"))
+    if not proof_tree_cid:
+        raise ActionError(_("batch {gtin14}/{lot} needs its proof tree published first (its CID goes on chain)").format(
+            gtin14=gtin14, lot=lot))
     return action(manufacturer, _("commission {gtin14}/{lot}").format(gtin14=gtin14, lot=lot),
                   prepare_call(deployment, "Resources", "commission_batch",
                                [int(gtin14), lot, int(manufactured), int(expires), int(quantity), bytes(serials_root),
-                                documents_cid],
+                                documents_cid, proof_tree_cid],
                                _("register batch {gtin14}/{lot} of {quantity} units, serials root {root}").format(
                                    gtin14=gtin14, lot=lot, quantity=quantity, root=f"0x{bytes(serials_root).hex()[:12]}…")))
 

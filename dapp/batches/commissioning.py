@@ -6,7 +6,9 @@ demo seed do.
 Before anything is sent the batch's files are kept: its proof tree (hashes only: what every
 pack is verified with) and its serial list (the manufacturer's, for its label sheets). They are
 written only for the product's own manufacturer and while the chain has no such batch, so a
-second upload never replaces the tree of a batch already on chain, nor another maker's.
+second upload never replaces the tree of a batch already on chain, nor another maker's. The
+tree is also published to the document store (its leaf hashes: `dapp.verification.proofs`), and
+its CID goes on chain with the batch, so that anyone can fetch it and check it against the root.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dapp.i18n import _
 from dapp.paths import serials_dir
 from dapp.roles import BatchStatus
 from dapp.verification.merkle import SerialTree
-from dapp.verification.proofs import ProofStore
+from dapp.verification.proofs import ProofStore, publish_tree
 from dapp.verification.verdicts import batch_id as batch_id_of
 
 
@@ -65,7 +67,7 @@ def commission_from_list(deployment, reader, manufacturer, gtin, lot: str, manuf
         raise ActionError(_("batch {gtin14}/{lot} is already on the registry: a batch is commissioned once; "
                             "give the new batch its own lot").format(gtin14=gtin14, lot=lot))
     registered = resources.commission_batch(deployment, manufacturer, gtin14, lot, manufactured, expires,
-                                            len(serials), tree.root, documents_cid)
+                                            len(serials), tree.root, documents_cid, publish_tree(tree))
     taken = custody.commission(deployment, manufacturer, gtin14, lot)
     keep_batch_files(gtin14, lot, serials, tree, proofs)
     return action(manufacturer, _("commission {gtin14}/{lot} ({quantity} units) and take it into custody").format(

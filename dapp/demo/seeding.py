@@ -17,7 +17,7 @@ from dapp.demo.labels import write_demo_labels
 from dapp.documents.default_store import save_document
 from dapp.verification.merkle import SerialTree, leaf_hash, unit_hash
 from dapp.paths import serials_dir
-from dapp.verification.proofs import ProofStore
+from dapp.verification.proofs import ProofStore, publish_tree
 from dapp.actions import custody as custody_actions
 from dapp.actions import participants as participant_actions
 from dapp.actions import resources as resource_actions
@@ -177,7 +177,8 @@ class _Seeder:
                 {"quality_certificate": f"{product.certificate}/{batch.lot}", "gtin": product.gtin, "lot": batch.lot,
                  "quantity": batch.quantity}, ensure_ascii=False).encode())
             self.carry_out(resource_actions.commission_batch(self.deployment, manufacturer, gtin, batch.lot, manufactured,
-                                                             expires, batch.quantity, tree.root, documents),
+                                                             expires, batch.quantity, tree.root, documents,
+                                                             publish_tree(tree)),
                            manufacturer)
             self.did(f"batch {product.gtin}/{batch.lot}: {batch.quantity} units registered")
         else:

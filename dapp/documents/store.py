@@ -1,10 +1,12 @@
 """The document store: licences, certificates, metadata and serial lists kept under their CID.
 
-Two implementations behind one interface, giving the same CIDv1 for the same bytes:
+Three implementations behind one interface, giving the same CIDv1 for the same bytes:
 `IpfsStore`, an IPFS node through its HTTP RPC API (any Kubo; js-ipfs in the tests), chosen
-when `MEDCHAIN_IPFS_API` names one; and `FolderStore`, a folder of files named by their CID,
-the default. Every read is hashed again: bytes whose CID is not the one asked for raise
-`DocumentAlteredError`, they are never returned.
+when `MEDCHAIN_IPFS_API` names one; `GatewayStore`, an HTTP gateway (`<gateway>/ipfs/<cid>`,
+read only: what a verifier without a node of its own uses), chosen when `MEDCHAIN_IPFS_GATEWAY`
+names one; and `FolderStore`, a folder of files named by their CID, the default. Every read is
+hashed again: bytes whose CID is not the one asked for raise `DocumentAlteredError`, they are
+never returned.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from dapp.paths import documents_dir
 from dapp.i18n import _
 
 IPFS_API_VARIABLE = "MEDCHAIN_IPFS_API"
+IPFS_GATEWAY_VARIABLE = "MEDCHAIN_IPFS_GATEWAY"
+# The most a gateway's answer may hold (a proof tree of a million units is 32 MB).
+GATEWAY_MAX_BYTES = 512 * 1024 * 1024
 
 
 class DocumentStoreError(PlatformError):
@@ -95,6 +100,12 @@ class FolderStore(DocumentStore):
 
     def has(self, cid: str) -> bool:
         return (self.folder / check_cid(cid)).is_file()
+
+    def cids(self) -> list[str]:
+        """The CIDs of the documents in the folder, sorted."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(path.name for path in self.folder.iterdir() if path.is_file() and _is_cid(path.name))
 
 
 class IpfsStore(DocumentStore):
@@ -175,10 +186,89 @@ class IpfsStore(DocumentStore):
                 ) from None
 
 
+class GatewayStore(DocumentStore):
+    """An IPFS HTTP gateway, read only: `get` fetches `<gateway>/ipfs/<cid>` and checks the bytes
+    against the CID, so a gateway is trusted for nothing but availability."""
+
+    def __init__(self, gateway: str, *, timeout: float = 30.0, connect_timeout: float = 5.0,
+                 max_bytes: int = GATEWAY_MAX_BYTES):
+        url = urlsplit(gateway.strip() if "://" in gateway else f"http://{gateway.strip()}")
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise DocumentStoreError(
+                _("{gateway!r} is not an IPFS gateway's address; give a URL like https://ipfs.example or "
+                  "http://127.0.0.1:8080").format(gateway=gateway))
+        self.gateway = f"{url.scheme}://{url.netloc}{url.path.rstrip('/')}"
+        self.timeout = (connect_timeout, timeout)
+        self.max_bytes = max_bytes
+
+    def __repr__(self) -> str:
+        return f"GatewayStore({self.gateway!r})"
+
+    def add(self, data: bytes) -> str:
+        raise DocumentStoreError(
+            _("the IPFS gateway {gateway} is read only: documents are added through an IPFS node "
+              "({ipfs_api_variable}) or the documents folder").format(gateway=self.gateway,
+                                                                     ipfs_api_variable=IPFS_API_VARIABLE))
+
+    def get(self, cid: str) -> bytes:
+        import requests
+
+        url = f"{self.gateway}/ipfs/{check_cid(cid)}"
+        try:
+            with requests.get(url, timeout=self.timeout, stream=True, allow_redirects=True) as answer:
+                if answer.status_code != 200:
+                    raise DocumentNotFoundError(
+                        _("document {cid} is not available from the IPFS gateway {gateway} (HTTP {status})").format(
+                            cid=cid, gateway=self.gateway, status=answer.status_code))
+                data = bytearray()
+                for chunk in answer.iter_content(CHUNK_SIZE):
+                    data += chunk
+                    if len(data) > self.max_bytes:
+                        raise DocumentStoreError(
+                            _("document {cid} from the IPFS gateway {gateway} is over {limit} bytes: not read").format(
+                                cid=cid, gateway=self.gateway, limit=self.max_bytes))
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise DocumentStoreUnreachable(
+                _("the IPFS gateway {gateway} does not answer ({kind})").format(
+                    gateway=self.gateway, kind=type(error).__name__)) from None
+        return self._checked(cid, bytes(data), f"from the IPFS gateway {self.gateway}")
+
+    def has(self, cid: str) -> bool:
+        try:
+            self.get(cid)
+        except DocumentStoreError:
+            return False
+        return True
+
+
+def publish_documents(source: FolderStore, target: DocumentStore) -> list[str]:
+    """Every document of the folder `source` added to `target` (an IPFS node), each read back
+    checked against its CID first: how an operator that kept its documents in the folder store
+    publishes them. Returns the CIDs published."""
+    published = []
+    for cid in source.cids():
+        if target.add(source.get(cid)) != cid:  # the stores compute CIDs alike: a mismatch is a bug
+            raise DocumentStoreError(_("document {cid} got another CID from {target}").format(cid=cid, target=target))
+        published.append(cid)
+    return published
+
+
+def _is_cid(name: str) -> bool:
+    try:
+        check_cid(name)
+    except PlatformError:
+        return False
+    return True
+
+
 def open_store() -> DocumentStore:
-    """The IPFS node named by MEDCHAIN_IPFS_API when it is set, else the folder store in the data folder."""
+    """The IPFS node named by MEDCHAIN_IPFS_API when it is set, else the IPFS gateway named by
+    MEDCHAIN_IPFS_GATEWAY (read only), else the folder store in the data folder."""
     api = os.environ.get(IPFS_API_VARIABLE, "").strip()
-    return IpfsStore(api) if api else FolderStore(documents_dir())
+    if api:
+        return IpfsStore(api)
+    gateway = os.environ.get(IPFS_GATEWAY_VARIABLE, "").strip()
+    return GatewayStore(gateway) if gateway else FolderStore(documents_dir())
 
 
 def _multiaddr(api: str) -> str:

@@ -199,7 +199,7 @@ class SerialTree:
     @property
     def leaves(self) -> list[bytes]:
         """The leaf hashes, sorted."""
-        return self._nodes[: len(self._nodes) - self._leaf_count - 1 : -1]
+        return self._nodes[len(self._nodes) - self._leaf_count:][::-1]
 
     def proof(self, leaf: bytes) -> list[bytes]:
         """The sibling hashes from `leaf` up to the root.

@@ -9,6 +9,12 @@ million units answers in well under a millisecond).
 
 File layout (`<batch id hex>.tree`): the OpenZeppelin StandardMerkleTree node array,
 32 bytes per node, node 0 the root, the n leaves at the end in descending order.
+
+The tree is published too: at commissioning its leaf hashes (sorted ascending, 32 bytes each:
+the tree is rebuilt from them) go to the document store, and their CID goes on chain in the
+batch's `BatchCommissioned` event. A verifier without the tree fetches it by that CID
+(`ProofStore.fetch`): the bytes are checked against the CID, the rebuilt root against the
+serials root on chain, and only then is the tree kept here, which is the verifier's cache.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import mmap
 import os
 from pathlib import Path
 
-from dapp.errors import PlatformError
+from dapp.errors import InvalidCodeError, PlatformError
 from dapp.verification.merkle import SerialTree
 from dapp.paths import data_dir
 from dapp.i18n import _
@@ -27,6 +33,38 @@ NODE = 32
 
 def proofs_dir() -> Path:
     return data_dir() / "proofs"
+
+
+class ProofTreeUnavailable(PlatformError):
+    """A batch's published proof tree could not be had: the document store does not answer or
+    lacks it, its bytes do not match its CID, or its root is not the batch's root on chain."""
+
+
+def tree_document(tree: SerialTree) -> bytes:
+    """What is published of a batch's tree: its leaf hashes, sorted ascending, 32 bytes each
+    (hashes of hashes of (GTIN, serial): no serial in clear)."""
+    return b"".join(tree.leaves)
+
+
+def tree_of_document(data: bytes) -> SerialTree:
+    """The tree rebuilt from a published tree document (InvalidCodeError when it is not one:
+    not whole 32-byte leaves, not sorted, or a leaf twice)."""
+    if not data or len(data) % NODE:
+        raise InvalidCodeError(_("{size} bytes are not a list of 32-byte leaf hashes").format(size=len(data)))
+    leaves = [data[i:i + NODE] for i in range(0, len(data), NODE)]
+    if any(a >= b for a, b in zip(leaves, leaves[1:])):
+        raise InvalidCodeError(_("the leaf hashes are not in ascending order, each once"))
+    return SerialTree.from_leaves(leaves)
+
+
+def publish_tree(tree: SerialTree, store=None) -> str:
+    """Keeps the tree's document in the document store (by default the configured one: an IPFS
+    node or the documents folder) and returns its CID, which goes on chain with the batch."""
+    if store is None:
+        from dapp.documents.default_store import save_document
+
+        return save_document(tree_document(tree))
+    return store.add(tree_document(tree))
 
 
 class ProofStore:
@@ -47,6 +85,33 @@ class ProofStore:
 
     def has(self, batch_id: bytes) -> bool:
         return self._path(batch_id).exists()
+
+    def fetch(self, batch_id: bytes, cid: str, root: bytes, store=None) -> SerialTree:
+        """Brings the batch's published tree (document `cid`) from the document store (by default
+        the configured one) into this store, once checked: its bytes against `cid`, its rebuilt
+        root against `root` (the serials root on chain). Raises ProofTreeUnavailable saying why not."""
+        from dapp.documents.store import DocumentAlteredError, DocumentStoreError, open_store
+
+        if not cid:
+            raise ProofTreeUnavailable(_("batch 0x{batch_id} has no published proof tree on chain").format(
+                batch_id=bytes(batch_id).hex()))
+        try:
+            data = (store or open_store()).get(cid)
+        except DocumentAlteredError as error:
+            raise ProofTreeUnavailable(_("proof tree {cid} refused: {error}").format(cid=cid, error=error)) from None
+        except (DocumentStoreError, PlatformError) as error:
+            raise ProofTreeUnavailable(_("proof tree {cid} unreachable: {error}").format(cid=cid, error=error)) from None
+        try:
+            tree = tree_of_document(data)
+        except InvalidCodeError as error:
+            raise ProofTreeUnavailable(_("proof tree {cid} refused: it is not a proof tree ({error})").format(
+                cid=cid, error=error)) from None
+        if tree.root != bytes(root):
+            raise ProofTreeUnavailable(
+                _("proof tree {cid} refused: its root 0x{tree_root} is not the batch's serials root on chain "
+                  "0x{root}").format(cid=cid, tree_root=tree.root.hex(), root=bytes(root).hex()))
+        self.save(batch_id, tree)
+        return tree
 
     def root(self, batch_id: bytes) -> bytes | None:
         path = self._path(batch_id)

@@ -2,7 +2,11 @@
 
 One contract read (`Custody.verdictData`) answers the questions a verdict asks; events
 give the story shown with it (registration, commissioning, shipments, decommissioning,
-recalls). Proofs come from the proof store the manufacturer wrote at commissioning.
+recalls). Proofs come from the proof store; a batch's tree missing there is fetched from the
+document store by the CID its `BatchCommissioned` event records, checked against that CID and
+the serials root on chain, and kept (`ProofStore.fetch`). Documents and the organizations'
+metadata are read from the document store too (an IPFS node, a gateway or the documents folder),
+each checked against its CID: what cannot be had is said in the verdict, never taken as good.
 
 Two round trips to the node: the verdict data, the batch's events (one log query over both
 contracts) and the product; then the organizations named and the blocks' times.
@@ -14,19 +18,17 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from enum import Enum
-from functools import lru_cache
 
 from eth_abi import encode
 from eth_utils import is_address, keccak, to_checksum_address
 
 from dapp.chain.connection import current_deployment, deployment_at
 from dapp.chain.reader import ChainReader, FollowedLogs, Log
-from dapp.documents.store import document_status
-from dapp.documents.default_store import load_document
+from dapp.documents.store import DocumentStore, document_status, open_store
 from dapp.errors import PlatformError
 from dapp.codes.gs1 import UnitCode, parse_code
 from dapp.verification.merkle import leaf_hash
-from dapp.verification.proofs import ProofStore
+from dapp.verification.proofs import ProofStore, ProofTreeUnavailable
 from dapp.roles import BatchStatus, Category
 from dapp.i18n import N_, _
 
@@ -167,11 +169,15 @@ def _moment(timestamp: int) -> str:
 class Verifier:
     """Verifies codes against the connected chain's deployment."""
 
-    def __init__(self, proofs: ProofStore | None = None, reader: ChainReader | None = None):
-        """Reads through `reader`, or through the node Ape is connected to."""
+    def __init__(self, proofs: ProofStore | None = None, reader: ChainReader | None = None,
+                 documents: DocumentStore | None = None):
+        """Reads through `reader`, or through the node Ape is connected to; documents, metadata and
+        missing proof trees from `documents` (by default the configured store: `open_store`)."""
         self.reader = reader or ChainReader.connected(current_deployment())
         self.deployment = self.reader.deployment
         self.proofs = proofs or ProofStore()
+        self.documents = documents or open_store()
+        self._metadata: dict[str, dict] = {}  # organizations' metadata by CID, once read and checked
         # Organizations and products change only with an event of theirs: kept here, and
         # dropped when the followed logs bring one (or the chain reorganizes).
         self.events = FollowedLogs(self.reader, ["Participants", "Resources", "Custody"])
@@ -180,9 +186,9 @@ class Verifier:
         self._products: dict[int, object] = {}
 
     @classmethod
-    def at(cls, uri: str, proofs: ProofStore | None = None) -> Verifier:
+    def at(cls, uri: str, proofs: ProofStore | None = None, documents: DocumentStore | None = None) -> Verifier:
         """A verifier of the platform deployed on the chain whose node answers at `uri` (no Ape)."""
-        return cls(proofs, ChainReader(deployment_at(uri), uri))
+        return cls(proofs, ChainReader(deployment_at(uri), uri), documents)
 
     def verify_text(self, text: str, scanner: str | None = None) -> Verdict:
         """The verdict on a typed or scanned code (raises InvalidCodeError when it is not one)."""
@@ -195,13 +201,13 @@ class Verifier:
         findings: list[Finding] = []
         proof: list[bytes] = []
         proof_available = False
+        tree_problem = None
         if lot is not None:
             try:
-                found = self.proofs.proof(batch_id(gtin, lot), leaf)
+                proof = self._proof(batch_id(gtin, lot), leaf) or []
                 proof_available = True
-                proof = found or []
-            except PlatformError:
-                proof_available = False
+            except PlatformError as error:
+                tree_problem = str(error)
         reader, events = self.reader, self.events
         head = reader.one(events.head_request())
         data, *refreshed = reader.batch([
@@ -227,8 +233,8 @@ class Verifier:
             verdict.product = _product(gtin, product)
             verdict.manufacturer = self._organization(data.productManufacturer)
             verdict.documents += [
-                _document(N_("product characteristics"), verdict.product["characteristics_cid"]),
-                _document(N_("registration certificate"), verdict.product["certificate_cid"]),
+                self._document(N_("product characteristics"), verdict.product["characteristics_cid"]),
+                self._document(N_("registration certificate"), verdict.product["certificate_cid"]),
             ]
             if not data.manufacturerActive:
                 findings.append(Finding(
@@ -243,7 +249,7 @@ class Verifier:
                 findings.append(Finding(Reason.UNKNOWN_BATCH, _("no batch {lot!r} of {gtin} is registered").format(
                     lot=lot, gtin=code.gtin)))
         if data.batchExists:
-            findings += self._batch_findings(code, lot, data, proof_available, verdict, logs)
+            findings += self._batch_findings(code, lot, data, proof_available, verdict, logs, tree_problem)
         if scanner and data.batchExists and not data.scannerHeld:
             findings.append(Finding(Reason.NEVER_HELD_BY_SCANNER,
                                     _("scanned at {scanner}, which never held this batch").format(scanner=scanner)))
@@ -251,8 +257,11 @@ class Verifier:
         verdict.genuine = not findings
         return verdict
 
-    def _batch_findings(self, code, lot, data, proof_available, verdict, logs: list[Log]) -> list[Finding]:
+    def _batch_findings(self, code, lot, data, proof_available, verdict, logs: list[Log],
+                        tree_problem: str | None = None) -> list[Finding]:
         findings = []
+        verdict.proof_tree_cid = next((log.args.get("proof_tree_cid", "") for log in logs
+                                       if log.event == "BatchCommissioned"), "")
         status = BatchStatus(data.batchStatus)
         verdict.batch = {
             "lot": lot,
@@ -271,8 +280,8 @@ class Verifier:
                                             serial=code.serial, lot=lot)))
             else:
                 findings.append(Finding(Reason.SERIAL_UNVERIFIABLE,
-                                        _("the proof store has no tree for batch {lot}: its serials cannot be "
-                                          "checked").format(lot=lot)))
+                                        _("batch {lot}'s proof tree cannot be had, so its serials cannot be "
+                                          "checked: {problem}").format(lot=lot, problem=tree_problem or "?")))
         if not data.commissioned:
             findings.append(Finding(Reason.NOT_COMMISSIONED, _("batch {lot} never entered the supply chain").format(lot=lot)))
         if status == BatchStatus.RECALLED:
@@ -302,7 +311,7 @@ class Verifier:
                                     _("the label's expiry {label} differs from the registry's {registry}").format(
                                         label=code.expiry.isoformat(), registry=_day(data.expires))))
         verdict.documents += [
-            _document(N_("batch quality documents"), log.args["documents_cid"]) for log in logs
+            self._document(N_("batch quality documents"), log.args["documents_cid"]) for log in logs
             if log.event == "BatchCommissioned" and keccak(text=log.args["documents_cid"]) == bytes(data.documentsCidHash)
         ]
         verdict.history = self._history(logs)
@@ -324,11 +333,38 @@ class Verifier:
             if log.event != "BatchCommissioned":
                 continue
             try:
-                if self.proofs.proof(batch_id(gtin, log.args["lot"]), leaf) is not None:
+                if self._proof(bytes(log.args["batch_id"]), leaf, log) is not None:
                     return log.args["lot"]
             except PlatformError:
                 continue
         return None
+
+    def _proof(self, identifier: bytes, leaf: bytes, commissioned: Log | None = None) -> list[bytes] | None:
+        """The proof of `leaf` in the batch's tree (None when the tree does not hold it). A tree not
+        in the proof store is fetched by the CID on chain and checked first; raises PlatformError
+        (ProofTreeUnavailable) saying why there is no tree to prove with."""
+        if self.proofs.has(identifier):
+            return self.proofs.proof(identifier, leaf)
+        commissioned = commissioned or self._commissioning(identifier)
+        if commissioned is None:
+            raise ProofTreeUnavailable(_("no batch 0x{batch_id} is registered").format(batch_id=identifier.hex()))
+        self.proofs.fetch(identifier, commissioned.args.get("proof_tree_cid", ""), commissioned.args["serials_root"],
+                          self.documents)
+        return self.proofs.proof(identifier, leaf)
+
+    def _commissioning(self, identifier: bytes) -> Log | None:
+        """The batch's `BatchCommissioned` log, from the followed logs (brought up to date when
+        they do not have it yet)."""
+        def find():
+            return next((log for log in self.events.with_first_topic(identifier)
+                         if log.event == "BatchCommissioned"), None)
+
+        found = find()
+        if found is None:
+            self.events.refresh()
+            self._forget_changed()
+            found = find()
+        return found
 
     def _forget_changed(self) -> None:
         """Drops the organizations and products that the last refresh brought events of."""
@@ -356,7 +392,7 @@ class Verifier:
             + ([reader.call("Resources", "product", gtin)] if want_product else [])
         )
         for account, entry in zip(accounts, answers):
-            self._organizations[account] = _organization_info(account, entry)
+            self._organizations[account] = self._organization_info(account, entry)
         for block_hash, block in zip(blocks, answers[len(accounts):]):
             reader.remember_block(block_hash, block)
         if want_product:
@@ -365,6 +401,32 @@ class Verifier:
 
     def _organization(self, account: str) -> dict:
         return self._organizations.get(account) or {"account": account}
+
+    def _organization_info(self, account: str, entry) -> dict:
+        """What the registry says of an organization, with its name and details from its metadata
+        document; when that cannot be read, `metadata_status` says why ("missing", "altered",
+        "unreachable") and the name is left out (the account stands for it)."""
+        info = {"account": account, "status": entry.status, "metadata_cid": entry.metadata_cid}
+        if entry.metadata_cid:
+            metadata = self._metadata.get(entry.metadata_cid)
+            if metadata is None:
+                try:
+                    metadata = json.loads(self.documents.get(entry.metadata_cid))
+                    if not isinstance(metadata, dict):
+                        raise ValueError("not a JSON object")
+                    self._metadata[entry.metadata_cid] = metadata
+                except PlatformError as error:
+                    info["metadata_status"] = document_status(error)
+                    return info
+                except ValueError:
+                    info["metadata_status"] = "unreadable"
+                    return info
+            info["metadata_status"] = "verified"
+            info.update({k: metadata[k] for k in ("name", "country", "ownership", "inn") if k in metadata})
+        return info
+
+    def _document(self, label: str, cid: str) -> Document:
+        return _document(label, cid, self.documents)
 
     def _history(self, logs: list[Log]) -> list[Event]:
         """The batch's movements, and of its units' decommissions only the scanned one's, oldest first."""
@@ -442,25 +504,11 @@ def _product(gtin: int, product) -> dict:
     }
 
 
-@lru_cache(maxsize=1024)
-def _metadata(cid: str) -> dict:
+def _document(label: str, cid: str, documents: DocumentStore | None = None) -> Document:
+    """The document `cid` as the document store (by default the configured one) gives it,
+    checked against its CID."""
     try:
-        return json.loads(load_document(cid))
-    except (PlatformError, ValueError):
-        return {}
-
-
-def _organization_info(account: str, entry) -> dict:
-    info = {"account": account, "status": entry.status, "metadata_cid": entry.metadata_cid}
-    if entry.metadata_cid:
-        metadata = _metadata(entry.metadata_cid)
-        info.update({k: metadata[k] for k in ("name", "country", "ownership", "inn") if k in metadata})
-    return info
-
-
-def _document(label: str, cid: str) -> Document:
-    try:
-        load_document(cid)
+        (documents or open_store()).get(cid)
         status = "verified"
     except PlatformError as error:
         status = document_status(error)

@@ -269,7 +269,8 @@ def test_reassign_product__manufacturer_revoked__new_one_carries_on(
 
     resources.reassign_product(GTIN, shell, REASON_CID, sender=regulator)
 
-    resources.commission_batch(GTIN, "L002", 1, 2**39, 10, b"\x22" * 32, CHARACTERISTICS_CID, sender=shell)
+    resources.commission_batch(GTIN, "L002", 1, 2**39, 10, b"\x22" * 32, CHARACTERISTICS_CID, CHARACTERISTICS_CID,
+                               sender=shell)
     assert resources.batch(GTIN, "L002").manufacturer == shell.address
     resources.recall_batch(GTIN, LOT, 1, REASON_CID, sender=shell)
     assert resources.batch(GTIN, LOT).status == BatchStatus.RECALLED

@@ -361,7 +361,8 @@ def test_commission__expired_batch__accepted(chain, custody, create_custody_batc
 def test_commission__largest_quantity_and_expiry__stored(chain, custody, resources, create_product, active_manufacturer):
     create_product(gtin=GTIN)
     resources.commission_batch(
-        GTIN, LOT, chain.pending_timestamp - DAY, 2**40 - 1, 2**64 - 1, b"\x11" * 32, DOCUMENTS_CID, sender=active_manufacturer
+        GTIN, LOT, chain.pending_timestamp - DAY, 2**40 - 1, 2**64 - 1, b"\x11" * 32, DOCUMENTS_CID, DOCUMENTS_CID,
+        sender=active_manufacturer
     )
 
     custody.commission(GTIN, LOT, sender=active_manufacturer)

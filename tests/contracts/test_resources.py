@@ -36,6 +36,8 @@ LOT = "L001"
 ROOT = b"\x11" * 32
 NEW_CHARACTERISTICS_CID = "bafkreiabzo2lp3ye3zfhvwm3yuiphwzmgb2xj3tnjd5oc4oq5xzxu4nq7u"
 NEW_CERTIFICATE_CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
+# A batch's published proof tree (its sorted leaf hashes, in the document store).
+PROOF_TREE_CID = "bafkreid7qoywk77r7rj3slobqfekdvs57qwuwh5d2z3sqsw52iabe3mqne"
 
 # Valid GTINs of each length, as the numbers the contract takes (shorter ones zero-padded).
 GTIN_8 = 96385074
@@ -165,11 +167,12 @@ def custody_ledger(project, deployer, participants, resources):
 def commission(chain, resources, active_manufacturer):
     """Commission `lot` of an already registered product with explicit dates; returns (tx, dates)."""
 
-    def commission(lot=LOT, gtin=GTIN, quantity=1000, root=ROOT, cid=DOCUMENTS_CID, sender=None):
+    def commission(lot=LOT, gtin=GTIN, quantity=1000, root=ROOT, cid=DOCUMENTS_CID, tree_cid=PROOF_TREE_CID,
+                   sender=None):
         now = chain.pending_timestamp
         manufactured, expires = now - 30 * DAY, now + 365 * DAY
         tx = resources.commission_batch(
-            gtin, lot, manufactured, expires, quantity, root, cid, sender=sender or active_manufacturer
+            gtin, lot, manufactured, expires, quantity, root, cid, tree_cid, sender=sender or active_manufacturer
         )
         return tx, manufactured, expires
 
@@ -502,7 +505,7 @@ def test_commission_batch(chain, resources, create_product, active_manufacturer)
     manufactured, expires = now - 30 * DAY, now + 730 * DAY
 
     tx = resources.commission_batch(
-        GTIN, LOT, manufactured, expires, 1000, ROOT, DOCUMENTS_CID, sender=active_manufacturer
+        GTIN, LOT, manufactured, expires, 1000, ROOT, DOCUMENTS_CID, PROOF_TREE_CID, sender=active_manufacturer
     )
 
     expected_id = python_batch_id(GTIN, LOT)
@@ -518,6 +521,9 @@ def test_commission_batch(chain, resources, create_product, active_manufacturer)
     assert logs[0].quantity == 1000
     assert logs[0].serials_root == ROOT
     assert logs[0].documents_cid == DOCUMENTS_CID
+    assert logs[0].proof_tree_cid == PROOF_TREE_CID
+    assert set(logs[0].event_arguments) == {"batch_id", "gtin", "manufacturer", "lot", "manufactured", "expires",
+                                            "quantity", "serials_root", "documents_cid", "proof_tree_cid"}
 
     expected = dict(
         gtin=GTIN,
@@ -556,7 +562,7 @@ def test_commission_batch__extreme_values__round_trip(chain, resources, create_p
     manufactured = chain.pending_timestamp - DAY
 
     resources.commission_batch(
-        MAX_GTIN, lot, manufactured, 2**40 - 1, 2**64 - 1, root, DOCUMENTS_CID, sender=active_manufacturer
+        MAX_GTIN, lot, manufactured, 2**40 - 1, 2**64 - 1, root, DOCUMENTS_CID, PROOF_TREE_CID, sender=active_manufacturer
     )
 
     assert_batch(
@@ -576,7 +582,7 @@ def test_commission_batch__extreme_values__round_trip(chain, resources, create_p
 def test_commission_batch__smallest_values__round_trip(resources, create_product, active_manufacturer):
     create_product(gtin=GTIN_8)
 
-    resources.commission_batch(GTIN_8, "1", 0, 1, 1, b"\x00" * 31 + b"\x01", "c", sender=active_manufacturer)
+    resources.commission_batch(GTIN_8, "1", 0, 1, 1, b"\x00" * 31 + b"\x01", "c", "t", sender=active_manufacturer)
 
     assert_batch(
         resources.batch(GTIN_8, "1"),
@@ -598,7 +604,7 @@ def test_commission_batch__manufactured_now__accepted(chain, resources, create_p
     chain.pending_timestamp = timestamp
 
     tx = resources.commission_batch(
-        GTIN, LOT, timestamp, timestamp + DAY, 10, ROOT, DOCUMENTS_CID, sender=active_manufacturer
+        GTIN, LOT, timestamp, timestamp + DAY, 10, ROOT, DOCUMENTS_CID, PROOF_TREE_CID, sender=active_manufacturer
     )
 
     assert tx.timestamp == timestamp
@@ -691,7 +697,7 @@ def test_commission_batch__manufactured_in_future__reverts(chain, resources, cre
 
     with ape.reverts("resources: manufactured in the future"):
         resources.commission_batch(
-            GTIN, LOT, future, future + 365 * DAY, 1000, ROOT, DOCUMENTS_CID, sender=active_manufacturer
+            GTIN, LOT, future, future + 365 * DAY, 1000, ROOT, DOCUMENTS_CID, PROOF_TREE_CID, sender=active_manufacturer
         )
 
 
@@ -704,7 +710,8 @@ def test_commission_batch__expires_not_after_manufacture__reverts(
 
     with ape.reverts("resources: expires before manufacture"):
         resources.commission_batch(
-            GTIN, LOT, manufactured, manufactured + expires_after, 1000, ROOT, DOCUMENTS_CID, sender=active_manufacturer
+            GTIN, LOT, manufactured, manufactured + expires_after, 1000, ROOT, DOCUMENTS_CID, PROOF_TREE_CID,
+            sender=active_manufacturer
         )
 
 
@@ -714,7 +721,8 @@ def test_commission_batch__expires_out_of_range__reverts(chain, resources, creat
 
     with ape.reverts("resources: date out of range"):
         resources.commission_batch(
-            GTIN, LOT, chain.pending_timestamp - DAY, expires, 1000, ROOT, DOCUMENTS_CID, sender=active_manufacturer
+            GTIN, LOT, chain.pending_timestamp - DAY, expires, 1000, ROOT, DOCUMENTS_CID, PROOF_TREE_CID,
+            sender=active_manufacturer
         )
 
 
@@ -745,6 +753,25 @@ def test_commission_batch__empty_cid__reverts(resources, create_product, commiss
 
     with ape.reverts("resources: empty CID"):
         commission(cid="")
+
+
+def test_commission_batch__empty_proof_tree_cid__reverts(resources, create_product, commission):
+    create_product(gtin=GTIN)
+
+    with ape.reverts("resources: empty proof tree CID"):
+        commission(tree_cid="")
+
+    assert resources.batch(GTIN, LOT).status == BatchStatus.NONE
+
+
+def test_commission_batch__longest_cids__in_the_event(resources, create_product, commission):
+    create_product(gtin=GTIN)
+    longest = "b" + "a" * 99  # MAX_CID_LENGTH
+
+    tx, _, _ = commission(cid=longest, tree_cid=longest[::-1])
+
+    [log] = tx.decode_logs(resources.BatchCommissioned)
+    assert (log.documents_cid, log.proof_tree_cid) == (longest, longest[::-1])
 
 
 # --- recall_batch and withdraw_batch ---------------------------------------------------------
@@ -1105,3 +1132,13 @@ def test_batch_id__distinct_keys__distinct_ids(pure_resources):
     }
 
     assert len(ids) == 4
+
+
+def test_commission_batch__gas__within_the_target_with_the_proof_tree_cid(resources, create_product, commission):
+    # bench/run.py's gas_commission_batch_1000000 target: at most 150,000 gas, CIDs of real length.
+    create_product(gtin=GTIN)
+
+    tx, _, _ = commission(cid=DOCUMENTS_CID, tree_cid=PROOF_TREE_CID)
+
+    assert len(PROOF_TREE_CID) == 59
+    assert tx.gas_used <= 150_000, tx.gas_used

@@ -304,7 +304,7 @@ def test_verifier__an_anchored_report__in_the_batchs_history(deployed, deploymen
         (resources.functions.assign_prefix(4607001, 7, manufacturer), regulator),
         (resources.functions.register_product(GTIN, 1, "Metformin", "tablets", CID, CID), manufacturer),
         (resources.functions.commission_batch(GTIN, "LOT-HISTORY", head - 86_400, head + 365 * 86_400, 10,
-                                              b"\x11" * 32, CID), manufacturer),
+                                              b"\x11" * 32, CID, CID), manufacturer),
     ]:
         assert w3.eth.wait_for_transaction_receipt(call.transact({"from": sender}))["status"] == 1
     reporter = new_pharmacy(w3, deployment)

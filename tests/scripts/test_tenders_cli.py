@@ -67,7 +67,7 @@ def cli_tender_world(anvil_chain, tmp_path_factory):
     now = w3.eth.get_block("latest")["timestamp"]
     root = SerialTree.of(GTIN, [f"S{i:05d}" for i in range(QUANTITY * 2)]).root
     transact(w3, resources.functions.commission_batch(GTIN, LOT, now - 30 * DAY, now + 700 * DAY, QUANTITY * 2, root,
-                                                      cid), manufacturer)
+                                                      cid, cid), manufacturer)
     transact(w3, custody.functions.commission(GTIN, LOT), manufacturer)
     batch_id = resources.functions.batch_id(GTIN, LOT).call()
     receipt = transact(w3, custody.functions.ship(batch_id, supplier, QUANTITY * 2, cid), manufacturer)

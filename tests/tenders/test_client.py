@@ -91,7 +91,7 @@ def stock(chain, resources, custody, manufacturer, holder, lot, expires_in, gtin
     now = chain.pending_timestamp
     root = SerialTree.of(gtin, [f"{lot}-{i}" for i in range(quantity)]).root
     resources.commission_batch(gtin, lot, now - 30 * DAY, now + expires_in, quantity, root, DOCUMENTS_CID,
-                               sender=manufacturer)
+                               DOCUMENTS_CID, sender=manufacturer)
     custody.commission(gtin, lot, sender=manufacturer)
     batch_id = resources.batch_id(gtin, lot)
     tx = custody.ship(batch_id, holder, quantity, WAYBILL_CID, sender=manufacturer)

@@ -404,7 +404,8 @@ def _commission(chain, resources, custody, manufacturer, lot, gtin, quantity, ex
         _register_product(resources, manufacturer, gtin)
     now = chain.pending_timestamp
     serial_root = keccak(lot.encode())  # any root: no unit of these batches is decommissioned
-    resources.commission_batch(gtin, lot, now - 30 * DAY, now + expires_in, quantity, serial_root, DOCUMENTS_CID, sender=manufacturer)
+    resources.commission_batch(gtin, lot, now - 30 * DAY, now + expires_in, quantity, serial_root, DOCUMENTS_CID, DOCUMENTS_CID,
+                               sender=manufacturer)
     custody.commission(gtin, lot, sender=manufacturer)
     return batch_id_of(gtin, lot)
 
