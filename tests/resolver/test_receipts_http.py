@@ -16,7 +16,7 @@ from dapp.paths import PROJECT_ROOT
 from dapp.verification.public_record import RecordRefused, check_record, checked_deployment, fetch_record
 from dapp.verification.receipts import deployment_of, recheck
 from tests.fixtures.anvil import NETWORK, free_port
-from tests.fixtures.demo_chain import _start_anvil
+from tests.fixtures.demo_chain import _start_anvil, start_dapp, stop_dapp
 from tests.resolver.test_links import schema_validator
 from tests.resolver.test_resolver_http import JSON, label_path, scanner_query
 
@@ -180,3 +180,14 @@ def test_cli_resolver__wrong_chain__refused(dapp_server, demo_chain, other_chain
     result = run_verify(env, code, "--resolver", dapp_server, "--rpc", other_chain)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "does not match the chain at" in result.stderr
+
+
+def test_record__chain_unreachable__503(demo_chain, tmp_path):
+    env = dict(demo_chain.env, MEDCHAIN_RPC_URL=f"http://127.0.0.1:{free_port()}", MEDCHAIN_DATA=str(tmp_path))
+    process, base = start_dapp(env)
+    try:
+        answer = requests.get(base + RECORD, timeout=30)
+    finally:
+        stop_dapp(process)
+    assert answer.status_code == 503 and answer.headers["retry-after"]
+    assert answer.json()["error"]["code"] == "chain_unreachable"
