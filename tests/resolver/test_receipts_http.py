@@ -104,7 +104,7 @@ def test_record__wiring_wrong__refused(dapp_server, demo_chain):
 # --- Receipts over HTTP -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", ["genuine", "already-dispensed-cloned-code", "never-held-by-scanner"])
+@pytest.mark.parametrize("case", [code.case for code in demo.DEMO_CODES])
 def test_http_verdict__receipt__rechecks(dapp_server, demo_chain, case, monkeypatch):
     monkeypatch.setenv("MEDCHAIN_DATA", str(demo_chain.data))  # the organizations' names and the documents
     verdict = verdict_over_http(dapp_server, demo_chain, case)
@@ -132,6 +132,13 @@ def test_cli_recheck__stored_verdict__matches(demo_chain, stored):
     result = run_verify(demo_chain.env, "--recheck", str(stored / "verdict.json"), "--rpc", demo_chain.url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "MATCHES" in result.stdout and "SUSPECT" in result.stdout
+
+
+def test_cli_recheck__addresses_from_the_resolver__matches(dapp_server, demo_chain, stored):
+    result = run_verify(demo_chain.env, "--recheck", str(stored / "verdict.json"), "--rpc", demo_chain.url,
+                        "--resolver", dapp_server)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "MATCHES" in result.stdout
 
 
 def test_cli_recheck__edited_verdict__exit_1_and_what_differs(demo_chain, stored):
