@@ -72,13 +72,15 @@ def _recheck(path: str, rpc: str | None, resolver: str | None, as_json: bool) ->
         sys.exit(EXIT_UNAVAILABLE)
     if as_json:
         click.echo(json.dumps({"matches": outcome.matches, "block": outcome.block, "calls": outcome.checked_calls,
-                               "differences": outcome.differences, "notes": outcome.notes},
+                               "proof_checked": outcome.proof_checked, "differences": outcome.differences, "notes": outcome.notes},
                               ensure_ascii=False, indent=2))
     elif outcome.matches:
         click.echo(_("MATCHES: the chain at {uri} agrees with this verdict ({status}) at block {number} ({hash}): "
-                     "{calls} calls gave the same results, the proof leads to the batch's root, the reasons are the "
-                     "same.").format(uri=uri, status=verdict.get("status"), number=outcome.block.get("number"),
-                                     hash=outcome.block.get("hash"), calls=outcome.checked_calls))
+                     "{calls} calls gave the same results and the verdict derived again is the same.").format(
+                         uri=uri, status=verdict.get("status"), number=outcome.block.get("number"),
+                         hash=outcome.block.get("hash"), calls=outcome.checked_calls))
+        if outcome.proof_checked:
+            click.echo(_("The Merkle proof leads from the pack's leaf to the batch's serials root on chain."))
     else:
         click.echo(_("DOES NOT MATCH: the chain at {uri} does not agree with this verdict:").format(uri=uri))
         for difference in outcome.differences:

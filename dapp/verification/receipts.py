@@ -301,6 +301,7 @@ class Recheck:
     block: dict = field(default_factory=dict)
     differences: list[str] = field(default_factory=list)
     checked_calls: int = 0
+    proof_checked: bool = False  # a Merkle proof was folded into the batch's on-chain root
     notes: list[str] = field(default_factory=list)  # what this rechecker could not read itself
 
     @property
@@ -394,6 +395,7 @@ def _check_proof(reader: PinnedReader, receipt: dict, number: int, outcome: Rech
     if proof.get("root") and proof["root"].lower() != root:
         outcome.differences.append(_("the receipt's root {claimed} is not the batch's on-chain root {root}").format(
             claimed=proof["root"], root=root))
+    outcome.proof_checked = True
     siblings = [bytes.fromhex(s[2:]) for s in proof["siblings"]]
     if not merkle.verify(siblings, bytes.fromhex(root[2:]), bytes.fromhex(proof["leaf"][2:])):
         outcome.differences.append(_("the receipt's Merkle proof does not lead from the leaf {leaf} to the batch's "

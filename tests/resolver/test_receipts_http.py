@@ -132,6 +132,7 @@ def test_cli_recheck__stored_verdict__matches(demo_chain, stored):
     result = run_verify(demo_chain.env, "--recheck", str(stored / "verdict.json"), "--rpc", demo_chain.url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "MATCHES" in result.stdout and "SUSPECT" in result.stdout
+    assert "The Merkle proof leads from the pack's leaf to the batch's serials root on chain." in result.stdout
 
 
 def test_cli_recheck__addresses_from_the_resolver__matches(dapp_server, demo_chain, stored):

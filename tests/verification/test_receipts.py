@@ -69,6 +69,7 @@ def test_recheck__every_demo_label__matches(chain, verifier, code):
     outcome = recheck(verdict, chain.url)
     assert outcome.matches, outcome.differences
     assert outcome.checked_calls == len(receipt["calls"]) >= 1
+    assert outcome.proof_checked == bool(receipt["proof"] and receipt["proof"]["siblings"])
 
 
 def test_receipt__genuine__calls_proof_cids_at_one_block(chain, verifier):
