@@ -24,3 +24,18 @@ export async function resolve(specifier, context, next) {
   }
   return found
 }`))
+
+// And no Nagle on the swarm's TCP connections: bitswap's small want and block messages would
+// otherwise wait on the peer's delayed acknowledgement, some 250 ms a block between two nodes.
+import net from 'node:net'
+const connect = net.Socket.prototype.connect
+net.Socket.prototype.connect = function (...args) {
+  this.setNoDelay(true)
+  return connect.apply(this, args)
+}
+const createServer = net.createServer
+net.createServer = function (...args) {
+  const server = createServer.apply(this, args)
+  server.on('connection', (socket) => socket.setNoDelay(true))
+  return server
+}

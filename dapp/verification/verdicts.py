@@ -15,6 +15,7 @@ contracts) and the product; then the organizations named and the blocks' times.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from enum import Enum
@@ -24,7 +25,7 @@ from eth_utils import is_address, keccak, to_checksum_address
 
 from dapp.chain.connection import current_deployment, deployment_at
 from dapp.chain.reader import ChainReader, FollowedLogs, Log
-from dapp.documents.store import DocumentStore, document_status, open_store
+from dapp.documents.store import DocumentStore, FolderStore, document_status, open_store
 from dapp.errors import PlatformError
 from dapp.codes.gs1 import UnitCode, parse_code
 from dapp.verification.merkle import leaf_hash
@@ -178,6 +179,7 @@ class Verifier:
         self.proofs = proofs or ProofStore()
         self.documents = documents or open_store()
         self._metadata: dict[str, dict] = {}  # organizations' metadata by CID, once read and checked
+        self._fetched: dict[str, bytes | PlatformError] = {}  # this verdict's documents, read at once
         # Organizations and products change only with an event of theirs: kept here, and
         # dropped when the followed logs bring one (or the chain reorganizes).
         self.events = FollowedLogs(self.reader, ["Participants", "Resources", "Custody"])
@@ -195,6 +197,7 @@ class Verifier:
         return self.verify(parse_code(text), scanner)
 
     def verify(self, code: UnitCode, scanner: str | None = None) -> Verdict:
+        self._fetched = {}
         gtin = int(code.gtin)
         leaf = leaf_hash(gtin, code.serial)
         lot = code.lot if code.lot is not None else self._find_lot(gtin, leaf)
@@ -322,6 +325,7 @@ class Verifier:
         ({"account", "status", "name", ...}); for choosing where one scans."""
         self.events.refresh()
         self._forget_changed()
+        self._fetched = {}
         accounts = {to_checksum_address(log.topics[0][12:]) for log in self.events.by_event("Applied")}
         self._read(accounts, [], None)
         return {account: self._organization(account) for account in sorted(accounts)}
@@ -391,13 +395,48 @@ class Verifier:
             + [reader.block_request(block_hash) for block_hash in blocks]
             + ([reader.call("Resources", "product", gtin)] if want_product else [])
         )
+        if want_product:
+            self._products[gtin] = answers[-1]
+        product = self._products.get(gtin) if gtin is not None else None
+        # Every document this verdict shows, read from the document store at once (each read from
+        # IPFS is a round trip between nodes): the organizations' metadata, the product's
+        # documents and the batch's.
+        wanted = [entry.metadata_cid for entry in answers[:len(accounts)] if entry.metadata_cid not in self._metadata]
+        if product is not None and product.manufacturer != ZERO_ADDRESS:
+            wanted += [product.characteristics_cid, product.certificate_cid]
+        wanted += [log.args["documents_cid"] for log in logs if log.event == "BatchCommissioned"]
+        self._fetch_all(wanted)
         for account, entry in zip(accounts, answers):
             self._organizations[account] = self._organization_info(account, entry)
         for block_hash, block in zip(blocks, answers[len(accounts):]):
             reader.remember_block(block_hash, block)
-        if want_product:
-            self._products[gtin] = answers[-1]
-        return self._products.get(gtin) if gtin is not None else None
+        return product
+
+    def _fetch_all(self, cids: list[str]) -> None:
+        """Reads the documents `cids` (those not read yet) from the document store concurrently into
+        this verdict's reads: their bytes, checked, or the error that says why not."""
+        cids = [cid for cid in dict.fromkeys(cids) if cid and cid not in self._fetched]
+
+        def one(cid: str) -> bytes | PlatformError:
+            try:
+                return self.documents.get(cid)
+            except PlatformError as error:
+                return error
+
+        if len(cids) <= 1 or isinstance(self.documents, FolderStore):
+            self._fetched.update({cid: one(cid) for cid in cids})
+            return
+        with ThreadPoolExecutor(max_workers=min(8, len(cids))) as pool:
+            self._fetched.update(zip(cids, pool.map(one, cids)))
+
+    def _get(self, cid: str) -> bytes:
+        """The document `cid` (read already for this verdict, or now); raises PlatformError."""
+        if cid not in self._fetched:
+            self._fetch_all([cid])
+        found = self._fetched[cid]
+        if isinstance(found, PlatformError):
+            raise found
+        return found
 
     def _organization(self, account: str) -> dict:
         return self._organizations.get(account) or {"account": account}
@@ -411,7 +450,7 @@ class Verifier:
             metadata = self._metadata.get(entry.metadata_cid)
             if metadata is None:
                 try:
-                    metadata = json.loads(self.documents.get(entry.metadata_cid))
+                    metadata = json.loads(self._get(entry.metadata_cid))
                     if not isinstance(metadata, dict):
                         raise ValueError("not a JSON object")
                     self._metadata[entry.metadata_cid] = metadata
@@ -426,7 +465,12 @@ class Verifier:
         return info
 
     def _document(self, label: str, cid: str) -> Document:
-        return _document(label, cid, self.documents)
+        try:
+            self._get(cid)
+            status = "verified"
+        except PlatformError as error:
+            status = document_status(error)
+        return Document(label=label, cid=cid, status=status)
 
     def _history(self, logs: list[Log]) -> list[Event]:
         """The batch's movements, and of its units' decommissions only the scanned one's, oldest first."""
