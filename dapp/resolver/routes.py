@@ -289,7 +289,8 @@ async def verdict_schema(request: Request) -> Response:
 
 
 def _deployment(language: str) -> dict:
-    from dapp.verification.receipts import public_record, shared_receipt_service
+    from dapp.verification.public_record import public_record
+    from dapp.verification.receipts import shared_receipt_service
 
     with use_language(language):
         service = shared_receipt_service()

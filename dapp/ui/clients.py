@@ -5,13 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dapp.verification.report_limits import ReportLimiter
-from dapp.verification.service import VerificationService, shared_service
+from dapp.verification.receipts import shared_receipt_service
+from dapp.verification.service import VerificationService
 
 
 @st.cache_resource(show_spinner=False)
 def verification() -> VerificationService:
-    """The verifier (it follows the chain's events; the resolver's routes share the same one)."""
-    return shared_service()
+    """The verifier (it follows the chain's events; the resolver's routes and the Verify page
+    share the same one, whose verdicts carry their receipts)."""
+    return shared_receipt_service()
 
 
 @st.cache_resource(show_spinner=False)

@@ -13,7 +13,7 @@ import streamlit as st
 from dapp.resolver.routes import resolver_routes
 from dapp.ui.components.scanner.assets import scanner_routes
 from dapp.ui.nodelay import nodelay_on_bind
-from dapp.verification.service import shared_service
+from dapp.verification.receipts import shared_receipt_service
 
 APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
 log = logging.getLogger(__name__)
@@ -34,6 +34,6 @@ async def _lifespan(_app):
 
 def _warm_up() -> None:
     try:
-        shared_service().organizations()
+        shared_receipt_service().organizations()
     except Exception as error:  # noqa: BLE001 - the first request says what is wrong, in words
         log.info("the verifier could not start yet (%s); the first request tries again", error)

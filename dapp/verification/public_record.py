@@ -10,12 +10,12 @@ addresses they hold of each other), and says every disagreement.
 from __future__ import annotations
 
 import requests
+from eth_utils import to_checksum_address
 
-from dapp.chain.deployment import Deployment
+from dapp.chain.deployment import DeployedContract, Deployment
 from dapp.chain.reader import ChainReader, Request
 from dapp.errors import ChainUnreachable, PlatformError
 from dapp.i18n import _
-from dapp.verification.receipts import deployment_of
 
 WELL_KNOWN_PATH = "/.well-known/medchain/deployment.json"
 # Which contract holds which other's address (read through a public view of the holder).
@@ -25,6 +25,34 @@ WIRING = (("Resources", "participants", "Participants"), ("Resources", "custody"
 
 class RecordRefused(PlatformError):
     """The deployment record does not describe the chain the node serves."""
+
+
+
+def public_record(deployment: Deployment) -> dict:
+    """The deployment record as anyone may read it: chain id, genesis hash, contracts (address,
+    block and transaction of each). Nothing in it is secret."""
+    return {
+        "chain_id": deployment.chain_id,
+        "genesis_hash": deployment.genesis_hash,
+        "network": deployment.network,
+        "deployer": deployment.deployer,
+        "first_block": deployment.first_block,
+        "contracts": {name: {"address": record.address, "block": record.block, "transaction": record.transaction}
+                      for name, record in deployment.contracts.items()},
+    }
+
+
+def deployment_of(record: dict) -> Deployment:
+    """The `Deployment` a public record describes (raises PlatformError when it is not one)."""
+    try:
+        contracts = {name: DeployedContract(address=to_checksum_address(entry["address"]), block=int(entry["block"]),
+                                            transaction=str(entry.get("transaction", "")))
+                     for name, entry in record["contracts"].items()}
+        return Deployment(chain_id=int(record["chain_id"]), genesis_hash=str(record["genesis_hash"]),
+                          network=str(record.get("network", "")), deployer=str(record.get("deployer", "")),
+                          contracts=contracts)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise PlatformError(_("the deployment record is not one ({error})").format(error=error)) from None
 
 
 def fetch_record(resolver: str, timeout: float = 10.0) -> dict:

@@ -24,11 +24,12 @@ from datetime import datetime, timezone
 
 from eth_utils import to_checksum_address
 
-from dapp.chain.deployment import DeployedContract, Deployment
+from dapp.chain.deployment import Deployment
 from dapp.chain.reader import ChainReader, Request
 from dapp.errors import PlatformError
 from dapp.i18n import _, use_language
 from dapp.verification import merkle
+from dapp.verification.public_record import check_record, deployment_of, public_record
 
 RECEIPT_VERSION = "1.0"
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -196,33 +197,6 @@ class ReplayedProofs:
 # --- Making receipts -------------------------------------------------------------------------
 
 
-def public_record(deployment: Deployment) -> dict:
-    """The deployment record as anyone may read it: chain id, genesis hash, contracts (address,
-    block and transaction of each). Nothing in it is secret."""
-    return {
-        "chain_id": deployment.chain_id,
-        "genesis_hash": deployment.genesis_hash,
-        "network": deployment.network,
-        "deployer": deployment.deployer,
-        "first_block": deployment.first_block,
-        "contracts": {name: {"address": record.address, "block": record.block, "transaction": record.transaction}
-                      for name, record in deployment.contracts.items()},
-    }
-
-
-def deployment_of(record: dict) -> Deployment:
-    """The `Deployment` a public record describes (raises PlatformError when it is not one)."""
-    try:
-        contracts = {name: DeployedContract(address=to_checksum_address(entry["address"]), block=int(entry["block"]),
-                                            transaction=str(entry.get("transaction", "")))
-                     for name, entry in record["contracts"].items()}
-        return Deployment(chain_id=int(record["chain_id"]), genesis_hash=str(record["genesis_hash"]),
-                          network=str(record.get("network", "")), deployer=str(record.get("deployer", "")),
-                          contracts=contracts)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise PlatformError(_("the deployment record is not one ({error})").format(error=error)) from None
-
-
 def receipt_verifier(verifier):
     """A verifier like `verifier` (its reader and proof store) whose verdicts can carry receipts."""
     from dapp.verification.verdicts import Verifier
@@ -333,7 +307,6 @@ def recheck(verdict: dict, uri: str, deployment: Deployment | None = None) -> Re
     except (KeyError, TypeError, ValueError) as error:
         outcome.differences.append(_("the receipt is malformed ({error})").format(error=error))
         return outcome
-    from dapp.verification.public_record import check_record
 
     problems = check_record(record, uri)
     if problems:

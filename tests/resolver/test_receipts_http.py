@@ -13,8 +13,8 @@ import requests
 from dapp.chain.deployment import read_record
 from dapp.demo import world as demo
 from dapp.paths import PROJECT_ROOT
-from dapp.verification.public_record import RecordRefused, check_record, checked_deployment, fetch_record
-from dapp.verification.receipts import deployment_of, recheck
+from dapp.verification.public_record import RecordRefused, check_record, checked_deployment, deployment_of, fetch_record
+from dapp.verification.receipts import recheck
 from tests.fixtures.anvil import NETWORK, free_port
 from tests.fixtures.demo_chain import _start_anvil, start_dapp, stop_dapp
 from tests.resolver.test_links import schema_validator

@@ -6,15 +6,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dapp.i18n import _
+from dapp.ui import clients
 from dapp.ui.components.scanner import camera_problems, live_scanner, waiting_event
 from dapp.ui.verdict_view import scanner_choice, show_check, show_error
 from dapp.verification import presentation
-from dapp.verification.receipts import shared_receipt_service
 from dapp.verification.scanning import check_photo, check_text
 
 st.title(_("Verify a pack"))
 # Its verdicts carry their receipts ("Check with my own node" runs them again in the wallet).
-service = shared_receipt_service()
+service = clients.verification()
 # The verdict goes above the inputs (a phone opening a label's link sees it first); the inputs
 # below are read first, so this run's input already has its verdict there.
 verdict_area = st.container()
