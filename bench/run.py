@@ -30,6 +30,7 @@ from browser_verify import bench_browser_verify
 from decode_hard import SECTION as HARD_PHOTOS_SECTION, bench_hard_decoding
 from resolver_latency import bench_resolver
 from tenders_gas import bench_tenders
+from verify_clean import bench_verify_clean
 from verify_latency import bench_verify
 
 HERE = Path(__file__).resolve().parent
@@ -230,6 +231,14 @@ How each figure is measured:
   `verify_chain_blocks` blocks mined on demand, none left to mine while timing); built in
   `verify_chain_build_s`. `verify_decode_p50_ms` and
   `verify_chain_p50_ms` split the median between decoding and the rest. Target: p95 at most 50.
+- `verify_clean_verifier_p50_ms`, `verify_clean_verifier_p95_ms`: a verifier that has only the
+  chain's URL, the public deployment record and an IPFS node of its own, connected on loopback to
+  the operator's node, which alone holds the documents and proof trees
+  (`verify_clean_verifier_documents_published` of them): each of 60 verifications (the demo's
+  labels, 5 rounds) is a new verifier with an empty proof cache, its node emptied (`repo gc`) in
+  between, so the batch's proof tree (by the CID on chain, checked against it and the on-chain
+  root), the organizations' metadata and the documents cross from the operator's node every time.
+  Target: p95 at most 300. `bench/verify_clean.py` runs it alone.
 - `resolver_json_p50_ms`, `resolver_json_p95_ms`: the dApp's server (`python -m dapp.ui.serve`,
   Streamlit's Starlette app under uvicorn, on loopback) answering `GET /01/<gtin>/10/<lot>/21/<serial>`
   with `Accept: application/json`: one client on one keep-alive connection, the 12 demo labels'
@@ -318,6 +327,7 @@ def main() -> None:
         bench_gas(results, million_tree)
         bench_verify(results, accounts.test_accounts[0])
         bench_tenders(results, accounts.test_accounts)
+    bench_verify_clean(results)
     bench_indexer(results)
     bench_turnover(results)
     bench_resolver(results)
