@@ -28,7 +28,7 @@ class Answer:
 
 
 @pytest.fixture(scope="module")
-def client():
+def decoder_files():
     class Client:
         @staticmethod
         def get(url: str):
@@ -49,8 +49,8 @@ def test_decoder_urls__the_installed_version__module_and_wasm():
     ("es/share.js", "text/javascript"),
     ("reader/zxing_reader.wasm", "application/wasm"),
 ])
-def test_decoder_file__allowed__served_with_its_type_and_cached(client, name, kind):
-    answer = client.get(f"/scanner/zxing-wasm/{decoder_version()}/{name}")
+def test_decoder_file__allowed__served_with_its_type_and_cached(decoder_files, name, kind):
+    answer = decoder_files.get(f"/scanner/zxing-wasm/{decoder_version()}/{name}")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith(kind)
     assert answer.content == (assets.PACKAGE / "dist" / name).read_bytes()
@@ -58,8 +58,8 @@ def test_decoder_file__allowed__served_with_its_type_and_cached(client, name, ki
     assert answer.headers["x-content-type-options"] == "nosniff"
 
 
-def test_decoder_file__wasm_is_webassembly(client):
-    answer = client.get(decoder_urls()["wasm"])
+def test_decoder_file__wasm_is_webassembly(decoder_files):
+    answer = decoder_files.get(decoder_urls()["wasm"])
     assert answer.content[:4] == b"\0asm"
 
 
@@ -81,20 +81,20 @@ def test_decoder_file__from_the_dapp_server__same_bytes(dapp_server):
     "es/reader/../../../../../pyproject.toml",
     "es/reader/index.js/",
 ])
-def test_decoder_file__not_on_the_list__404(client, name):
-    answer = client.get(f"/scanner/zxing-wasm/{decoder_version()}/{name}")
+def test_decoder_file__not_on_the_list__404(decoder_files, name):
+    answer = decoder_files.get(f"/scanner/zxing-wasm/{decoder_version()}/{name}")
     assert answer.status_code == 404
     assert b"[project]" not in answer.content and b"zxing-wasm\"" not in answer.content
 
 
-def test_decoder_file__another_version__404_says_reload(client):
-    answer = client.get("/scanner/zxing-wasm/0.0.1/es/reader/index.js")
+def test_decoder_file__another_version__404_says_reload(decoder_files):
+    answer = decoder_files.get("/scanner/zxing-wasm/0.0.1/es/reader/index.js")
     assert answer.status_code == 404
     assert f"zxing-wasm {decoder_version()}, not 0.0.1" in answer.text and "reload" in answer.text
 
 
-def test_decoder_file__not_installed__404_says_how_to_install(client, monkeypatch, tmp_path):
+def test_decoder_file__not_installed__404_says_how_to_install(decoder_files, monkeypatch, tmp_path):
     monkeypatch.setattr(assets, "PACKAGE", tmp_path / "zxing-wasm")
-    answer = client.get(f"/scanner/zxing-wasm/{decoder_version()}/es/share.js")
+    answer = decoder_files.get(f"/scanner/zxing-wasm/{decoder_version()}/es/share.js")
     assert answer.status_code == 404 and "tools/setup.sh" in answer.text
     assert decoder_urls() is None  # the page's scanner then says the decoder could not load
