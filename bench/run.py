@@ -257,7 +257,8 @@ How each figure is measured:
   and 1.5 s of the printed genuine demo label at 15 frames a second; the page decodes the frames
   (zxing-cpp as WebAssembly, served by the dApp) and sends the text read. From the first video
   frame showing the label (seen by a probe on a clone of the camera's track, on the page's own
-  clock) to the verdict banner added to the page; "Scan the next pack" pressed during the desk;
+  clock) to that read's verdict shown over the video (the scanner notes the moment);
+  "Scan the next pack" pressed during the desk;
   3 scans to warm up, then 30 timed. `browser_live_scan_frame_decode_p50_ms`: the scanner's own
   time to decode the frame it read. Target: p95 at most 700. `bench/browser_live_scan.py` runs it alone.
 - `qr_decode_rate_hard_*`, `datamatrix_decode_rate_hard_*`, `qr_decode_p95_ms`,

@@ -192,6 +192,9 @@ def sidebar(page):
 
 def sign_in(page, actor: Actor) -> None:
     side = sidebar(page)
+    # The page's first run is over (its title comes after the sidebar): a click on "Connect
+    # wallet" before it raced the run on a loaded machine, and the sign-in never came.
+    page.locator("h1").first.wait_for()
     if actor.wallet:
         side.get_by_test_id("wallet-connect").click()
     else:

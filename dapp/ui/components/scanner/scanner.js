@@ -179,6 +179,10 @@ function render(state) {
   if (verdict) {
     banner.textContent = verdict.title;
     banner.className = verdict.genuine ? "banner genuine" : "banner suspect";
+    if (state.shownFor !== state.read.seq) { // when each read's verdict reached the screen (the bench reads it)
+      state.shownFor = state.read.seq;
+      S.verdictsShown = [...(S.verdictsShown || []).slice(-99), performance.now()];
+    }
   }
 
   // The buttons stay the same nodes from render to render: a tap during a rerun's render
